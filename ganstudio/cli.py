@@ -1,0 +1,245 @@
+"""``ganstudio`` command line: ``train``, ``generate``, ``info``, ``kit`` (headless, no Qt)."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+from . import __version__
+
+EXIT_USAGE, EXIT_FAILED = 2, 1
+
+
+def _is_main_rank() -> bool:
+    return os.environ.get("RANK", "0") == "0"
+
+
+def _print_skips(dataset, limit: int = 20) -> None:
+    if not dataset.skipped:
+        return
+    print(f"skipped {len(dataset.skipped)} file(s):", file=sys.stderr)
+    for s in dataset.skipped[:limit]:
+        print(f"  {s.path}: {s.reason}", file=sys.stderr)
+    if len(dataset.skipped) > limit:
+        print(f"  ... and {len(dataset.skipped) - limit} more", file=sys.stderr)
+
+
+def cmd_train(a: argparse.Namespace) -> int:
+    import torch
+    from tqdm import tqdm
+
+    from .data import ImportSettings, import_folder
+    from .training import TrainControl, Trainer, model_config_for, recipe
+
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    length = a.length or (int(round(a.seconds * a.rate)) if a.seconds else 16384)
+    settings = ImportSettings(sample_rate=a.rate, clip_length=length)
+    main = _is_main_rank()
+    dataset = import_folder(a.folder, settings, cache_dir=False if a.no_cache else None)
+    if main:
+        s = dataset.summary()
+        print(f"imported {s['clips']} clips from {a.folder} ({s['total_seconds']} s, "
+              f"{len(dataset.class_names)} class(es): {', '.join(dataset.class_names)})")
+        _print_skips(dataset)
+    overrides = {k: v for k, v in {"loss": a.loss, "batch_size": a.batch, "seed": a.seed,
+                                   "device": a.device, "checkpoint_every": a.checkpoint_every,
+                                   "keep_every": a.keep_every}.items() if v is not None}
+    tc = recipe(a.preset, max_steps=a.steps or 0, max_minutes=a.minutes or 0.0,
+                conditional=a.conditional, **overrides)
+    if not tc.max_steps and not tc.max_minutes:
+        print("note: no --steps or --minutes given; training runs until Ctrl-C", file=sys.stderr)
+    mc = model_config_for(dataset, a.preset, a.conditional)
+    control = TrainControl()
+    bar = None
+
+    def on_sigint(signum, frame):
+        if control.stopped:
+            raise KeyboardInterrupt
+        print("\nstopping after this step and saving a checkpoint (Ctrl-C again to abort)", file=sys.stderr)
+        control.stop()
+
+    signal.signal(signal.SIGINT, on_sigint)
+
+    def progress(p) -> None:
+        nonlocal bar
+        if p.event == "start":
+            total = tc.max_steps or None
+            unit = "step"
+            bar = tqdm(total=total, initial=p.step, unit=unit, dynamic_ncols=True, disable=not main,
+                       desc=f"{a.preset} on {p.message.rsplit(' ', 1)[-1]}")
+            return
+        if bar is None:
+            return
+        if p.event == "step":
+            bar.update(p.step - bar.n)
+            post = {"D": f"{p.losses.get('d/loss', 0):.3f}", "G": f"{p.losses.get('g/loss', 0):.3f}",
+                    "it/s": f"{p.steps_per_s:.2f}"}
+            if p.eta_s is not None:
+                post["eta"] = f"{p.eta_s / 60:.1f}min"
+            bar.set_postfix(post, refresh=False)
+        elif p.event == "rollback":
+            bar.write(p.message)
+        elif p.event == "done":
+            bar.close()
+
+    trainer = Trainer(dataset, a.out, mc, tc, resume=not a.fresh, progress_fn=progress, control=control)
+    if main and (Path(a.out) / "train_state.safetensors").exists() and not a.fresh:
+        print(f"resuming from the checkpoint in {a.out}")
+    result = trainer.run()
+    if main:
+        print(f"{'stopped' if result.stopped else 'done'} at step {result.step} after "
+              f"{result.elapsed_s / 60:.1f} min of training; model in {result.out_dir}")
+    return 0
+
+
+def cmd_generate(a: argparse.Namespace) -> int:
+    import numpy as np
+    from tqdm import tqdm
+
+    from .export import write_wav
+    from .models.modelfile import load_model
+    from .models.sampling import class_index, latents, render
+
+    model = load_model(a.model)
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    cls = class_index(model, a.class_name)
+    z = latents(a.n, model.config.latent_dim, a.seed)
+    labels = None
+    if model.config.num_classes:
+        labels = np.full(a.n, cls) if cls is not None else np.arange(a.n) % model.config.num_classes
+    audio = render(model, z, labels)
+    names = list(model.config.class_names)
+    written = []
+    for i in tqdm(range(a.n), unit="clip", desc="writing", disable=a.quiet):
+        tag = f"_{names[labels[i]]}" if labels is not None else ""
+        path = out / f"{model.name}{tag}_{a.seed}_{i:03d}.wav"
+        if path.exists() and not a.overwrite:
+            print(f"error: {path} exists; pass --overwrite to replace it", file=sys.stderr)
+            return EXIT_FAILED
+        written.append(write_wav(path, audio[i], model.config.sample_rate, a.format))
+    print(f"wrote {len(written)} clip(s) to {out}")
+    return 0
+
+
+def cmd_info(a: argparse.Namespace) -> int:
+    from .models.modelfile import load_model
+
+    model = load_model(a.model)
+    m = model.meta
+    if a.json:
+        print(json.dumps(m, indent=2))
+        return 0
+    cfg = model.config
+    n_params = sum(p.numel() for p in model.generator.parameters())
+    lines = [
+        f"model       {model.path}",
+        f"preset      {cfg.preset} (d={cfg.model_dim}, {n_params / 1e6:.2f} M generator parameters)",
+        f"audio       {cfg.clip_length} samples at {cfg.sample_rate} Hz ({cfg.clip_length / cfg.sample_rate:.2f} s)",
+        f"latent      {cfg.latent_dim}",
+        f"classes     {', '.join(cfg.class_names) if cfg.num_classes else 'none (unconditioned)'}",
+        f"trained     step {m.get('training', {}).get('step', '?')}, loss {m.get('training', {}).get('loss', '?')}, "
+        f"{m.get('training', {}).get('elapsed_s', 0) / 60:.1f} min",
+        f"data        {m.get('data', {}).get('clips', '?')} clips from {m.get('data', {}).get('source', '?')}",
+        f"hash        {model.weights_hash[:16]}",
+        f"created     {m.get('created')} by GAN Studio {m.get('app_version')}",
+    ]
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_kit(a: argparse.Namespace) -> int:
+    from .library import write_kit
+
+    out = write_kit(a.out, per_class=a.per_class, sample_rate=a.rate, seed=a.seed)
+    print(f"wrote the demo kit ({a.per_class} sounds per class) to {out}")
+    return 0
+
+
+def cmd_gui(a: argparse.Namespace) -> int:
+    try:
+        from .ui.app import run_app
+    except ImportError:
+        print("The studio window is not part of this build yet; use the headless commands "
+              "(ganstudio --help).", file=sys.stderr)
+        return EXIT_FAILED
+    return run_app(a)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .data import SUPPORTED_RATES
+    from .models import PRESETS
+    from .training import LOSSES
+
+    p = argparse.ArgumentParser(prog="ganstudio", description="GAN Studio: train a GAN on your sounds.")
+    p.add_argument("--version", action="version", version=f"ganstudio {__version__}")
+    sub = p.add_subparsers(dest="command")
+
+    t = sub.add_parser("train", help="train a model on a folder of sounds")
+    t.add_argument("folder", help="folder of sounds (subfolders become classes)")
+    t.add_argument("--out", required=True, help="model folder to write (and resume from)")
+    t.add_argument("--preset", choices=PRESETS, default="tiny")
+    t.add_argument("--minutes", type=float, help="stop after this many minutes of training")
+    t.add_argument("--steps", type=int, help="stop after this many steps")
+    t.add_argument("--rate", type=int, choices=SUPPORTED_RATES, default=16000, help="model sample rate (Hz)")
+    g = t.add_mutually_exclusive_group()
+    g.add_argument("--length", type=int, help="clip length in samples (default 16384)")
+    g.add_argument("--seconds", type=float, help="clip length in seconds (0.5-4)")
+    t.add_argument("--loss", choices=LOSSES)
+    t.add_argument("--batch", type=int)
+    t.add_argument("--conditional", action="store_true", help="condition on subfolder classes")
+    t.add_argument("--seed", type=int)
+    t.add_argument("--device", help="auto (default), cpu, cuda, cuda:N")
+    t.add_argument("--threads", type=int, help="CPU threads for torch")
+    t.add_argument("--checkpoint-every", type=int, help="steps between checkpoints")
+    t.add_argument("--keep-every", type=int, help="keep a numbered snapshot every N steps")
+    t.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint in --out")
+    t.add_argument("--no-cache", action="store_true", help="don't read or write the clip cache")
+    t.set_defaults(func=cmd_train)
+
+    gen = sub.add_parser("generate", help="generate WAV clips from a model")
+    gen.add_argument("model", help="model folder or .gsm file")
+    gen.add_argument("-n", type=int, default=32, help="number of clips")
+    gen.add_argument("--out", required=True, help="folder for the WAV files")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--class", dest="class_name", help="class name (conditioned models)")
+    gen.add_argument("--format", choices=("pcm16", "pcm24", "float"), default="pcm24")
+    gen.add_argument("--overwrite", action="store_true")
+    gen.add_argument("--quiet", action="store_true")
+    gen.set_defaults(func=cmd_generate)
+
+    i = sub.add_parser("info", help="describe a model")
+    i.add_argument("model")
+    i.add_argument("--json", action="store_true", help="print the whole config.json")
+    i.set_defaults(func=cmd_info)
+
+    k = sub.add_parser("kit", help="write the built-in procedural drum kit as WAV files")
+    k.add_argument("out")
+    k.add_argument("--per-class", type=int, default=24)
+    k.add_argument("--rate", type=int, default=16000)
+    k.add_argument("--seed", type=int, default=0)
+    k.set_defaults(func=cmd_kit)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    a = parser.parse_args(argv)
+    if a.command is None:
+        return cmd_gui(a)
+    from .data import DatasetError
+    from .models.modelfile import ModelFileError
+    from .training import CheckpointError, TrainingDiverged
+    try:
+        return a.func(a)
+    except (DatasetError, ModelFileError, CheckpointError, TrainingDiverged, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

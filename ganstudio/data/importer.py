@@ -1,0 +1,152 @@
+"""Import a folder of sounds into a training set: decode, prepare, label, cache, report skips."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .cache import ClipCache, content_hash, default_cache_dir
+from .decode import decode
+from .prepare import SkipFile, prepare_clip
+from .settings import ImportSettings
+
+UNLABELLED = "unlabelled"
+
+
+class DatasetError(Exception):
+    """The folder gave no usable training data; the message says why."""
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: str      # relative to the imported folder
+    reason: str
+
+
+@dataclass
+class Dataset:
+    """Prepared clips ready to train on.
+
+    ``clips`` is float32 [N, settings.clip_length] at ``settings.sample_rate``; ``labels`` int64 [N]
+    indexes ``class_names`` (one class per top-level subfolder; files at the top are "unlabelled").
+    """
+
+    clips: np.ndarray
+    labels: np.ndarray
+    class_names: list[str]
+    settings: ImportSettings
+    files: list[str] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    source: str = ""
+    cache_hits: int = 0
+
+    def __len__(self) -> int:
+        return int(self.clips.shape[0])
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    def summary(self) -> dict:
+        """A JSON-able description kept in every model's config."""
+        counts = np.bincount(self.labels, minlength=self.num_classes).tolist() if len(self) else []
+        return {
+            "source": self.source,
+            "clips": len(self),
+            "skipped": len(self.skipped),
+            "sample_rate": self.settings.sample_rate,
+            "clip_length": self.settings.clip_length,
+            "total_seconds": round(len(self) * self.settings.clip_length / self.settings.sample_rate, 2),
+            "classes": dict(zip(self.class_names, counts)),
+        }
+
+    def skip_report(self) -> str:
+        """One line per skipped file: ``path: reason``."""
+        return "\n".join(f"{s.path}: {s.reason}" for s in self.skipped)
+
+    @classmethod
+    def from_arrays(cls, clips_by_class: dict[str, list[np.ndarray]], settings: ImportSettings,
+                    source: str = "memory") -> "Dataset":
+        """Build a dataset from in-memory sounds ``{class: [float32 [frames], ...]}`` at settings' rate."""
+        clips, labels, names = [], [], sorted(clips_by_class)
+        for ci, name in enumerate(names):
+            for audio in clips_by_class[name]:
+                clips.append(prepare_clip(audio, settings.sample_rate, settings))
+                labels.append(ci)
+        return cls(np.stack(clips), np.asarray(labels, dtype=np.int64), names, settings, source=source)
+
+
+def _walk(root: Path) -> tuple[list[Path], list[SkippedFile]]:
+    """Every file below ``root`` in a stable order; linked folders are reported, not followed."""
+    files, skipped = [], []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
+        dirnames.sort()
+        for d in list(dirnames):
+            full = Path(dirpath) / d
+            if full.is_symlink():
+                skipped.append(SkippedFile(str(full.relative_to(root)),
+                                           "not followed: symbolic link to a folder"))
+        for name in sorted(filenames):
+            files.append(Path(dirpath) / name)
+    return files, skipped
+
+
+def label_of(rel: Path) -> str:
+    return rel.parts[0] if len(rel.parts) > 1 else UNLABELLED
+
+
+def import_folder(root: str | Path, settings: ImportSettings | None = None,
+                  cache_dir: str | Path | None | bool = None,
+                  progress_fn: Callable[[int, int, str], None] | None = None) -> Dataset:
+    """Import every sound below ``root`` (recursively) as a :class:`Dataset`.
+
+    ``cache_dir``: a folder, ``None`` for the user cache, ``False`` for no cache.
+    ``progress_fn(done, total, relative_path)`` is called after each file.
+    Never raises for a single bad file; raises :class:`DatasetError` if nothing usable is found.
+    """
+    settings = settings or ImportSettings()
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetError(f"{root} is not a folder")
+    cache = None if cache_dir is False else ClipCache(
+        Path(cache_dir) if cache_dir else default_cache_dir(), settings.key())
+    paths, skipped = _walk(root)
+    clips, label_names, files, hits = [], [], [], 0
+    for i, path in enumerate(paths):
+        rel = path.relative_to(root)
+        try:
+            digest = content_hash(path) if cache else None
+        except OSError:
+            digest = None  # decode() below names the precise reason
+        cached = cache.get(digest) if cache and digest else None
+        if cached is not None:
+            hits += 1
+        try:
+            if isinstance(cached, str):
+                raise SkipFile(cached)
+            if cached is None:
+                audio, rate = decode(path, settings.max_source_seconds)
+                cached = prepare_clip(audio, rate, settings)
+                if cache and digest:
+                    cache.put(digest, cached)
+            if cached.shape != (settings.clip_length,):
+                raise SkipFile("unreadable: cache entry has the wrong shape")
+            clips.append(cached)
+            label_names.append(label_of(rel))
+            files.append(str(rel))
+        except SkipFile as exc:
+            if cache and digest and cached is None:
+                cache.put(digest, str(exc))
+            skipped.append(SkippedFile(str(rel), str(exc)))
+        if progress_fn:
+            progress_fn(i + 1, len(paths), str(rel))
+    if not clips:
+        detail = f"; {len(skipped)} file(s) skipped, e.g. {skipped[0].path}: {skipped[0].reason}" if skipped else ""
+        raise DatasetError(f"no usable sounds found in {root}{detail}")
+    class_names = sorted(set(label_names))
+    index = {n: k for k, n in enumerate(class_names)}
+    return Dataset(np.stack(clips).astype(np.float32), np.asarray([index[n] for n in label_names], dtype=np.int64),
+                   class_names, settings, files, skipped, str(root), hits)

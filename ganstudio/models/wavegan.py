@@ -1,0 +1,115 @@
+"""WaveGAN-family generator and discriminator (Donahue et al. 2019), generalised to any clip length.
+
+Audio tensors are ``[B, 1, T]`` float32 in [-1, 1]. The generator starts from 16 frames and
+upsamples by 4 (and once by 2 where needed) to the next power of two >= ``clip_length``, then crops.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .config import ModelConfig
+
+START_FRAMES = 16
+
+
+def strides_for(clip_length: int) -> list[int]:
+    """Upsampling factors (4s, then at most one 2) whose product * 16 is the next power of two >= length."""
+    total = 1
+    while START_FRAMES * total < clip_length:
+        total *= 2
+    n4, rem = divmod(total.bit_length() - 1, 2)
+    return [4] * n4 + [2] * rem
+
+
+def _widths(cfg_d: int, n_layers: int, max_mult: int) -> list[int]:
+    """Channel counts along the generator, widest first, ending in 1 (mono)."""
+    return [min(max_mult, 2 ** (n_layers - 1 - i)) * cfg_d for i in range(n_layers)] + [1]
+
+
+class PhaseShuffle(nn.Module):
+    """Shift each example by a random integer in [-n, n] with reflection padding ([B, C, T] -> same)."""
+
+    def __init__(self, n: int):
+        super().__init__()
+        self.n = n
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.n == 0 or not self.training:
+            return x
+        t = x.shape[-1]
+        padded = F.pad(x, (self.n, self.n), mode="reflect")
+        shifts = torch.randint(0, 2 * self.n + 1, (x.shape[0],), device=x.device)
+        idx = shifts.view(-1, 1, 1) + torch.arange(t, device=x.device).view(1, 1, -1)
+        return padded.gather(2, idx.expand(-1, x.shape[1], -1))
+
+
+def _up_block(c_in: int, c_out: int, k: int, s: int, mode: str) -> nn.Module:
+    if mode == "nearest":
+        return nn.Sequential(nn.Upsample(scale_factor=s, mode="nearest"),
+                             nn.Conv1d(c_in, c_out, k | 1, padding=(k | 1) // 2))
+    op = (k - s) % 2
+    return nn.ConvTranspose1d(c_in, c_out, k, s, padding=(k - s + op) // 2, output_padding=op)
+
+
+class Generator(nn.Module):
+    """z [B, latent_dim] (+ labels [B] long) -> audio [B, 1, clip_length]."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.strides = strides_for(cfg.clip_length)
+        widths = _widths(cfg.model_dim, len(self.strides), cfg.max_mult)
+        in_dim = cfg.latent_dim * (2 if cfg.num_classes else 1)
+        self.embed = nn.Embedding(cfg.num_classes, cfg.latent_dim) if cfg.num_classes else None
+        self.fc = nn.Linear(in_dim, START_FRAMES * widths[0])
+        self.ups = nn.ModuleList(_up_block(widths[i], widths[i + 1], cfg.kernel_size, s, cfg.upsample)
+                                 for i, s in enumerate(self.strides))
+        self.width0 = widths[0]
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        if self.embed is not None:
+            if labels is None:
+                raise ValueError("this generator is class-conditioned: pass labels")
+            z = torch.cat([z, self.embed(labels)], dim=1)
+        x = F.relu(self.fc(z)).view(z.shape[0], self.width0, START_FRAMES)
+        for i, up in enumerate(self.ups):
+            x = up(x)
+            x = torch.tanh(x) if i == len(self.ups) - 1 else F.relu(x)
+        return x[..., : self.cfg.clip_length]
+
+
+class Discriminator(nn.Module):
+    """audio [B, 1, clip_length] (+ labels [B]) -> score [B]; class projection when conditioned."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        strides = strides_for(cfg.clip_length)
+        widths = list(reversed(_widths(cfg.d_model_dim, len(strides), cfg.max_mult)))  # 1, d, 2d, ...
+        k = cfg.kernel_size
+        self.pad_to = START_FRAMES
+        for s in strides:
+            self.pad_to *= s
+        self.convs = nn.ModuleList(nn.Conv1d(widths[i], widths[i + 1], k, s, padding=(k - 1) // 2)
+                                   for i, s in enumerate(reversed(strides)))
+        self.shuffle = PhaseShuffle(cfg.phase_shuffle)
+        feat = START_FRAMES * widths[-1]
+        self.fc = nn.Linear(feat, 1)
+        self.embed = nn.Embedding(cfg.num_classes, feat) if cfg.num_classes else None
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        if x.shape[-1] < self.pad_to:
+            x = F.pad(x, (0, self.pad_to - x.shape[-1]))
+        for i, conv in enumerate(self.convs):
+            x = F.leaky_relu(conv(x), 0.2)
+            if i < len(self.convs) - 1:
+                x = self.shuffle(x)
+        h = x.flatten(1)
+        out = self.fc(h).squeeze(1)
+        if self.embed is not None:
+            if labels is None:
+                raise ValueError("this discriminator is class-conditioned: pass labels")
+            out = out + (self.embed(labels) * h).sum(1)
+        return out

@@ -1,0 +1,68 @@
+"""Training configuration (saved beside every checkpoint)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+
+LOSSES = ("wgan-gp", "hinge", "ns")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train. ``loss``: "wgan-gp" (the WaveGAN reference), "hinge" or "ns" (non-saturating);
+    ``r1_gamma`` adds an R1 penalty on real data (used with hinge / ns)."""
+
+    loss: str = "wgan-gp"
+    batch_size: int = 32
+    lr_g: float = 1e-4
+    lr_d: float = 1e-4
+    beta1: float = 0.5
+    beta2: float = 0.9
+    n_critic: int = 5
+    gp_weight: float = 10.0
+    r1_gamma: float = 0.0
+    r1_every: int = 4            # lazy R1: penalise every k-th D step, scaled by k
+    ema_decay: float = 0.999
+    augment_p: float = -1.0      # probability of each augmentation; < 0 = chosen from dataset size
+    grad_clip: float = 0.0       # 0 = off
+    max_steps: int = 0           # 0 = no step limit
+    max_minutes: float = 0.0     # 0 = no time limit
+    checkpoint_every: int = 200  # steps between writes of `latest` (also every checkpoint_minutes)
+    checkpoint_minutes: float = 2.0
+    keep_every: int = 0          # also keep a numbered snapshot every k steps (0 = off)
+    snapshot_every: int = 50     # steps between frozen EMA snapshots handed to snapshot_fn
+    seed: int = 0
+    device: str = "auto"         # "auto", "cpu", "cuda", "cuda:1", ...
+    divergence_limit: float = 1e4  # |loss| above this counts as divergence
+    max_rollbacks: int = 5
+    conditional: bool = False    # condition on subfolder classes
+
+    def __post_init__(self) -> None:
+        if self.loss not in LOSSES:
+            raise ValueError(f"unknown loss {self.loss!r}; choose from {', '.join(LOSSES)}")
+        if self.batch_size < 1 or self.n_critic < 1:
+            raise ValueError("batch_size and n_critic must be at least 1")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+# Training recipes that go with the model presets. `wavegan` is the paper's: WGAN-GP, 5 critic
+# steps, batch 64, Adam(1e-4, 0.5, 0.9).
+_RECIPES = {
+    "tiny": dict(loss="wgan-gp", batch_size=32, n_critic=5),
+    "standard": dict(loss="wgan-gp", batch_size=32, n_critic=5),
+    "large": dict(loss="wgan-gp", batch_size=64, n_critic=5),
+    "wavegan": dict(loss="wgan-gp", batch_size=64, n_critic=5, lr_g=1e-4, lr_d=1e-4, ema_decay=0.0),
+}
+
+
+def recipe(preset: str, **overrides) -> TrainConfig:
+    """The :class:`TrainConfig` that goes with model preset ``preset``, with ``overrides``."""
+    if preset not in _RECIPES:
+        raise ValueError(f"unknown preset {preset!r}")
+    return replace(TrainConfig(**_RECIPES[preset]), **overrides)

@@ -1,0 +1,388 @@
+"""The Qt-free training loop: hooks for progress, abort and snapshots; pause / resume / stop;
+EMA generator; checkpoints for resume; NaN / divergence rollback; DDP when run under torchrun.
+
+A step is ``n_critic`` discriminator updates (on ``fake.detach()``) followed by one generator
+update, as in WaveGAN / HiFi-GAN.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch.nn.parallel import DistributedDataParallel as DDP
+
+from ..data import Dataset
+from ..models import Discriminator, Generator, ModelConfig, preset
+from ..models.modelfile import save_model
+from . import distributed as dist_util
+from .augment import augment, auto_probability
+from .checkpoint import STATE_FILE, CheckpointError, TrainState, load_state, save_state
+from .config import TrainConfig, recipe
+from .ema import update_ema
+from .losses import d_loss, g_loss, gradient_penalty, r1_penalty
+
+HISTORY_MAX = 2000
+
+
+@dataclass
+class Progress:
+    """What the loop reports. ``event`` is one of start, step, checkpoint, rollback, paused, done."""
+
+    event: str
+    step: int
+    max_steps: int | None
+    elapsed_s: float
+    steps_per_s: float
+    eta_s: float | None
+    losses: dict[str, float] = field(default_factory=dict)
+    message: str = ""
+
+
+@dataclass
+class TrainResult:
+    step: int
+    elapsed_s: float
+    out_dir: Path
+    stopped: bool          # stopped by the user / abort_fn rather than by a limit
+    rollbacks: int
+    losses: dict[str, float]
+
+
+class TrainingDiverged(RuntimeError):
+    """Training kept producing NaN / exploding losses after ``max_rollbacks`` rollbacks."""
+
+
+class TrainControl:
+    """Thread-safe pause / resume / stop for a running loop (the UI's buttons call these)."""
+
+    def __init__(self) -> None:
+        self._paused = threading.Event()
+        self._stopped = threading.Event()
+
+    def pause(self) -> None:
+        self._paused.set()
+
+    def resume(self) -> None:
+        self._paused.clear()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._paused.clear()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused.is_set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
+
+def resolve_device(name: str, local_rank: int = 0) -> torch.device:
+    """"auto" is CUDA (this process's local rank) when present, else the CPU."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    dev = torch.device(name)
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise RuntimeError("CUDA was requested but no CUDA device is available")
+        if dev.index is None:
+            dev = torch.device("cuda", local_rank)
+    return dev
+
+
+def model_config_for(dataset: Dataset, preset_name: str, conditional: bool, **overrides) -> ModelConfig:
+    """The preset's model shaped for ``dataset`` (rate, length and, if conditional, its classes)."""
+    classes = tuple(dataset.class_names) if conditional and dataset.num_classes > 1 else ()
+    return preset(preset_name, sample_rate=dataset.settings.sample_rate,
+                  clip_length=dataset.settings.clip_length, class_names=classes, **overrides)
+
+
+def _unwrap(m: torch.nn.Module) -> torch.nn.Module:
+    return m.module if isinstance(m, DDP) else m
+
+
+class Trainer:
+    """Trains one model into ``out_dir`` (a model folder that also holds the training state).
+
+    Hooks: ``progress_fn(Progress)`` after every step and event (rank 0 only); ``abort_fn() -> bool``
+    polled every step; ``snapshot_fn(generator, step)`` gets a frozen CPU copy of the EMA generator
+    every ``snapshot_every`` steps.
+    """
+
+    def __init__(self, dataset: Dataset, out_dir: str | Path, model_cfg: ModelConfig | None = None,
+                 train_cfg: TrainConfig | None = None, *, resume: bool = True,
+                 progress_fn: Callable[[Progress], None] | None = None,
+                 abort_fn: Callable[[], bool] | None = None,
+                 snapshot_fn: Callable[[Generator, int], None] | None = None,
+                 control: TrainControl | None = None):
+        self.tc = train_cfg or recipe(model_cfg.preset if model_cfg else "tiny")
+        self.mc = model_cfg or model_config_for(dataset, "tiny", self.tc.conditional)
+        if (self.mc.sample_rate, self.mc.clip_length) != (dataset.settings.sample_rate, dataset.settings.clip_length):
+            raise ValueError("the model's sample rate and clip length must match the dataset's")
+        self.dataset = dataset
+        self.out = Path(out_dir)
+        self.progress_fn, self.abort_fn, self.snapshot_fn = progress_fn, abort_fn, snapshot_fn
+        self.control = control or TrainControl()
+        self.resume = resume
+        self.dist = dist_util.init_from_env(resolve_device(self.tc.device).type)
+        self.device = resolve_device(self.tc.device, self.dist.local_rank)
+        if self.device.type == "cuda":
+            torch.cuda.set_device(self.device)
+        self.augment_p = self.tc.augment_p if self.tc.augment_p >= 0 else auto_probability(len(dataset))
+        self.history: list[list] = []
+        self.rollbacks = 0
+        self.step = 0
+        self.elapsed_before = 0.0
+
+    # ---- set-up -------------------------------------------------------------------------
+    def _build(self) -> None:
+        torch.manual_seed(self.tc.seed + 7919 * self.dist.rank)
+        self.G = Generator(self.mc).to(self.device)
+        self.D = Discriminator(self.mc).to(self.device)
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        betas = (self.tc.beta1, self.tc.beta2)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=self.tc.lr_g, betas=betas)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=self.tc.lr_d, betas=betas)
+        state_path = self.out / STATE_FILE
+        if self.resume and state_path.exists():
+            self._restore(load_state(self.out), check_config=True)
+        if self.dist.enabled:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self._sync_from_rank0()
+            self.G = DDP(self.G, device_ids=ids)
+            self.D = DDP(self.D, device_ids=ids)
+        self.real = torch.from_numpy(self.dataset.clips).unsqueeze(1).to(self.device)
+        self.labels = torch.from_numpy(self.dataset.labels).to(self.device)
+        if self.mc.num_classes and list(self.mc.class_names) != list(self.dataset.class_names):
+            raise ValueError(f"the model's classes {list(self.mc.class_names)} differ from the dataset's "
+                             f"{self.dataset.class_names}")
+
+    def _sync_from_rank0(self) -> None:
+        import torch.distributed as dist
+        for m in (self.G, self.D, self.G_ema):
+            for t in list(m.parameters()) + list(m.buffers()):
+                dist.broadcast(t.data, src=0)
+
+    def _restore(self, st: TrainState, check_config: bool) -> None:
+        saved = st.info.get("model_config")
+        if check_config and saved and ModelConfig.from_dict(saved) != self.mc:
+            raise CheckpointError(
+                f"the training state in {self.out} was made with other model settings "
+                f"(preset {saved.get('preset')}, {saved.get('clip_length')} samples at "
+                f"{saved.get('sample_rate')} Hz); choose another output folder or start fresh")
+        try:
+            _unwrap(self.G).load_state_dict(st.generator)
+            _unwrap(self.D).load_state_dict(st.discriminator)
+            self.G_ema.load_state_dict(st.generator_ema)
+            self.opt_g.load_state_dict(st.opt_g)
+            self.opt_d.load_state_dict(st.opt_d)
+        except (RuntimeError, ValueError, KeyError) as exc:
+            raise CheckpointError(f"the training state in {self.out} does not fit this model ({exc})") from None
+        if self.dist.is_main:
+            torch.set_rng_state(st.rng_torch)
+            if self.device.type == "cuda" and st.rng_cuda:
+                torch.cuda.set_rng_state(st.rng_cuda[0], self.device)
+        self.step = st.step
+        self.elapsed_before = float(st.info.get("elapsed_s", 0.0))
+        self.history = st.info.get("history", [])
+
+    # ---- checkpoints --------------------------------------------------------------------
+    def _state(self, elapsed: float) -> TrainState:
+        cuda = [torch.cuda.get_rng_state(self.device)] if self.device.type == "cuda" else []
+        return TrainState(
+            step=self.step, generator=_unwrap(self.G).state_dict(), generator_ema=self.G_ema.state_dict(),
+            discriminator=_unwrap(self.D).state_dict(), opt_g=self.opt_g.state_dict(),
+            opt_d=self.opt_d.state_dict(), rng_torch=torch.get_rng_state(), rng_cuda=cuda,
+            info={"model_config": self.mc.to_dict(), "train_config": self.tc.to_dict(),
+                  "elapsed_s": elapsed, "history": self.history, "data": self.dataset.summary()})
+
+    def save_checkpoint(self, elapsed: float) -> None:
+        """Write the training state, then the exported EMA generator (rank 0 only)."""
+        if not self.dist.is_main:
+            return
+        save_state(self.out, self._state(elapsed))
+        training = {"step": self.step, "preset": self.mc.preset, "loss": self.tc.loss,
+                    "elapsed_s": round(elapsed, 1), "augment_p": self.augment_p}
+        save_model(self.out, self.G_ema, self.mc, self.dataset.summary(), training)
+        if self.tc.keep_every and self.step % self.tc.keep_every == 0:
+            save_model(self.out / "snapshots" / f"step_{self.step:07d}", self.G_ema, self.mc,
+                       self.dataset.summary(), training)
+
+    def _rollback(self, losses: dict[str, float]) -> None:
+        self.rollbacks += 1
+        if self.rollbacks > self.tc.max_rollbacks:
+            raise TrainingDiverged(f"training diverged {self.rollbacks} times (last losses {losses}); "
+                                   "try a lower learning rate or another loss")
+        dist_util.barrier(self.dist)
+        self._restore(load_state(self.out), check_config=False)
+        for opt in (self.opt_g, self.opt_d):
+            for group in opt.param_groups:
+                group["lr"] *= 0.5
+        # A different random path, so the same batch sequence does not diverge again.
+        torch.manual_seed(self.tc.seed + 7919 * self.dist.rank + 104729 * self.rollbacks + self.step)
+
+    # ---- one step -----------------------------------------------------------------------
+    def _batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        idx = torch.randint(0, self.real.shape[0], (self.tc.batch_size,), device=self.device)
+        return self.real[idx], (self.labels[idx] if self.mc.num_classes else None)
+
+    def _fake_labels(self) -> torch.Tensor | None:
+        if not self.mc.num_classes:
+            return None
+        return self.labels[torch.randint(0, self.labels.shape[0], (self.tc.batch_size,), device=self.device)]
+
+    def _z(self) -> torch.Tensor:
+        return torch.randn(self.tc.batch_size, self.mc.latent_dim, device=self.device)
+
+    def _train_step(self) -> dict[str, torch.Tensor]:
+        tc, p = self.tc, self.augment_p
+        D_raw = _unwrap(self.D)
+        D_raw.requires_grad_(True)
+        out: dict[str, torch.Tensor] = {}
+        for k in range(tc.n_critic):
+            real, y_real = self._batch()
+            y_fake = self._fake_labels()
+            with torch.no_grad():
+                fake = _unwrap(self.G)(self._z(), y_fake)
+            real_a, fake_a = augment(real, p), augment(fake, p)
+            labels = torch.cat([y_real, y_fake]) if y_real is not None else None
+            scores = self.D(torch.cat([real_a, fake_a]), labels)
+            out = d_loss(tc.loss, scores[: tc.batch_size], scores[tc.batch_size:])
+            total = out["d/adv"]
+            if tc.loss == "wgan-gp":
+                out["d/gp"] = gradient_penalty(lambda x: D_raw(x, y_real), real_a, fake_a)
+                total = total + tc.gp_weight * out["d/gp"]
+            if tc.r1_gamma > 0 and (self.step * tc.n_critic + k) % tc.r1_every == 0:
+                out["d/r1"] = r1_penalty(lambda x: D_raw(x, y_real), real_a)
+                total = total + 0.5 * tc.r1_gamma * tc.r1_every * out["d/r1"]
+            out["d/loss"] = total
+            self.opt_d.zero_grad(set_to_none=True)
+            total.backward()
+            if tc.grad_clip:
+                torch.nn.utils.clip_grad_norm_(self.D.parameters(), tc.grad_clip)
+            self.opt_d.step()
+        D_raw.requires_grad_(False)
+        y_fake = self._fake_labels()
+        fake = self.G(self._z(), y_fake)
+        g = g_loss(tc.loss, D_raw(augment(fake, p), y_fake))
+        self.opt_g.zero_grad(set_to_none=True)
+        g["g/loss"].backward()
+        if tc.grad_clip:
+            torch.nn.utils.clip_grad_norm_(self.G.parameters(), tc.grad_clip)
+        self.opt_g.step()
+        D_raw.requires_grad_(True)
+        # Ramp the EMA up so a short run's average does not lag behind at its random start.
+        decay = min(tc.ema_decay, (1 + self.step) / (10 + self.step))
+        update_ema(self.G_ema, _unwrap(self.G), decay)
+        out.update(g)
+        return out
+
+    # ---- the loop -----------------------------------------------------------------------
+    def _emit(self, event: str, elapsed: float, rate: float, losses: dict[str, float], msg: str = "") -> None:
+        if not (self.progress_fn and self.dist.is_main):
+            return
+        tc = self.tc
+        max_steps = tc.max_steps or None
+        eta = None
+        if max_steps and rate > 0:
+            eta = max(0.0, (max_steps - self.step) / rate)
+        if tc.max_minutes:
+            left = max(0.0, tc.max_minutes * 60 - elapsed)
+            eta = left if eta is None else min(eta, left)
+        self.progress_fn(Progress(event, self.step, max_steps, elapsed, rate, eta, losses, msg))
+
+    def _should_stop(self) -> bool:
+        local = self.control.stopped or bool(self.abort_fn and self.abort_fn())
+        return dist_util.any_flag(self.dist, local, self.device)
+
+    def _wait_while_paused(self) -> None:
+        announced = False
+        while self.control.paused and not self._should_stop():
+            if not announced:
+                self._emit("paused", self._active, 0.0, {}, "paused")
+                announced = True
+            time.sleep(0.05)
+
+    def _record(self, losses: dict[str, float]) -> None:
+        if self.step % 10 == 0 or not self.history:
+            self.history.append([self.step, losses])
+            if len(self.history) > HISTORY_MAX:
+                self.history = self.history[::2]
+
+    def run(self) -> TrainResult:
+        """Train until a limit is reached or the user stops; always ends with a checkpoint."""
+        self._build()
+        tc = self.tc
+        start_step = self.step
+        if not (self.out / STATE_FILE).exists():
+            self.save_checkpoint(0.0)  # the first "last good checkpoint" to roll back to
+        dist_util.barrier(self.dist)
+        self._active = 0.0
+        run_start, last_ckpt_t, last_ckpt_step = time.monotonic(), time.monotonic(), self.step
+        rate, losses, stopped = 0.0, {}, False
+        self._emit("start", self.elapsed_before, 0.0, {}, f"training on {self.device}")
+        while True:
+            if tc.max_steps and self.step >= tc.max_steps:
+                break
+            if tc.max_minutes and self._active >= tc.max_minutes * 60:
+                break
+            if self._should_stop():
+                stopped = True
+                break
+            if self.control.paused:
+                t_pause = time.monotonic()
+                self._wait_while_paused()
+                run_start += time.monotonic() - t_pause
+                continue
+            t0 = time.monotonic()
+            out = self._train_step()
+            losses = {k: float(v.detach()) for k, v in out.items()}
+            bad = any(not math.isfinite(v) or abs(v) > tc.divergence_limit for v in losses.values())
+            if dist_util.any_flag(self.dist, bad, self.device):
+                self._rollback(losses)
+                self._emit("rollback", self._active, rate, losses,
+                           f"losses became non-finite or exploded; rolled back to step {self.step} "
+                           f"and halved the learning rates (rollback {self.rollbacks})")
+                continue
+            self.step += 1
+            dt = time.monotonic() - t0
+            rate = 1.0 / dt if rate == 0 else 0.9 * rate + 0.1 / max(dt, 1e-9)
+            self._active = time.monotonic() - run_start
+            self._record(losses)
+            self._emit("step", self.elapsed_before + self._active, rate, losses)
+            if self.snapshot_fn and self.dist.is_main and self.step % max(1, tc.snapshot_every) == 0:
+                self.snapshot_fn(frozen_copy(self.G_ema), self.step)
+            due = (self.step - last_ckpt_step >= tc.checkpoint_every
+                   or time.monotonic() - last_ckpt_t >= tc.checkpoint_minutes * 60)
+            if due:
+                self.save_checkpoint(self.elapsed_before + self._active)
+                last_ckpt_t, last_ckpt_step = time.monotonic(), self.step
+                self._emit("checkpoint", self.elapsed_before + self._active, rate, losses,
+                           f"saved step {self.step}")
+        elapsed = self.elapsed_before + self._active
+        if self.step != last_ckpt_step or self.step == start_step:
+            self.save_checkpoint(elapsed)
+        dist_util.barrier(self.dist)
+        self._emit("done", elapsed, rate, losses, "stopped" if stopped else "finished")
+        if self.snapshot_fn and self.dist.is_main:
+            self.snapshot_fn(frozen_copy(self.G_ema), self.step)
+        return TrainResult(self.step, elapsed, self.out, stopped, self.rollbacks, losses)
+
+
+def frozen_copy(generator: torch.nn.Module) -> Generator:
+    """A CPU copy of ``generator`` in eval mode without gradients: safe to hand to another thread."""
+    return copy.deepcopy(_unwrap(generator)).to("cpu").eval().requires_grad_(False)
+
+
+def train(dataset: Dataset, out_dir: str | Path, preset_name: str = "tiny", **kwargs) -> TrainResult:
+    """Convenience: train preset ``preset_name`` on ``dataset``; ``kwargs`` override its recipe."""
+    tc = recipe(preset_name, **kwargs)
+    mc = model_config_for(dataset, preset_name, tc.conditional)
+    return Trainer(dataset, out_dir, mc, tc).run()

@@ -1,0 +1,68 @@
+import pytest
+import torch
+
+from ganstudio.models import Discriminator, Generator, ModelConfig, preset, strides_for
+from ganstudio.models.wavegan import PhaseShuffle
+
+
+@pytest.mark.parametrize("length", [8000, 16384, 22050, 44100, 96000])
+def test_shapes_for_any_clip_length(length):
+    cfg = preset("tiny", clip_length=length, model_dim=4, d_model_dim=4)
+    g, d = Generator(cfg), Discriminator(cfg)
+    x = g(torch.randn(3, cfg.latent_dim))
+    assert x.shape == (3, 1, length)
+    assert x.abs().max() <= 1.0
+    assert d(x).shape == (3,)
+    assert 16 * torch.tensor(strides_for(length)).prod().item() >= length
+
+
+def test_conditioning_changes_output_and_needs_labels():
+    cfg = preset("tiny", model_dim=4, d_model_dim=4, clip_length=8000, class_names=("kick", "snare", "hat"))
+    assert cfg.num_classes == 3
+    g, d = Generator(cfg).eval(), Discriminator(cfg).eval()
+    z = torch.randn(1, cfg.latent_dim).repeat(2, 1)
+    x = g(z, torch.tensor([0, 1]))
+    assert not torch.allclose(x[0], x[1])
+    assert d(x, torch.tensor([0, 1])).shape == (2,)
+    with pytest.raises(ValueError, match="pass labels"):
+        g(z)
+    with pytest.raises(ValueError, match="pass labels"):
+        d(x)
+
+
+def test_single_class_is_unconditioned():
+    assert preset("tiny", class_names=("only",)).num_classes == 0
+
+
+def test_phase_shuffle_shifts_within_radius_and_is_off_in_eval():
+    ps = PhaseShuffle(2)
+    x = torch.arange(20.0).view(1, 1, 20).repeat(64, 1, 1)
+    y = ps(x)
+    shifts = (y[:, 0, 10] - x[:, 0, 10]).unique()
+    assert set(shifts.tolist()) <= {-2.0, -1.0, 0.0, 1.0, 2.0} and len(shifts) > 1
+    assert torch.equal(ps.eval()(x), x)
+
+
+def test_presets_grow_and_paper_size_matches_wavegan():
+    sizes = [sum(p.numel() for p in Generator(preset(n)).parameters()) for n in ("tiny", "standard", "large")]
+    assert sizes[0] < sizes[1] < sizes[2]
+    ref = preset("wavegan")
+    assert (ref.model_dim, ref.kernel_size, ref.latent_dim, ref.clip_length) == (64, 25, 100, 16384)
+    # The paper's generator has about 19.1 M parameters at d=64.
+    assert abs(sum(p.numel() for p in Generator(ref).parameters()) / 1e6 - 19.1) < 0.5
+
+
+def test_nearest_upsampling_variant():
+    cfg = preset("tiny", model_dim=4, d_model_dim=4, upsample="nearest", clip_length=8000)
+    assert Generator(cfg)(torch.randn(2, 100)).shape == (2, 1, 8000)
+
+
+def test_config_round_trip_and_validation():
+    cfg = preset("standard", class_names=("a", "b"))
+    assert ModelConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(ValueError, match="unknown model settings"):
+        ModelConfig.from_dict({**cfg.to_dict(), "evil": 1})
+    with pytest.raises(ValueError, match="unknown preset"):
+        preset("huge")
+    with pytest.raises(ValueError, match="positive integer"):
+        ModelConfig.from_dict({**cfg.to_dict(), "model_dim": -3})
