@@ -12,7 +12,7 @@ def test_shapes_for_any_clip_length(length):
     x = g(torch.randn(3, cfg.latent_dim))
     assert x.shape == (3, 1, length)
     assert x.abs().max() <= 1.0
-    assert d(x).shape == (3,)
+    assert d(x).shape == (3, 2 if cfg.spectral_d else 1)
     assert 16 * torch.tensor(strides_for(length)).prod().item() >= length
 
 
@@ -23,7 +23,7 @@ def test_conditioning_changes_output_and_needs_labels():
     z = torch.randn(1, cfg.latent_dim).repeat(2, 1)
     x = g(z, torch.tensor([0, 1]))
     assert not torch.allclose(x[0], x[1])
-    assert d(x, torch.tensor([0, 1])).shape == (2,)
+    assert d(x, torch.tensor([0, 1])).shape == (2, 2)
     with pytest.raises(ValueError, match="pass labels"):
         g(z)
     with pytest.raises(ValueError, match="pass labels"):

@@ -24,6 +24,8 @@ class ModelConfig:
     phase_shuffle: int = 2       # discriminator phase shuffle radius in samples (0 = off)
     upsample: str = "transposed"  # "transposed" (WaveGAN) or "nearest" (nearest + conv, no checkerboard)
     max_mult: int = 16           # widest layer is max_mult * d channels
+    spectral_d: int = 0          # > 0 adds a log-spectrogram discriminator head of this base width
+    spectral_fft: int = 512
     class_names: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -54,6 +56,8 @@ class ModelConfig:
             v = getattr(self, name)
             if not isinstance(v, int) or not 0 < v <= (1 << 22):
                 raise ValueError(f"{name} must be a positive integer, not {v!r}")
+        if not 0 <= self.spectral_d <= 256 or self.spectral_fft not in (256, 512, 1024, 2048):
+            raise ValueError("spectral_d must be 0-256 and spectral_fft one of 256, 512, 1024, 2048")
         if not 0 <= self.phase_shuffle <= 16:
             raise ValueError("phase_shuffle must be between 0 and 16")
 
@@ -61,9 +65,9 @@ class ModelConfig:
 # Presets: widths chosen so `tiny` trains usefully on 2 CPU cores in minutes and `large` wants a GPU.
 # `wavegan` is the paper's configuration (d=64), kept as the reference in benchmarks.
 _PRESET_FIELDS = {
-    "tiny": dict(model_dim=16, d_model_dim=16, kernel_size=25),
-    "standard": dict(model_dim=32, d_model_dim=32, kernel_size=25),
-    "large": dict(model_dim=64, d_model_dim=64, kernel_size=25),
+    "tiny": dict(model_dim=16, d_model_dim=16, kernel_size=25, spectral_d=16),
+    "standard": dict(model_dim=32, d_model_dim=32, kernel_size=25, spectral_d=32),
+    "large": dict(model_dim=64, d_model_dim=64, kernel_size=25, spectral_d=32),
     "wavegan": dict(model_dim=64, d_model_dim=64, kernel_size=25, latent_dim=100, phase_shuffle=2),
 }
 

@@ -151,7 +151,8 @@ class Trainer:
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=self.tc.lr_g, betas=betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=self.tc.lr_d, betas=betas)
         state_path = self.out / STATE_FILE
-        if self.resume and state_path.exists():
+        self.restored = self.resume and state_path.exists()
+        if self.restored:
             self._restore(load_state(self.out), check_config=True)
         if self.dist.enabled:
             ids = [self.device.index] if self.device.type == "cuda" else None
@@ -321,7 +322,8 @@ class Trainer:
         self._build()
         tc = self.tc
         start_step = self.step
-        if not (self.out / STATE_FILE).exists():
+        dist_util.barrier(self.dist)  # every rank has read any existing state before rank 0 writes
+        if not self.restored:
             self.save_checkpoint(0.0)  # the first "last good checkpoint" to roll back to
         dist_util.barrier(self.dist)
         self._active = 0.0
@@ -344,7 +346,9 @@ class Trainer:
             t0 = time.monotonic()
             out = self._train_step()
             losses = {k: float(v.detach()) for k, v in out.items()}
-            bad = any(not math.isfinite(v) or abs(v) > tc.divergence_limit for v in losses.values())
+            # Penalties may legitimately be large; the adversarial terms may not.
+            bad = any(not math.isfinite(v) for v in losses.values()) or any(
+                abs(losses.get(k, 0.0)) > tc.divergence_limit for k in ("d/adv", "g/loss"))
             if dist_util.any_flag(self.dist, bad, self.device):
                 self._rollback(losses)
                 self._emit("rollback", self._active, rate, losses,

@@ -1,0 +1,67 @@
+import json
+import os
+import subprocess
+import sys
+
+import soundfile as sf
+
+
+def run(*args, check=True, env=None):
+    proc = subprocess.run([sys.executable, "-m", "ganstudio", *map(str, args)], capture_output=True,
+                          text=True, timeout=240, env={**os.environ, **(env or {})})
+    if check and proc.returncode != 0:
+        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def test_kit_train_generate_info(tmp_path):
+    kit, model, out = tmp_path / "kit", tmp_path / "model", tmp_path / "clips"
+    run("kit", kit, "--per-class", 3)
+    (kit / "notes.txt").write_text("not audio")
+    p = run("train", kit, "--out", model, "--steps", 2, "--length", 8000, "--batch", 4, "--threads", 2)
+    assert "imported 18 clips" in p.stdout and "notes.txt: not audio" in p.stderr
+    assert "done at step 2" in p.stdout
+    p = run("train", kit, "--out", model, "--steps", 3, "--length", 8000, "--batch", 4)
+    assert "resuming from the checkpoint" in p.stdout and "done at step 3" in p.stdout
+    p = run("generate", model, "-n", 3, "--out", out, "--format", "pcm16", "--seed", 4)
+    files = sorted(out.glob("*.wav"))
+    assert len(files) == 3 and "wrote 3 clip(s)" in p.stdout
+    info = sf.info(files[0])
+    assert (info.samplerate, info.frames, info.subtype) == (16000, 8000, "PCM_16")
+    first = sf.read(files[0])[0]
+    assert run("generate", model, "-n", 3, "--out", out, "--seed", 4, check=False).returncode == 1
+    run("generate", model, "-n", 3, "--out", out, "--seed", 4, "--format", "pcm16", "--overwrite")
+    assert (sf.read(files[0])[0] == first).all()  # same seed, same sound
+    p = run("info", model)
+    assert "preset      tiny" in p.stdout and "step 3" in p.stdout and "8000 samples at 16000 Hz" in p.stdout
+    meta = json.loads(run("info", model, "--json").stdout)
+    assert meta["format"] == "ganstudio.model" and meta["training"]["step"] == 3
+
+
+def test_conditional_generate_by_class(tmp_path):
+    kit, model = tmp_path / "kit", tmp_path / "model"
+    run("kit", kit, "--per-class", 2)
+    run("train", kit, "--out", model, "--steps", 1, "--length", 8000, "--batch", 4, "--conditional")
+    run("generate", model, "-n", 2, "--out", tmp_path / "o", "--class", "snare")
+    assert all("_snare_" in f.name for f in (tmp_path / "o").glob("*.wav"))
+    p = run("generate", model, "-n", 2, "--out", tmp_path / "o", "--class", "cowbell", check=False)
+    assert p.returncode == 1 and "has no class 'cowbell'" in p.stderr
+
+
+def test_clear_errors(tmp_path):
+    p = run("info", tmp_path / "nope", check=False)
+    assert p.returncode == 1 and p.stderr.startswith("error: no model at")
+    (tmp_path / "empty").mkdir()
+    p = run("train", tmp_path / "empty", "--out", tmp_path / "m", "--steps", 1, check=False)
+    assert p.returncode == 1 and "no usable sounds" in p.stderr
+    p = run("train", tmp_path, "--out", tmp_path / "m", "--rate", "12345", check=False)
+    assert p.returncode == 2  # argparse rejects the rate
+
+
+def test_readme_test_command_is_what_ci_runs():
+    root = os.path.dirname(os.path.dirname(__file__))
+    readme = open(os.path.join(root, "README.md"), encoding="utf-8").read().splitlines()
+    ci = open(os.path.join(root, ".ci", "run"), encoding="utf-8").read()
+    test_line = next(line for line in readme[:6] if "pytest" in line)
+    assert test_line.startswith("bash tools/install.sh && .venv/bin/python -m pytest")
+    assert "grep -m1 -o 'bash tools/install.sh && .venv/bin/python -m pytest" in ci

@@ -1,0 +1,40 @@
+"""The layer contract of DESIGN.md: only ganstudio/ui imports Qt or pyqtgraph."""
+import ast
+from pathlib import Path
+
+import ganstudio
+
+QT_MODULES = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "pyqtgraph", "pytestqt")
+ROOT = Path(ganstudio.__file__).parent
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_no_qt_below_ui():
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        if "ui" in path.relative_to(ROOT).parts:
+            continue
+        for name in imported_modules(path):
+            if name.split(".")[0] in QT_MODULES:
+                offenders.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert not offenders, offenders
+
+
+def test_core_import_does_not_load_qt():
+    import subprocess
+    import sys
+    code = ("import sys, ganstudio.cli, ganstudio.data, ganstudio.training, ganstudio.models, "
+            "ganstudio.metrics, ganstudio.export, ganstudio.library; "
+            "print([m for m in sys.modules if m.split('.')[0] in %r])" % (QT_MODULES,))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,161 @@
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from ganstudio.models.modelfile import load_model
+from ganstudio.training import (CheckpointError, TrainControl, Trainer, TrainingDiverged, load_state,
+                                model_config_for, recipe)
+from ganstudio.training import loop as loop_mod
+from ganstudio.training.augment import augment, auto_probability
+
+
+def small(dataset, **kw):
+    """A tiny model (d=4) and a fast recipe for tests."""
+    tc = recipe("tiny", batch_size=6, n_critic=2, checkpoint_every=1000, snapshot_every=2,
+                **{"max_steps": 4, **kw})
+    mc = model_config_for(dataset, "tiny", tc.conditional, model_dim=4, d_model_dim=4)
+    return mc, tc
+
+
+def test_short_real_training_writes_a_loadable_model(small_dataset, tmp_path):
+    events = []
+    mc, tc = small(small_dataset)
+    result = Trainer(small_dataset, tmp_path / "m", mc, tc, progress_fn=events.append).run()
+    assert result.step == 4 and not result.stopped and result.rollbacks == 0
+    kinds = [e.event for e in events]
+    assert kinds[0] == "start" and kinds[-1] == "done" and kinds.count("step") == 4
+    step = [e for e in events if e.event == "step"][-1]
+    assert step.steps_per_s > 0 and step.eta_s == 0
+    assert {"d/loss", "d/adv", "d/gp", "g/loss", "d/real", "d/fake"} <= set(step.losses)
+    m = load_model(tmp_path / "m")
+    assert m.meta["training"]["step"] == 4 and m.meta["data"]["clips"] == len(small_dataset)
+    assert load_state(tmp_path / "m").step == 4
+
+
+def test_resume_is_identical_to_an_uninterrupted_run(small_dataset, tmp_path):
+    mc, tc = small(small_dataset, max_steps=6)
+    Trainer(small_dataset, tmp_path / "full", mc, tc).run()
+    mc, tc3 = small(small_dataset, max_steps=3)
+    Trainer(small_dataset, tmp_path / "split", mc, tc3).run()
+    starts = []
+    r = Trainer(small_dataset, tmp_path / "split", mc, tc,
+                progress_fn=lambda p: p.event == "start" and starts.append(p.step)).run()
+    assert starts == [3] and r.step == 6
+    full, split = load_state(tmp_path / "full"), load_state(tmp_path / "split")
+    for key in full.generator:
+        torch.testing.assert_close(full.generator[key], split.generator[key])
+        torch.testing.assert_close(full.generator_ema[key], split.generator_ema[key])
+    for key in full.discriminator:
+        torch.testing.assert_close(full.discriminator[key], split.discriminator[key])
+
+
+def test_resume_with_other_settings_is_refused(small_dataset, tmp_path):
+    mc, tc = small(small_dataset, max_steps=1)
+    Trainer(small_dataset, tmp_path / "m", mc, tc).run()
+    other = model_config_for(small_dataset, "tiny", False, model_dim=8, d_model_dim=8)
+    with pytest.raises(CheckpointError, match="other model settings"):
+        Trainer(small_dataset, tmp_path / "m", other, tc).run()
+    # --fresh (resume=False) starts again at step 0
+    r = Trainer(small_dataset, tmp_path / "m", other, tc, resume=False).run()
+    assert r.step == 1
+
+
+def test_stop_pause_and_abort(small_dataset, tmp_path):
+    control = TrainControl()
+
+    def on_progress(p):
+        if p.event == "step" and p.step == 2:
+            control.stop()
+    mc, tc = small(small_dataset, max_steps=50)
+    r = Trainer(small_dataset, tmp_path / "a", mc, tc, progress_fn=on_progress, control=control).run()
+    assert r.stopped and r.step == 2 and load_state(tmp_path / "a").step == 2
+
+    control, events = TrainControl(), []
+
+    def pause_once(p):
+        events.append(p.event)
+        if p.event == "step" and p.step == 1:
+            control.pause()
+            threading.Timer(0.3, control.resume).start()
+    mc, tc = small(small_dataset, max_steps=3)
+    r = Trainer(small_dataset, tmp_path / "b", mc, tc, progress_fn=pause_once, control=control).run()
+    assert "paused" in events and r.step == 3 and not r.stopped
+
+    r = Trainer(small_dataset, tmp_path / "c", mc, tc, abort_fn=lambda: True).run()
+    assert r.stopped and r.step == 0
+
+
+def test_time_limit(small_dataset, tmp_path):
+    mc, tc = small(small_dataset, max_steps=0, max_minutes=0.02)
+    r = Trainer(small_dataset, tmp_path / "m", mc, tc).run()
+    assert r.step > 0 and 1.2 <= r.elapsed_s < 20
+
+
+def test_nan_rolls_back_to_last_checkpoint(small_dataset, tmp_path, monkeypatch):
+    real_g_loss, calls = loop_mod.g_loss, {"n": 0}
+
+    def g_loss_nan_once(kind, score):
+        calls["n"] += 1
+        out = real_g_loss(kind, score)
+        if calls["n"] == 3:
+            out["g/loss"] = out["g/loss"] * float("nan")
+        return out
+    monkeypatch.setattr(loop_mod, "g_loss", g_loss_nan_once)
+    events = []
+    mc, tc = small(small_dataset, max_steps=4, checkpoint_every=1)
+    t = Trainer(small_dataset, tmp_path / "m", mc, tc, progress_fn=events.append)
+    r = t.run()
+    rollbacks = [e for e in events if e.event == "rollback"]
+    assert len(rollbacks) == 1 and "rolled back to step 2" in rollbacks[0].message
+    assert r.rollbacks == 1 and r.step == 4
+    assert t.opt_g.param_groups[0]["lr"] == pytest.approx(tc.lr_g / 2)
+    state = load_state(tmp_path / "m")
+    assert all(torch.isfinite(v).all() for v in state.generator.values())
+
+
+def test_persistent_divergence_gives_up_with_a_clear_error(small_dataset, tmp_path, monkeypatch):
+    monkeypatch.setattr(loop_mod, "d_loss", lambda kind, r, f: {"d/adv": (r.mean() - f.mean()) * float("inf")})
+    mc, tc = small(small_dataset, max_rollbacks=2)
+    with pytest.raises(TrainingDiverged, match="diverged 3 times"):
+        Trainer(small_dataset, tmp_path / "m", mc, tc).run()
+
+
+def test_snapshots_are_frozen_cpu_copies(small_dataset, tmp_path):
+    snaps = []
+    mc, tc = small(small_dataset, max_steps=4)
+    Trainer(small_dataset, tmp_path / "m", mc, tc, snapshot_fn=lambda g, s: snaps.append((g, s))).run()
+    assert [s for _, s in snaps] == [2, 4, 4]
+    g = snaps[0][0]
+    assert not g.training and not any(p.requires_grad for p in g.parameters())
+    assert next(g.parameters()).device.type == "cpu"
+    assert not torch.equal(next(snaps[0][0].parameters()), next(snaps[1][0].parameters()))
+
+
+@pytest.mark.parametrize("loss,extra", [("hinge", {"r1_gamma": 1.0, "r1_every": 1}),
+                                        ("ns", {"r1_gamma": 0.5}), ("wgan-gp", {"grad_clip": 1.0})])
+def test_every_loss_trains(small_dataset, tmp_path, loss, extra):
+    events = []
+    mc, tc = small(small_dataset, loss=loss, max_steps=2, **extra)
+    Trainer(small_dataset, tmp_path / "m", mc, tc, progress_fn=events.append).run()
+    losses = [e for e in events if e.event == "step"][-1].losses
+    assert all(np.isfinite(v) for v in losses.values())
+    if extra.get("r1_gamma"):
+        assert "d/r1" in losses or loss == "ns"
+
+
+def test_conditional_training(small_dataset, tmp_path):
+    mc, tc = small(small_dataset, conditional=True, max_steps=2)
+    assert mc.class_names == tuple(small_dataset.class_names)
+    Trainer(small_dataset, tmp_path / "m", mc, tc).run()
+    assert load_model(tmp_path / "m").config.num_classes == len(small_dataset.class_names)
+
+
+def test_augment_is_differentiable_and_bounded_in_effect():
+    x = torch.randn(16, 1, 1000, requires_grad=True)
+    y = augment(x, 1.0)
+    y.sum().backward()
+    assert y.shape == x.shape and x.grad is not None and torch.isfinite(x.grad).all()
+    assert torch.equal(augment(x, 0.0), x)
+    assert auto_probability(20) > auto_probability(1000) > auto_probability(10000) == 0.0
