@@ -33,6 +33,7 @@ def mixed_folder(tmp_path):
     sf.write(good / "fx" / "deeper" / "g.aiff", tone(delay=0.4), SR, format="AIFF", subtype="PCM_16")
     sf.write(good / "fx" / "h with spaces ü.wav", tone(seconds=3.0), SR)
     sf.write(good / "top.wav", tone(freq=330.0), SR)
+    sf.write(good / "fx" / "i.mp3", tone(freq=550.0), SR, format="MP3", subtype="MPEG_LAYER_III")
     # bad ones
     (good / "readme.txt").write_text("not a sound")
     (good / "fake.wav").write_text("this is text, not RIFF")
@@ -56,8 +57,8 @@ def reasons(ds):
 
 def test_import_uses_every_good_file_and_reports_every_bad_one(mixed_folder):
     ds = import_folder(mixed_folder, ImportSettings(), cache_dir=False)
-    assert len(ds) == 9
-    assert ds.clips.shape == (9, 16384) and ds.clips.dtype == np.float32
+    assert len(ds) == 10
+    assert ds.clips.shape == (10, 16384) and ds.clips.dtype == np.float32
     assert ds.class_names == ["drums", "fx", "unlabelled"]
     labels = dict(zip(ds.files, ds.labels))
     assert ds.class_names[labels["fx/deeper/g.aiff"]] == "fx"

@@ -24,6 +24,7 @@ class ModelConfig:
     phase_shuffle: int = 2       # discriminator phase shuffle radius in samples (0 = off)
     upsample: str = "transposed"  # "transposed" (WaveGAN) or "nearest" (nearest + conv, no checkerboard)
     max_mult: int = 16           # widest layer is max_mult * d channels
+    envelope: bool = False       # G multiplies its waveform by a learned amplitude envelope
     spectral_d: int = 0          # > 0 adds a log-spectrogram discriminator head of this base width
     spectral_fft: int = 512
     class_names: tuple[str, ...] = field(default_factory=tuple)
@@ -65,9 +66,9 @@ class ModelConfig:
 # Presets: widths chosen so `tiny` trains usefully on 2 CPU cores in minutes and `large` wants a GPU.
 # `wavegan` is the paper's configuration (d=64), kept as the reference in benchmarks.
 _PRESET_FIELDS = {
-    "tiny": dict(model_dim=16, d_model_dim=16, kernel_size=25, spectral_d=16),
-    "standard": dict(model_dim=32, d_model_dim=32, kernel_size=25, spectral_d=32),
-    "large": dict(model_dim=64, d_model_dim=64, kernel_size=25, spectral_d=32),
+    "tiny": dict(model_dim=16, d_model_dim=16, kernel_size=25, spectral_d=16, envelope=True),
+    "standard": dict(model_dim=32, d_model_dim=32, kernel_size=25, spectral_d=32, envelope=True),
+    "large": dict(model_dim=64, d_model_dim=64, kernel_size=25, spectral_d=32, envelope=True),
     "wavegan": dict(model_dim=64, d_model_dim=64, kernel_size=25, latent_dim=100, phase_shuffle=2),
 }
 

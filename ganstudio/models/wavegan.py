@@ -67,6 +67,11 @@ class Generator(nn.Module):
         self.ups = nn.ModuleList(_up_block(widths[i], widths[i + 1], cfg.kernel_size, s, cfg.upsample)
                                  for i, s in enumerate(self.strides))
         self.width0 = widths[0]
+        # The envelope comes from the layer two upsamplings before the end (1/16 of the output
+        # rate for the default length): silence between and after hits is then one sigmoid away
+        # instead of many cancelling kernels.
+        self.env_at = max(0, len(self.strides) - 3)
+        self.envelope = nn.Conv1d(widths[self.env_at + 1], 1, 1) if cfg.envelope else None
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if self.embed is not None:
@@ -74,9 +79,14 @@ class Generator(nn.Module):
                 raise ValueError("this generator is class-conditioned: pass labels")
             z = torch.cat([z, self.embed(labels)], dim=1)
         x = F.relu(self.fc(z)).view(z.shape[0], self.width0, START_FRAMES)
+        env = None
         for i, up in enumerate(self.ups):
             x = up(x)
             x = torch.tanh(x) if i == len(self.ups) - 1 else F.relu(x)
+            if self.envelope is not None and i == self.env_at:
+                env = torch.sigmoid(self.envelope(x))
+        if env is not None:
+            x = x * F.interpolate(env, size=x.shape[-1], mode="linear", align_corners=False)
         return x[..., : self.cfg.clip_length]
 
 

@@ -247,6 +247,7 @@ class Trainer:
         D_raw = _unwrap(self.D)
         D_raw.requires_grad_(True)
         out: dict[str, torch.Tensor] = {}
+        penalties: dict[str, torch.Tensor] = {}   # reported even if only some critic steps had them
         for k in range(tc.n_critic):
             real, y_real = self._batch()
             y_fake = self._fake_labels()
@@ -261,8 +262,8 @@ class Trainer:
                 out["d/gp"] = gradient_penalty(lambda x: D_raw(x, y_real), real_a, fake_a)
                 total = total + tc.gp_weight * out["d/gp"]
             if tc.r1_gamma > 0 and (self.step * tc.n_critic + k) % tc.r1_every == 0:
-                out["d/r1"] = r1_penalty(lambda x: D_raw(x, y_real), real_a)
-                total = total + 0.5 * tc.r1_gamma * tc.r1_every * out["d/r1"]
+                penalties["d/r1"] = r1_penalty(lambda x: D_raw(x, y_real), real_a)
+                total = total + 0.5 * tc.r1_gamma * tc.r1_every * penalties["d/r1"]
             out["d/loss"] = total
             self.opt_d.zero_grad(set_to_none=True)
             total.backward()
@@ -282,6 +283,7 @@ class Trainer:
         # Ramp the EMA up so a short run's average does not lag behind at its random start.
         decay = min(tc.ema_decay, (1 + self.step) / (10 + self.step))
         update_ema(self.G_ema, _unwrap(self.G), decay)
+        out.update(penalties)
         out.update(g)
         return out
 
@@ -307,7 +309,7 @@ class Trainer:
         announced = False
         while self.control.paused and not self._should_stop():
             if not announced:
-                self._emit("paused", self._active, 0.0, {}, "paused")
+                self._emit("paused", self.elapsed_before + self._active, 0.0, {}, "paused")
                 announced = True
             time.sleep(0.05)
 
@@ -351,7 +353,7 @@ class Trainer:
                 abs(losses.get(k, 0.0)) > tc.divergence_limit for k in ("d/adv", "g/loss"))
             if dist_util.any_flag(self.dist, bad, self.device):
                 self._rollback(losses)
-                self._emit("rollback", self._active, rate, losses,
+                self._emit("rollback", self.elapsed_before + self._active, rate, losses,
                            f"losses became non-finite or exploded; rolled back to step {self.step} "
                            f"and halved the learning rates (rollback {self.rollbacks})")
                 continue
