@@ -101,8 +101,8 @@ def main() -> None:
             runs[name] = r
         report["comparison"] = {
             "budget_s": a.budget, **{k: round(v, 1) for k, v in floors.items()},
-            "tiny": {k: (round(v, 1) if isinstance(v, float) else v) for k, v in runs["tiny"].items()},
-            "wavegan_paper": {k: (round(v, 1) if isinstance(v, float) else v) for k, v in runs["wavegan"].items()},
+            "tiny": {k: (round(v, 3) if isinstance(v, float) else v) for k, v in runs["tiny"].items()},
+            "wavegan_paper": {k: (round(v, 3) if isinstance(v, float) else v) for k, v in runs["wavegan"].items()},
             "ratio_steps_per_s_tiny_over_paper": round(runs["tiny"]["steps_per_s"] / runs["wavegan"]["steps_per_s"], 2),
             "ratio_fd_paper_over_tiny": round(runs["wavegan"]["fd"] / runs["tiny"]["fd"], 2),
         }

@@ -152,6 +152,15 @@ def cmd_info(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pack(a: argparse.Namespace) -> int:
+    from .models.modelfile import load_model, pack_gsm
+
+    load_model(a.model)  # refuse to pack something that would not load
+    out = pack_gsm(a.model, a.out)
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
 def cmd_kit(a: argparse.Namespace) -> int:
     from .library import write_kit
 
@@ -196,7 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--device", help="auto (default), cpu, cuda, cuda:N")
     t.add_argument("--threads", type=int, help="CPU threads for torch")
     t.add_argument("--checkpoint-every", type=int, help="steps between checkpoints")
-    t.add_argument("--keep-every", type=int, help="keep a numbered snapshot every N steps")
+    t.add_argument("--keep-every", type=int, default=1000,
+                   help="also keep a numbered snapshot in MODEL/snapshots every N steps (0 = off)")
     t.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint in --out")
     t.add_argument("--no-cache", action="store_true", help="don't read or write the clip cache")
     t.set_defaults(func=cmd_train)
@@ -216,6 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("model")
     i.add_argument("--json", action="store_true", help="print the whole config.json")
     i.set_defaults(func=cmd_info)
+
+    pk = sub.add_parser("pack", help="pack a model folder into a single .gsm file to share")
+    pk.add_argument("model")
+    pk.add_argument("out", help="the .gsm file to write")
+    pk.set_defaults(func=cmd_pack)
 
     k = sub.add_parser("kit", help="write the built-in procedural drum kit as WAV files")
     k.add_argument("out")

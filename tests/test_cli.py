@@ -21,8 +21,9 @@ def test_kit_train_generate_info(tmp_path):
     p = run("train", kit, "--out", model, "--steps", 2, "--length", 8000, "--batch", 4, "--threads", 2)
     assert "imported 18 clips" in p.stdout and "notes.txt: not audio" in p.stderr
     assert "done at step 2" in p.stdout
-    p = run("train", kit, "--out", model, "--steps", 3, "--length", 8000, "--batch", 4)
+    p = run("train", kit, "--out", model, "--steps", 3, "--length", 8000, "--batch", 4, "--keep-every", 3)
     assert "resuming from the checkpoint" in p.stdout and "done at step 3" in p.stdout
+    assert (model / "snapshots" / "step_0000003" / "generator.safetensors").exists()
     p = run("generate", model, "-n", 3, "--out", out, "--format", "pcm16", "--seed", 4)
     files = sorted(out.glob("*.wav"))
     assert len(files) == 3 and "wrote 3 clip(s)" in p.stdout
@@ -34,6 +35,8 @@ def test_kit_train_generate_info(tmp_path):
     assert (sf.read(files[0])[0] == first).all()  # same seed, same sound
     p = run("info", model)
     assert "preset      tiny" in p.stdout and "step 3" in p.stdout and "8000 samples at 16000 Hz" in p.stdout
+    p = run("pack", model, tmp_path / "drums.gsm")
+    assert "wrote" in p.stdout and "preset      tiny" in run("info", tmp_path / "drums.gsm").stdout
     meta = json.loads(run("info", model, "--json").stdout)
     assert meta["format"] == "ganstudio.model" and meta["training"]["step"] == 3
 

@@ -53,6 +53,15 @@ def _up_block(c_in: int, c_out: int, k: int, s: int, mode: str) -> nn.Module:
     return nn.ConvTranspose1d(c_in, c_out, k, s, padding=(k - s + op) // 2, output_padding=op)
 
 
+ENVELOPE_RANGE_DB = 80.0
+
+
+def envelope_gain(logits: torch.Tensor) -> torch.Tensor:
+    """Envelope logits -> linear gain between 0 dB and -80 dB, uniform in dB: moving a tail
+    from -40 to -80 dB is as easy for the generator as moving an attack from 0 to -40 dB."""
+    return torch.pow(10.0, -ENVELOPE_RANGE_DB / 20.0 * torch.sigmoid(logits))
+
+
 class Generator(nn.Module):
     """z [B, latent_dim] (+ labels [B] long) -> audio [B, 1, clip_length]."""
 
@@ -72,6 +81,8 @@ class Generator(nn.Module):
         # instead of many cancelling kernels.
         self.env_at = max(0, len(self.strides) - 3)
         self.envelope = nn.Conv1d(widths[self.env_at + 1], 1, 1) if cfg.envelope else None
+        if self.envelope is not None:
+            nn.init.constant_(self.envelope.bias, -3.0)  # starts open (about -4 dB)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if self.embed is not None:
@@ -84,7 +95,7 @@ class Generator(nn.Module):
             x = up(x)
             x = torch.tanh(x) if i == len(self.ups) - 1 else F.relu(x)
             if self.envelope is not None and i == self.env_at:
-                env = torch.sigmoid(self.envelope(x))
+                env = envelope_gain(self.envelope(x))
         if env is not None:
             x = x * F.interpolate(env, size=x.shape[-1], mode="linear", align_corners=False)
         return x[..., : self.cfg.clip_length]
