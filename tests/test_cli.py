@@ -32,7 +32,9 @@ def test_kit_train_generate_info(tmp_path):
     first = sf.read(files[0])[0]
     assert run("generate", model, "-n", 3, "--out", out, "--seed", 4, check=False).returncode == 1
     run("generate", model, "-n", 3, "--out", out, "--seed", 4, "--format", "pcm16", "--overwrite")
-    assert (sf.read(files[0])[0] == first).all()  # same seed, same sound
+    # Same seed, same sound: equal to within one 16-bit step (oneDNN may pick another kernel
+    # in another process, which moves float results by ~1e-6).
+    assert abs(sf.read(files[0])[0] - first).max() <= 1 / 32768
     p = run("info", model)
     assert "preset      tiny" in p.stdout and "step 3" in p.stdout and "8000 samples at 16000 Hz" in p.stdout
     p = run("pack", model, tmp_path / "drums.gsm")
