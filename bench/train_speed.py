@@ -61,10 +61,11 @@ def speed(preset: str, ds: Dataset, steps: int) -> dict:
             "steps_per_s": round(1 / step_s, 3), "generation_realtime_factor": round(audio_s / gen_s, 1)}
 
 
-def train_for(preset: str, ds: Dataset, seconds: float, seed: int) -> dict:
+def train_for(preset: str, ds: Dataset, seconds: float, seed: int, keep: str | None) -> dict:
     tc = recipe(preset, max_minutes=seconds / 60, seed=seed, checkpoint_every=10**9, checkpoint_minutes=1e9)
     mc = model_config_for(ds, preset, False)
-    with tempfile.TemporaryDirectory() as out:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = f"{keep}/{preset}" if keep else tmp
         t = Trainer(ds, out, mc, tc, resume=False)
         r = t.run()
         return {"steps": r.step, "seconds": round(r.elapsed_s, 1), "steps_per_s": round(r.step / r.elapsed_s, 3),
@@ -80,6 +81,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-compare", action="store_true")
+    ap.add_argument("--keep", help="keep the compared models in this folder (KEEP/tiny, KEEP/wavegan)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     ds = kit_dataset(a.per_class)
@@ -96,7 +98,7 @@ def main() -> None:
                   "fd_white_noise": logmel_frechet(rng.uniform(-0.5, 0.5, real.shape).astype(np.float32), real, sr)}
         runs = {}
         for name in ("tiny", "wavegan"):
-            r = train_for(name, ds, a.budget, a.seed)
+            r = train_for(name, ds, a.budget, a.seed, a.keep)
             r["fd"] = logmel_frechet(generate(r.pop("generator"), 64, seed=1), real, sr)
             runs[name] = r
         report["comparison"] = {
