@@ -40,8 +40,10 @@ def stft_magnitude(x: np.ndarray, n_fft: int = 1024, hop: int = 256) -> np.ndarr
 
 
 def log_mel(x: np.ndarray, sample_rate: int, n_fft: int = 1024, hop: int = 256, n_mels: int = 64,
-            floor_db: float = -100.0) -> np.ndarray:
-    """Log-mel power in dB of [..., T] audio: float32 [..., frames, n_mels], floored at ``floor_db``."""
-    power = stft_magnitude(x, n_fft, hop) ** 2
+            floor_db: float = -120.0) -> np.ndarray:
+    """Log-mel power of [..., T] audio in dB relative to a full-scale sine (which reads about 0 dB
+    in its band): float32 [..., frames, n_mels], floored at ``floor_db``."""
+    full_scale = (np.hanning(n_fft).sum() / 2) ** 2   # |STFT|^2 of a full-scale sine at its peak bin
+    power = stft_magnitude(x, n_fft, hop) ** 2 / full_scale
     mel = power @ mel_filterbank(sample_rate, n_fft, n_mels).T
-    return np.maximum(10.0 * np.log10(mel + 1e-12), floor_db).astype(np.float32)
+    return np.maximum(10.0 * np.log10(mel + 1e-30), floor_db).astype(np.float32)

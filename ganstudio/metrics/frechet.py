@@ -1,7 +1,9 @@
 """Fréchet distance on log-mel statistics (an FAD-style measure with log-mel frames as features).
 
-Each STFT frame's log-mel vector is one sample; the two sets of frames are fitted with Gaussians
-and compared with the Fréchet (2-Wasserstein) distance. Lower is closer; identical sets give 0.
+Each STFT frame's log-mel vector (dB relative to full scale) is one sample; the two sets of frames
+are fitted with Gaussians and compared with the Fréchet (2-Wasserstein) distance. Lower is closer;
+identical sets give 0. Levels are floored at -96 dB, the noise floor of a 16-bit WAV: what lies
+below it is inaudible and does not survive export, so it should not decide the score.
 """
 from __future__ import annotations
 
@@ -9,10 +11,12 @@ import numpy as np
 
 from ..dsp import log_mel
 
+FLOOR_DB = -96.0
+
 
 def logmel_features(clips: np.ndarray, sample_rate: int, n_mels: int = 64) -> np.ndarray:
     """[N, T] audio -> float64 [N * frames, n_mels] log-mel frames (dB)."""
-    feats = log_mel(np.asarray(clips, dtype=np.float32), sample_rate, n_mels=n_mels, floor_db=-80.0)
+    feats = log_mel(np.asarray(clips, dtype=np.float32), sample_rate, n_mels=n_mels, floor_db=FLOOR_DB)
     return feats.reshape(-1, feats.shape[-1]).astype(np.float64)
 
 
