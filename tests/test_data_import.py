@@ -159,3 +159,18 @@ def test_dataset_summary(kit_dir):
     s = ds.summary()
     assert s["clips"] == 24 and s["classes"]["kick"] == 4 and s["sample_rate"] == 16000
     assert isinstance(Dataset.from_arrays({"a": [tone(rate=16000)]}, ImportSettings()), Dataset)
+
+
+def test_unreadable_subfolder_is_reported(tmp_path, monkeypatch):
+    # Root reads every folder, so the permission error is simulated where os.walk lists folders.
+    sf.write(tmp_path / "a.wav", tone(), SR)
+    (tmp_path / "locked").mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+    monkeypatch.setattr(os, "scandir", scandir)
+    ds = import_folder(tmp_path, cache_dir=False)
+    assert len(ds) == 1 and reasons(ds) == {"locked": "unreadable folder: Permission denied"}

@@ -82,7 +82,13 @@ class Dataset:
 def _walk(root: Path) -> tuple[list[Path], list[SkippedFile]]:
     """Every file below ``root`` in a stable order; linked folders are reported, not followed."""
     files, skipped = [], []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
+
+    def unreadable(exc: OSError) -> None:
+        where = Path(exc.filename or root)
+        rel = str(where.relative_to(root)) if where != root and where.is_relative_to(root) else str(where)
+        skipped.append(SkippedFile(rel, f"unreadable folder: {exc.strerror or exc}"))
+
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=unreadable):
         dirnames.sort()
         for d in list(dirnames):
             full = Path(dirpath) / d
