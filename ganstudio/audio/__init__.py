@@ -1,5 +1,6 @@
-"""Real-time audio (no Qt): ring buffer, limiter and meters so far; the stream, voices and sampler
-worker follow with issue 4."""
+"""Real-time audio (no Qt). So far: the ring buffer and the master limiter and meters; the
+stream, voices and sampler worker follow with issue 4."""
+from .master import Limiter, Meter
 from .ringbuffer import RingBuffer
 
-__all__ = ["RingBuffer"]
+__all__ = ["Limiter", "Meter", "RingBuffer"]

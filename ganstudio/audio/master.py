@@ -1,0 +1,71 @@
+"""Master section for the audio callback: volume, a soft limiter and meters, all in place.
+
+Blocks are float32 ``[frames, channels]``; every method works on preallocated scratch memory.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+class Limiter:
+    """Peak limiter: gain falls at once to keep a block under ``ceiling`` and recovers with
+    ``release_s``. The gain is ramped across each block, so changes never click; a final clip at
+    the ceiling catches a peak early in a block while the ramp is still on its way down."""
+
+    def __init__(self, sample_rate: int, max_block: int = 4096, ceiling: float = 10 ** (-0.3 / 20),
+                 release_s: float = 0.25):
+        self.ceiling = ceiling
+        self.sample_rate = sample_rate
+        self.release_s = release_s
+        self.gain = 1.0
+        self._steps = np.arange(1, max_block + 1, dtype=np.float32)
+        self._ramp = np.empty(max_block, dtype=np.float32)
+
+    def process(self, block: np.ndarray) -> None:
+        """Limit ``block`` [frames <= max_block, channels] in place."""
+        n = len(block)
+        if n == 0:
+            return
+        peak = max(float(block.max()), -float(block.min()))   # reductions: no temporary array
+        target = min(1.0, self.ceiling / peak) if peak > 0 else 1.0
+        if target < self.gain:
+            new = target
+        else:  # release: exponential approach to the target over release_s
+            coeff = math.exp(-n / (self.release_s * self.sample_rate))
+            new = target + (self.gain - target) * coeff
+        ramp = self._ramp[:n]
+        np.multiply(self._steps[:n], (new - self.gain) / n, out=ramp)   # gain -> new across the block
+        ramp += self.gain
+        for c in range(block.shape[1]):   # per column: broadcasting [n, 1] makes numpy buffer 8 KiB
+            block[:, c] *= ramp
+        np.clip(block, -self.ceiling, self.ceiling, out=block)
+        self.gain = new
+
+
+class Meter:
+    """Peak and RMS (linear) of the newest block, per channel, in a preallocated array the GUI
+    copies from. ``serial`` grows with each block so readers can tell new values from old."""
+
+    def __init__(self, channels: int):
+        self.values = np.zeros((2, channels), dtype=np.float32)   # row 0 peak, row 1 RMS
+        self._tmp = np.zeros(channels, dtype=np.float32)
+        self.serial = 0
+
+    def update(self, block: np.ndarray) -> None:
+        """Measure ``block`` [frames, channels] without allocating frame-sized temporaries."""
+        peak, rms, tmp = self.values[0], self.values[1], self._tmp
+        block.max(axis=0, out=peak)
+        block.min(axis=0, out=tmp)
+        np.negative(tmp, out=tmp)
+        np.maximum(peak, tmp, out=peak)
+        np.einsum("ij,ij->j", block, block, out=rms)
+        rms /= max(1, len(block))
+        np.sqrt(rms, out=rms)
+        self.serial += 1
+
+    def read(self) -> tuple[np.ndarray, np.ndarray]:
+        """Copies of (peak [channels], rms [channels]) for the GUI thread."""
+        v = self.values.copy()
+        return v[0], v[1]
