@@ -1,4 +1,6 @@
 import os
+import shutil
+import subprocess
 
 import pytest
 
@@ -30,3 +32,33 @@ def small_dataset():
     from ganstudio.data import Dataset, ImportSettings
     from ganstudio.library import render_kit
     return Dataset.from_arrays(render_kit(per_class=6, duration=0.6), ImportSettings(clip_length=8000))
+
+
+@pytest.fixture(scope="session")
+def jack_device():
+    """The PortAudio device index of a JACK dummy server at 48 kHz / 256 frames (started if needed).
+
+    PortAudio is shut down before the server stops: its JACK back end aborts the process if the
+    server vanishes first.
+    """
+    if not shutil.which("jackd"):
+        pytest.skip("jackd is not installed (tools/install.sh installs jackd2)")
+    env = {**os.environ, "JACK_NO_AUDIO_RESERVATION": "1"}
+    state = subprocess.run(["jack_wait", "-c"], capture_output=True, text=True, env=env).stdout.strip()
+    started = None
+    if state != "running":
+        started = subprocess.Popen(["jackd", "--no-realtime", "-d", "dummy", "-r", "48000", "-p", "256"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        subprocess.run(["jack_wait", "-w", "-t", "10"], check=True, capture_output=True, env=env)
+    import sounddevice as sd
+    sd._terminate()     # PortAudio scans host APIs when it initialises: rescan now that JACK runs
+    sd._initialize()
+    jack = [i for i, d in enumerate(sd.query_devices())
+            if "JACK" in sd.query_hostapis(d["hostapi"])["name"] and d["max_output_channels"] >= 2]
+    assert jack, "PortAudio does not see the JACK server"
+    yield jack[0]
+    if started:
+        while sd._initialized:
+            sd._terminate()
+        started.terminate()
+        started.wait(5)

@@ -9,6 +9,21 @@ import math
 import numpy as np
 
 
+def apply_ramp(block: np.ndarray, g0: float, g1: float, steps: np.ndarray, scratch: np.ndarray) -> None:
+    """Multiply ``block`` [n, channels] in place by a gain going linearly from ``g0`` to ``g1``
+    (reached on the last frame). ``steps`` is ``arange(1, max+1)``; ``scratch`` has room for n."""
+    n = len(block)
+    if g0 == g1:
+        if g0 != 1.0:
+            block *= g0
+        return
+    ramp = scratch[:n]
+    np.multiply(steps[:n], (g1 - g0) / n, out=ramp)
+    ramp += g0
+    for c in range(block.shape[1]):   # per column: broadcasting [n, 1] makes numpy buffer 8 KiB
+        block[:, c] *= ramp
+
+
 class Limiter:
     """Peak limiter: gain falls at once to keep a block under ``ceiling`` and recovers with
     ``release_s``. The gain is ramped across each block, so changes never click; a final clip at
@@ -35,11 +50,7 @@ class Limiter:
         else:  # release: exponential approach to the target over release_s
             coeff = math.exp(-n / (self.release_s * self.sample_rate))
             new = target + (self.gain - target) * coeff
-        ramp = self._ramp[:n]
-        np.multiply(self._steps[:n], (new - self.gain) / n, out=ramp)   # gain -> new across the block
-        ramp += self.gain
-        for c in range(block.shape[1]):   # per column: broadcasting [n, 1] makes numpy buffer 8 KiB
-            block[:, c] *= ramp
+        apply_ramp(block, self.gain, new, self._steps, self._ramp)
         np.clip(block, -self.ceiling, self.ceiling, out=block)
         self.gain = new
 

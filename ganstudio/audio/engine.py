@@ -1,0 +1,110 @@
+"""The sound-card stream: a sounddevice ``OutputStream`` whose callback only mixes preallocated
+voices, applies the master gain, limiter and meters, and copies the result to a scope tap.
+
+sounddevice (PortAudio) is imported when a stream is opened, so a machine without PortAudio or
+without any sound card still runs everything else.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .master import Limiter, Meter, apply_ramp
+from .ringbuffer import RingBuffer
+from .voices import VoiceMixer
+
+FADE_S = 0.01   # start / stop / volume changes ramp over this long, so nothing clicks
+
+
+class AudioDeviceError(RuntimeError):
+    """No usable output device, or the device failed; the message says which and why."""
+
+
+def output_devices() -> list[dict]:
+    """Output-capable devices as ``{"index", "name", "hostapi", "channels", "default_rate"}``."""
+    try:
+        import sounddevice as sd
+    except OSError as exc:
+        raise AudioDeviceError(f"PortAudio is not available ({exc})") from None
+    apis = sd.query_hostapis()
+    return [{"index": i, "name": d["name"], "hostapi": apis[d["hostapi"]]["name"],
+             "channels": d["max_output_channels"], "default_rate": d["default_samplerate"]}
+            for i, d in enumerate(sd.query_devices()) if d["max_output_channels"] > 0]
+
+
+class AudioEngine:
+    """Plays ``mixer`` on an output device at ``sample_rate`` with ``blocksize`` frames per callback.
+
+    ``scope`` receives a copy of every played block ([frames, channels] float32) for the views;
+    when nobody reads it, new blocks are dropped (the oldest audio stays). ``underruns`` counts
+    PortAudio output underflows; ``frames`` counts frames played.
+    """
+
+    def __init__(self, mixer: VoiceMixer, sample_rate: int = 48000, blocksize: int = 256,
+                 channels: int = 2, device: int | str | None = None, scope_seconds: float = 2.0):
+        if not 64 <= blocksize <= 4096:
+            raise ValueError("block size must be between 64 and 4096 frames")
+        self.mixer, self.sample_rate, self.blocksize = mixer, sample_rate, blocksize
+        self.channels, self.device = channels, device
+        self.limiter = Limiter(sample_rate, max_block=4096)
+        self.meter = Meter(channels)
+        self.scope = RingBuffer(int(scope_seconds * sample_rate), channels)
+        self.volume = 1.0
+        self.underruns = 0
+        self.frames = 0
+        self._gain = 0.0
+        self._running = False
+        self._steps = np.arange(1, 4097, dtype=np.float32)
+        self._scratch = np.empty(4096, dtype=np.float32)
+        self._stream = None
+
+    # ---- callback (PortAudio's thread) ------------------------------------------------
+    def _callback(self, out: np.ndarray, frames: int, time_info, status) -> None:
+        if status.output_underflow:
+            self.underruns += 1
+        out.fill(0.0)
+        self.mixer.mix_into(out)
+        target = self.volume if self._running else 0.0
+        step = frames / (FADE_S * self.sample_rate)
+        new = min(target, self._gain + step) if target > self._gain else max(target, self._gain - step)
+        apply_ramp(out, self._gain, new, self._steps, self._scratch)
+        self._gain = new
+        self.limiter.process(out)
+        self.meter.update(out)
+        if self.scope.space() >= frames:
+            self.scope.write(out)
+        self.frames += frames
+
+    # ---- control (any other thread) ---------------------------------------------------
+    def start(self) -> None:
+        """Open and start the stream; raises :class:`AudioDeviceError` with the reason."""
+        try:
+            import sounddevice as sd
+        except OSError as exc:
+            raise AudioDeviceError(f"PortAudio is not available ({exc})") from None
+        try:
+            self._stream = sd.OutputStream(samplerate=self.sample_rate, blocksize=self.blocksize,
+                                           channels=self.channels, dtype="float32", device=self.device,
+                                           callback=self._callback)
+            self._running = True
+            self._stream.start()
+        except (sd.PortAudioError, ValueError) as exc:
+            self._running, self._stream = False, None
+            raise AudioDeviceError(f"can't open the audio output {self.device or '(default)'}: {exc}") from None
+
+    def stop(self) -> None:
+        """Fade out, then stop and close the stream."""
+        if self._stream is None:
+            return
+        self._running = False
+        deadline = time.monotonic() + 0.5
+        while self._gain > 0.0 and self._stream.active and time.monotonic() < deadline:
+            time.sleep(0.005)
+        self._stream.stop()
+        self._stream.close()
+        self._stream = None
+
+    @property
+    def running(self) -> bool:
+        return self._stream is not None and self._stream.active

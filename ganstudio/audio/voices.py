@@ -1,0 +1,149 @@
+"""Pads, polyphonic voices and their mixing for the audio callback.
+
+Clips live in a preallocated bank ``[pads, 2, max_frames]`` (two slots per pad so a new render can
+be written while the old one still plays). The GUI / worker threads send triggers through a
+preallocated single-writer / single-reader command ring; the callback drains it at the start of
+each block and mixes every active voice with linear interpolation (playback rate = pitch), all
+into preallocated scratch arrays.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+class VoiceMixer:
+    """Up to ``voices`` simultaneous voices over ``pads`` pads of at most ``max_frames`` frames (mono
+    clips at the device rate), mixed into ``[frames, channels]`` blocks of at most ``max_block``."""
+
+    def __init__(self, pads: int = 16, voices: int = 16, max_frames: int = 4 * 48000,
+                 max_block: int = 4096, commands: int = 256):
+        self.bank = np.zeros((pads, 2, max_frames), dtype=np.float32)
+        self.lengths = np.zeros((pads, 2), dtype=np.int64)
+        self.active_slot = np.zeros(pads, dtype=np.int64)
+        self.max_frames = max_frames
+        # voice state (owned by the callback)
+        self.v_on = np.zeros(voices, dtype=bool)
+        self.v_pad = np.zeros(voices, dtype=np.int64)
+        self.v_slot = np.zeros(voices, dtype=np.int64)
+        self.v_pos = np.zeros(voices, dtype=np.float64)
+        self.v_rate = np.ones(voices, dtype=np.float64)
+        self.v_gain = np.zeros(voices, dtype=np.float32)
+        self.v_age = np.zeros(voices, dtype=np.int64)
+        self.v_loop = np.zeros(voices, dtype=bool)
+        self.v_start = np.zeros(voices, dtype=np.int64)
+        self.v_end = np.zeros(voices, dtype=np.int64)
+        self.v_reverse = np.zeros(voices, dtype=bool)
+        self._clock = 0
+        # command ring (writer: control thread, reader: callback)
+        self._cmd = np.zeros((commands, 6), dtype=np.float64)   # pad, gain, rate, loop, reverse, stop
+        self._cmd_written = 0
+        self._cmd_read = 0
+        # scratch for the callback
+        self._steps = np.arange(max_block, dtype=np.float64)
+        self._pos = np.empty(max_block, dtype=np.float64)
+        self._idx = np.empty(max_block, dtype=np.int64)
+        self._frac = np.empty(max_block, dtype=np.float64)
+        self._a = np.empty(max_block, dtype=np.float32)
+        self._b = np.empty(max_block, dtype=np.float32)
+        self._mix = np.empty(max_block, dtype=np.float32)
+        self.stolen = 0
+
+    # ---- control side ------------------------------------------------------------------
+    def load_clip(self, pad: int, clip: np.ndarray) -> None:
+        """Store ``clip`` (float32 [frames] at the device rate) for ``pad``: written into the idle
+        slot, then made current with one integer store."""
+        n = min(len(clip), self.max_frames)
+        slot = 1 - int(self.active_slot[pad])
+        self.bank[pad, slot, :n] = clip[:n]
+        self.lengths[pad, slot] = n
+        self.active_slot[pad] = slot
+
+    def trigger(self, pad: int, gain: float = 1.0, rate: float = 1.0, loop: bool = False,
+                reverse: bool = False) -> bool:
+        """Queue a note for ``pad``; False if the command ring is full."""
+        return self._send(pad, gain, rate, loop, reverse, 0.0)
+
+    def stop_pad(self, pad: int) -> bool:
+        """Queue a stop of every voice playing ``pad``."""
+        return self._send(pad, 0.0, 1.0, False, False, 1.0)
+
+    def _send(self, pad, gain, rate, loop, reverse, stop) -> bool:
+        if self._cmd_written - self._cmd_read >= len(self._cmd):
+            return False
+        row = self._cmd[self._cmd_written % len(self._cmd)]
+        row[:] = (pad, gain, rate, float(loop), float(reverse), stop)
+        self._cmd_written += 1          # published after the row is complete
+        return True
+
+    # ---- callback side -----------------------------------------------------------------
+    def _drain(self) -> None:
+        while self._cmd_read < self._cmd_written:
+            pad, gain, rate, loop, reverse, stop = self._cmd[self._cmd_read % len(self._cmd)]
+            self._cmd_read += 1
+            pad = int(pad)
+            if stop:
+                self.v_on[self.v_pad == pad] = False
+                continue
+            slot = int(self.active_slot[pad])
+            length = int(self.lengths[pad, slot])
+            if length == 0:
+                continue
+            free = np.flatnonzero(~self.v_on)
+            if free.size:
+                v = int(free[0])
+            else:                       # steal the oldest voice
+                v = int(np.argmin(self.v_age))
+                self.stolen += 1
+            self._clock += 1
+            self.v_on[v], self.v_pad[v], self.v_slot[v] = True, pad, slot
+            self.v_gain[v], self.v_rate[v], self.v_age[v] = gain, max(rate, 1e-3), self._clock
+            self.v_loop[v], self.v_reverse[v] = bool(loop), bool(reverse)
+            self.v_start[v], self.v_end[v] = 0, length
+            self.v_pos[v] = 0.0
+
+    def mix_into(self, out: np.ndarray) -> None:
+        """Add every active voice to ``out`` [frames, channels] (mono voices on every channel)."""
+        self._drain()
+        n = len(out)
+        mix = self._mix[:n]
+        mix[:] = 0.0
+        pos, idx, frac, a, b = self._pos[:n], self._idx[:n], self._frac[:n], self._a[:n], self._b[:n]
+        for v in np.flatnonzero(self.v_on):
+            start, end = int(self.v_start[v]), int(self.v_end[v])
+            span = end - start
+            clip = self.bank[self.v_pad[v], self.v_slot[v]]
+            np.multiply(self._steps[:n], self.v_rate[v], out=pos)
+            pos += self.v_pos[v]
+            if self.v_loop[v]:
+                np.fmod(pos, span, out=pos)
+            np.floor(pos, out=frac)
+            idx[:] = frac
+            np.subtract(pos, frac, out=frac)
+            valid = int(np.searchsorted(pos, span - 1, side="right")) if not self.v_loop[v] else n
+            # Neighbours idx and idx+1 (idx and idx-1 reversed), each clamped to the clip, so the
+            # last sample plays exactly and nothing reads past the end.
+            direction = -1 if self.v_reverse[v] else 1
+            origin = end - 1 if self.v_reverse[v] else start
+            np.multiply(idx, direction, out=idx)
+            idx += origin
+            np.clip(idx, start, end - 1, out=idx)
+            np.take(clip, idx, out=a)
+            idx += direction
+            np.clip(idx, start, end - 1, out=idx)
+            np.take(clip, idx, out=b)
+            b -= a                              # a + (b - a) * frac
+            b *= frac
+            a += b
+            a *= self.v_gain[v]
+            mix[:valid] += a[:valid]
+            self.v_pos[v] += n * self.v_rate[v]
+            if self.v_loop[v]:
+                self.v_pos[v] %= span
+            elif valid < n or self.v_pos[v] > span - 1:
+                self.v_on[v] = False
+        for c in range(out.shape[1]):
+            out[:, c] += mix
+
+    @property
+    def active_voices(self) -> int:
+        return int(self.v_on.sum())

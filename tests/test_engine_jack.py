@@ -1,0 +1,65 @@
+"""A real PortAudio stream on a JACK dummy server: a pad trigger reaches the sound card."""
+import time
+
+import numpy as np
+import pytest
+
+from ganstudio.audio.engine import AudioDeviceError, AudioEngine
+from ganstudio.audio.voices import VoiceMixer
+
+SR, BLOCK = 48000, 256
+
+
+def drain(engine):
+    out = np.zeros((engine.scope.available(), engine.channels), np.float32)
+    engine.scope.read_into(out)
+    return out
+
+
+def test_pad_trigger_reaches_the_output_within_one_block(jack_device):
+    t = np.arange(4800) / SR
+    burst = (0.5 * np.sin(2 * np.pi * 1000 * t + 0.5)).astype(np.float32)   # non-zero first sample
+    mixer = VoiceMixer(pads=16, voices=16, max_frames=SR, max_block=4096)
+    mixer.load_clip(3, burst)
+    engine = AudioEngine(mixer, SR, BLOCK, channels=2, device=jack_device)
+    engine.start()
+    try:
+        time.sleep(0.3)                         # past the start fade
+        start_frame = len(drain(engine))        # the scope has every frame since the start
+        before = engine.frames
+        mixer.trigger(3)
+        time.sleep(0.4)
+        played = drain(engine)
+    finally:
+        engine.stop()
+    onset = int(np.flatnonzero(np.abs(played[:, 0]) > 1e-6)[0])
+    absolute = start_frame + onset
+    assert absolute % BLOCK == 0                     # a voice starts at a block boundary
+    assert absolute - before <= 2 * BLOCK            # pressed mid-block: sound in the next one
+    np.testing.assert_allclose(played[onset:onset + 4800, 0], burst, atol=1e-5)
+    np.testing.assert_array_equal(played[:, 0], played[:, 1])
+    assert not played[onset + 4800:].any()
+    assert engine.frames > SR * 0.6 and engine.underruns >= 0 and not engine.running
+    peak, rms = engine.meter.read()
+    assert peak.shape == (2,)
+
+
+def test_start_and_stop_fade_without_clicks(jack_device):
+    mixer = VoiceMixer(pads=1, voices=1, max_frames=SR, max_block=4096)
+    mixer.load_clip(0, np.full(SR, 0.5, np.float32))
+    mixer.trigger(0, loop=True)
+    engine = AudioEngine(mixer, SR, BLOCK, channels=1, device=jack_device)
+    engine.start()
+    time.sleep(0.2)
+    engine.stop()
+    played = drain(engine)[:, 0]
+    assert played[0] < 0.01 and abs(played.max() - 0.5) < 1e-6
+    assert np.abs(np.diff(played)).max() < 0.01      # fades ramp, never jump
+    assert played[-1] < 0.01
+
+
+def test_a_bad_device_is_a_clear_error():
+    engine = AudioEngine(VoiceMixer(pads=1, voices=1, max_frames=10), SR, BLOCK, device=999)
+    with pytest.raises(AudioDeviceError, match="can't open the audio output 999"):
+        engine.start()
+    assert not engine.running

@@ -1,0 +1,80 @@
+import numpy as np
+
+from ganstudio.audio.voices import VoiceMixer
+
+
+def render(mixer, frames, block=256, channels=2):
+    out = np.zeros((frames, channels), np.float32)
+    for i in range(0, frames, block):
+        mixer.mix_into(out[i:i + block])
+    return out
+
+
+def clip(n=1000):
+    return np.linspace(-0.5, 0.5, n, dtype=np.float32)
+
+
+def test_a_trigger_plays_the_clip_exactly_then_the_voice_ends():
+    m = VoiceMixer(pads=4, voices=4, max_frames=2000, max_block=256)
+    m.load_clip(2, clip())
+    m.trigger(2)
+    out = render(m, 1536)
+    np.testing.assert_allclose(out[:1000, 0], clip(), atol=1e-6)
+    np.testing.assert_array_equal(out[:, 0], out[:, 1])
+    assert not out[1000:].any() and m.active_voices == 0
+
+
+def test_gain_rate_and_reverse():
+    m = VoiceMixer(pads=1, voices=4, max_frames=2000, max_block=256)
+    m.load_clip(0, clip())
+    m.trigger(0, gain=0.5, rate=2.0)
+    out = render(m, 768, channels=1)[:, 0]
+    np.testing.assert_allclose(out[:500], 0.5 * clip()[::2], atol=1e-6)
+    assert not out[500:].any()
+    m.trigger(0, reverse=True)
+    out = render(m, 1024, channels=1)[:, 0]
+    np.testing.assert_allclose(out[:1000], clip()[::-1], atol=1e-6)
+    assert not out[1000:].any()
+
+
+def test_fractional_rate_interpolates():
+    m = VoiceMixer(pads=1, voices=1, max_frames=2000, max_block=256)
+    m.load_clip(0, clip())
+    m.trigger(0, rate=0.5)
+    out = render(m, 512, channels=1)[:, 0]
+    expected = np.interp(np.arange(512) * 0.5, np.arange(1000), clip())
+    np.testing.assert_allclose(out, expected, atol=1e-6)
+
+
+def test_polyphony_voice_stealing_loop_and_stop():
+    m = VoiceMixer(pads=2, voices=16, max_frames=2000, max_block=256)
+    m.load_clip(0, clip())
+    m.load_clip(1, np.full(100, 0.01, np.float32))
+    for _ in range(17):
+        m.trigger(0, gain=0.01)
+    render(m, 256)
+    assert m.active_voices == 16 and m.stolen == 1
+    m2 = VoiceMixer(pads=2, voices=4, max_frames=2000, max_block=256)
+    m2.load_clip(1, np.full(100, 0.25, np.float32))
+    m2.trigger(1, loop=True)
+    out = render(m2, 2048, channels=1)
+    assert m2.active_voices == 1 and np.all(out[:2048:7] > 0.2)
+    m2.stop_pad(1)
+    out = render(m2, 256, channels=1)
+    assert m2.active_voices == 0 and not out.any()
+
+
+def test_new_clip_does_not_disturb_a_playing_voice():
+    m = VoiceMixer(pads=1, voices=2, max_frames=2000, max_block=256)
+    m.load_clip(0, clip())
+    m.trigger(0)
+    first = render(m, 256, channels=1)
+    m.load_clip(0, np.zeros(1000, np.float32))       # a new render arrives mid-note
+    rest = render(m, 768, channels=1)
+    np.testing.assert_allclose(np.concatenate([first, rest])[:1000, 0], clip(), atol=1e-6)
+
+
+def test_unloaded_pad_is_silent_and_full_command_ring_says_so():
+    m = VoiceMixer(pads=2, voices=2, max_frames=100, max_block=64, commands=4)
+    assert all(m.trigger(1) for _ in range(4)) and not m.trigger(1)
+    assert not render(m, 64).any()
