@@ -34,7 +34,14 @@ def test_core_import_does_not_load_qt():
     import subprocess
     import sys
     code = ("import sys, ganstudio.cli, ganstudio.data, ganstudio.training, ganstudio.models, "
-            "ganstudio.metrics, ganstudio.export, ganstudio.library; "
+            "ganstudio.metrics, ganstudio.export, ganstudio.library, ganstudio.audio; "
             "print([m for m in sys.modules if m.split('.')[0] in %r])" % (QT_MODULES,))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_callback_modules_import_no_torch():
+    """What runs in the PortAudio callback must not touch torch (DESIGN.md, lane 1)."""
+    for name in ("ringbuffer.py", "voices.py", "master.py", "engine.py"):
+        imported = {m.split(".")[0] for m in imported_modules(ROOT / "audio" / name)}
+        assert "torch" not in imported, name
