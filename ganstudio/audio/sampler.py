@@ -1,0 +1,124 @@
+"""The sampler worker: a thread that runs the generator and keeps every pad's clip rendered.
+
+It renders under ``torch.inference_mode()``, resamples from the model rate to the device rate with
+soxr and hands finished clips to the :class:`VoiceMixer` (which double-buffers them), so a pad
+press never waits for the network. New generator snapshots from training ("hear it learn") replace
+the current one between renders; only the newest pending snapshot is kept.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import soxr
+import torch
+
+from ..models.wavegan import Generator
+from .voices import VoiceMixer
+
+
+@dataclass
+class Pad:
+    """One pad's sound: a latent [latent_dim] and, for conditioned models, a class id."""
+
+    latent: np.ndarray
+    label: int | None = None
+
+
+class SamplerWorker:
+    """Keeps ``mixer``'s pads rendered from ``generator`` at ``device_rate`` Hz."""
+
+    def __init__(self, mixer: VoiceMixer, generator: Generator, device_rate: int, pads: int = 16,
+                 seed: int = 0):
+        self.mixer = mixer
+        self.device_rate = device_rate
+        self._generator = generator
+        self._pending: Generator | None = None
+        rng = np.random.default_rng(seed)
+        n_classes = generator.cfg.num_classes
+        self.pads = [Pad(rng.standard_normal(generator.cfg.latent_dim).astype(np.float32),
+                         (i % n_classes) if n_classes else None) for i in range(pads)]
+        self._dirty = set(range(pads))
+        self._wake = threading.Condition()
+        self._stop = False
+        self._busy = False
+        self.renders = 0        # clips rendered so far
+        self.snapshots = 0      # generator swaps so far
+        self.error: str | None = None
+        self._thread = threading.Thread(target=self._run, name="sampler", daemon=True)
+
+    # ---- called from other threads -----------------------------------------------------
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        with self._wake:
+            self._stop = True
+            self._wake.notify_all()
+        self._thread.join(timeout)
+
+    def submit_generator(self, generator: Generator, step: int | None = None) -> None:
+        """Use ``generator`` (a frozen copy; the signature fits ``Trainer.snapshot_fn``) from the
+        next render on, and re-render every pad with it."""
+        with self._wake:
+            self._pending = generator
+            self._dirty.update(range(len(self.pads)))
+            self._wake.notify_all()
+
+    def set_pad(self, index: int, latent: np.ndarray | None = None, label: int | None = None) -> None:
+        """Change a pad's latent and/or class; it is re-rendered in the background."""
+        with self._wake:
+            pad = self.pads[index]
+            if latent is not None:
+                pad.latent = np.asarray(latent, dtype=np.float32).copy()
+            if label is not None:
+                pad.label = label
+            self._dirty.add(index)
+            self._wake.notify_all()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until every pad is rendered; False on timeout."""
+        with self._wake:
+            return self._wake.wait_for(
+                lambda: not (self._dirty or self._busy or self._pending is not None), timeout)
+
+    # ---- the worker thread -------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                self._wake.wait_for(lambda: self._stop or self._dirty or self._pending is not None)
+                if self._stop:
+                    return
+                if self._pending is not None:
+                    self._generator, self._pending = self._pending, None
+                    self.snapshots += 1
+                batch = sorted(self._dirty)
+                self._dirty.clear()
+                self._busy = True
+                pads = [(i, self.pads[i].latent.copy(), self.pads[i].label) for i in batch]
+            try:
+                clips = self._render(pads)
+            except Exception as exc:  # keep the audio going on the old clips; report the reason
+                self.error = f"rendering failed: {exc}"
+                clips = {}
+            for i, clip in clips.items():
+                self.mixer.load_clip(i, clip)
+            with self._wake:
+                self.renders += len(clips)
+                self._busy = False
+                self._wake.notify_all()
+
+    def _render(self, pads: list[tuple[int, np.ndarray, int | None]]) -> dict[int, np.ndarray]:
+        g = self._generator
+        z = torch.from_numpy(np.stack([p[1] for p in pads]))
+        labels = torch.tensor([p[2] or 0 for p in pads]) if g.cfg.num_classes else None
+        with torch.inference_mode():
+            audio = g(z, labels).squeeze(1).float().numpy()
+        model_rate = g.cfg.sample_rate
+        out = {}
+        for (i, _, _), clip in zip(pads, audio):
+            if model_rate != self.device_rate:
+                clip = soxr.resample(clip, model_rate, self.device_rate, quality="HQ")
+            out[i] = np.ascontiguousarray(clip, dtype=np.float32)
+        return out
