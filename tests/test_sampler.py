@@ -61,3 +61,23 @@ def test_conditioned_pads_cycle_classes():
         assert worker.wait_idle() and worker.error is None
     finally:
         worker.stop()
+
+
+def test_randomize_mutate_and_morph_rerender_pads():
+    mixer = VoiceMixer(pads=4, voices=4, max_frames=8000, max_block=512)
+    worker = SamplerWorker(mixer, tiny_generator(), device_rate=16000, pads=4)
+    worker.start()
+    try:
+        worker.wait_idle()
+        z0 = worker.pads[0].latent.copy()
+        worker.mutate(0, 0.2)
+        assert 0 < np.linalg.norm(worker.pads[0].latent - z0) < np.linalg.norm(z0)
+        worker.randomize(1)
+        worker.morph(3, 0, 1, 0.0)
+        np.testing.assert_allclose(worker.pads[3].latent, worker.pads[0].latent, atol=1e-5)
+        assert worker.wait_idle()
+        slot = mixer.active_slot
+        np.testing.assert_allclose(mixer.bank[3, slot[3]], mixer.bank[0, slot[0]], atol=1e-5)
+        assert worker.renders >= 7
+    finally:
+        worker.stop()

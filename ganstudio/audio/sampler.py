@@ -14,6 +14,7 @@ import numpy as np
 import soxr
 import torch
 
+from ..models.latent import mutate, random_latent, slerp
 from ..models.wavegan import Generator
 from .voices import VoiceMixer
 
@@ -35,7 +36,7 @@ class SamplerWorker:
         self.device_rate = device_rate
         self._generator = generator
         self._pending: Generator | None = None
-        rng = np.random.default_rng(seed)
+        self.rng = rng = np.random.default_rng(seed)
         n_classes = generator.cfg.num_classes
         self.pads = [Pad(rng.standard_normal(generator.cfg.latent_dim).astype(np.float32),
                          (i % n_classes) if n_classes else None) for i in range(pads)]
@@ -76,6 +77,19 @@ class SamplerWorker:
                 pad.label = label
             self._dirty.add(index)
             self._wake.notify_all()
+
+    def randomize(self, index: int) -> None:
+        """Give pad ``index`` a fresh random latent."""
+        self.set_pad(index, random_latent(len(self.pads[index].latent), self.rng))
+
+    def mutate(self, index: int, amount: float) -> None:
+        """Move pad ``index`` to a neighbour: ``amount`` 0 keeps it, 1 is a new random sound."""
+        self.set_pad(index, mutate(self.pads[index].latent, amount, self.rng))
+
+    def morph(self, target: int, a: int, b: int, t: float) -> None:
+        """Set pad ``target`` to the spherical blend of pads ``a`` (t=0) and ``b`` (t=1)."""
+        label = self.pads[a].label if t < 0.5 else self.pads[b].label
+        self.set_pad(target, slerp(self.pads[a].latent, self.pads[b].latent, t), label)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until every pad is rendered; False on timeout."""
