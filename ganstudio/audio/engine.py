@@ -58,6 +58,11 @@ class AudioEngine:
         self._steps = np.arange(1, 4097, dtype=np.float32)
         self._scratch = np.empty(4096, dtype=np.float32)
         self._stream = None
+        # texture mode: a stream fed by a TextureStream thread through this ring
+        self.texture = RingBuffer(int(0.5 * sample_rate), channels)
+        self.texture_on = False
+        self.texture_gain = 1.0
+        self._tex = np.zeros((4096, channels), dtype=np.float32)
 
     # ---- callback (PortAudio's thread) ------------------------------------------------
     def _callback(self, out: np.ndarray, frames: int, time_info, status) -> None:
@@ -65,6 +70,11 @@ class AudioEngine:
             self.underruns += 1
         out.fill(0.0)
         self.mixer.mix_into(out)
+        if self.texture_on:
+            tex = self._tex[:frames]
+            self.texture.read_into(tex)
+            tex *= self.texture_gain
+            out += tex
         target = self.volume if self._running else 0.0
         step = frames / (FADE_S * self.sample_rate)
         new = min(target, self._gain + step) if target > self._gain else max(target, self._gain - step)
