@@ -78,3 +78,15 @@ def test_unloaded_pad_is_silent_and_full_command_ring_says_so():
     m = VoiceMixer(pads=2, voices=2, max_frames=100, max_block=64, commands=4)
     assert all(m.trigger(1) for _ in range(4)) and not m.trigger(1)
     assert not render(m, 64).any()
+
+
+def test_start_and_end_trim():
+    m = VoiceMixer(pads=1, voices=2, max_frames=2000, max_block=256)
+    m.load_clip(0, clip())
+    m.trigger(0, start=0.25, end=0.5)
+    out = render(m, 512, channels=1)[:, 0]
+    np.testing.assert_allclose(out[:250], clip()[250:500], atol=1e-6)
+    assert not out[250:].any()
+    m.trigger(0, start=0.25, end=0.5, reverse=True)
+    out = render(m, 512, channels=1)[:, 0]
+    np.testing.assert_allclose(out[:250], clip()[250:500][::-1], atol=1e-6)

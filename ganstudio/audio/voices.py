@@ -35,7 +35,8 @@ class VoiceMixer:
         self.v_reverse = np.zeros(voices, dtype=bool)
         self._clock = 0
         # command ring (writer: control thread, reader: callback)
-        self._cmd = np.zeros((commands, 6), dtype=np.float64)   # pad, gain, rate, loop, reverse, stop
+        # pad, gain, rate, loop, reverse, stop, start fraction, end fraction
+        self._cmd = np.zeros((commands, 8), dtype=np.float64)
         self._cmd_written = 0
         self._cmd_read = 0
         # scratch for the callback
@@ -59,26 +60,27 @@ class VoiceMixer:
         self.active_slot[pad] = slot
 
     def trigger(self, pad: int, gain: float = 1.0, rate: float = 1.0, loop: bool = False,
-                reverse: bool = False) -> bool:
-        """Queue a note for ``pad``; False if the command ring is full."""
-        return self._send(pad, gain, rate, loop, reverse, 0.0)
+                reverse: bool = False, start: float = 0.0, end: float = 1.0) -> bool:
+        """Queue a note for ``pad``, playing the part of its clip between the fractions ``start``
+        and ``end``; False if the command ring is full."""
+        return self._send(pad, gain, rate, loop, reverse, 0.0, start, end)
 
     def stop_pad(self, pad: int) -> bool:
         """Queue a stop of every voice playing ``pad``."""
-        return self._send(pad, 0.0, 1.0, False, False, 1.0)
+        return self._send(pad, 0.0, 1.0, False, False, 1.0, 0.0, 1.0)
 
-    def _send(self, pad, gain, rate, loop, reverse, stop) -> bool:
+    def _send(self, pad, gain, rate, loop, reverse, stop, start, end) -> bool:
         if self._cmd_written - self._cmd_read >= len(self._cmd):
             return False
         row = self._cmd[self._cmd_written % len(self._cmd)]
-        row[:] = (pad, gain, rate, float(loop), float(reverse), stop)
+        row[:] = (pad, gain, rate, float(loop), float(reverse), stop, start, end)
         self._cmd_written += 1          # published after the row is complete
         return True
 
     # ---- callback side -----------------------------------------------------------------
     def _drain(self) -> None:
         while self._cmd_read < self._cmd_written:
-            pad, gain, rate, loop, reverse, stop = self._cmd[self._cmd_read % len(self._cmd)]
+            pad, gain, rate, loop, reverse, stop, start, end = self._cmd[self._cmd_read % len(self._cmd)]
             self._cmd_read += 1
             pad = int(pad)
             if stop:
@@ -98,7 +100,8 @@ class VoiceMixer:
             self.v_on[v], self.v_pad[v], self.v_slot[v] = True, pad, slot
             self.v_gain[v], self.v_rate[v], self.v_age[v] = gain, max(rate, 1e-3), self._clock
             self.v_loop[v], self.v_reverse[v] = bool(loop), bool(reverse)
-            self.v_start[v], self.v_end[v] = 0, length
+            first = min(max(int(start * length), 0), length - 2)
+            self.v_start[v], self.v_end[v] = first, max(first + 2, min(int(end * length), length))
             self.v_pos[v] = 0.0
 
     def mix_into(self, out: np.ndarray) -> None:
