@@ -1,6 +1,5 @@
 import os
 import shutil
-import subprocess
 
 import pytest
 
@@ -36,29 +35,10 @@ def small_dataset():
 
 @pytest.fixture(scope="session")
 def jack_device():
-    """The PortAudio device index of a JACK dummy server at 48 kHz / 256 frames (started if needed).
-
-    PortAudio is shut down before the server stops: its JACK back end aborts the process if the
-    server vanishes first.
-    """
+    """The PortAudio device index of a JACK dummy server at 48 kHz / 256 frames (started if needed)."""
+    from ganstudio.audio.jack import jack_output_device, start_dummy, stop_dummy
     if not shutil.which("jackd"):
         pytest.skip("jackd is not installed (tools/install.sh installs jackd2)")
-    env = {**os.environ, "JACK_NO_AUDIO_RESERVATION": "1"}
-    state = subprocess.run(["jack_wait", "-c"], capture_output=True, text=True, env=env).stdout.strip()
-    started = None
-    if state != "running":
-        started = subprocess.Popen(["jackd", "--no-realtime", "-d", "dummy", "-r", "48000", "-p", "256"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        subprocess.run(["jack_wait", "-w", "-t", "10"], check=True, capture_output=True, env=env)
-    import sounddevice as sd
-    sd._terminate()     # PortAudio scans host APIs when it initialises: rescan now that JACK runs
-    sd._initialize()
-    jack = [i for i, d in enumerate(sd.query_devices())
-            if "JACK" in sd.query_hostapis(d["hostapi"])["name"] and d["max_output_channels"] >= 2]
-    assert jack, "PortAudio does not see the JACK server"
-    yield jack[0]
-    if started:
-        while sd._initialized:
-            sd._terminate()
-        started.terminate()
-        started.wait(5)
+    proc = start_dummy(48000, 256)
+    yield jack_output_device()
+    stop_dummy(proc)

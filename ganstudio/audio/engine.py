@@ -7,6 +7,7 @@ without any sound card still runs everything else.
 from __future__ import annotations
 
 import time
+from time import perf_counter
 
 import numpy as np
 
@@ -15,6 +16,7 @@ from .ringbuffer import RingBuffer
 from .voices import VoiceMixer
 
 FADE_S = 0.01   # start / stop / volume changes ramp over this long, so nothing clicks
+TIMING_SLOTS = 1 << 16
 
 
 class AudioDeviceError(RuntimeError):
@@ -63,9 +65,13 @@ class AudioEngine:
         self.texture_on = False
         self.texture_gain = 1.0
         self._tex = np.zeros((4096, channels), dtype=np.float32)
+        # callback timing: [start, duration] seconds of the last TIMING_SLOTS callbacks
+        self.timing = np.zeros((TIMING_SLOTS, 2), dtype=np.float64)
+        self.callbacks = 0
 
     # ---- callback (PortAudio's thread) ------------------------------------------------
     def _callback(self, out: np.ndarray, frames: int, time_info, status) -> None:
+        t0 = perf_counter()
         if status.output_underflow:
             self.underruns += 1
         out.fill(0.0)
@@ -85,6 +91,33 @@ class AudioEngine:
         if self.scope.space() >= frames:
             self.scope.write(out)
         self.frames += frames
+        row = self.timing[self.callbacks % TIMING_SLOTS]
+        row[0] = t0
+        row[1] = perf_counter() - t0
+        self.callbacks += 1
+
+    def timing_stats(self) -> dict:
+        """Callback interval percentiles (ms), CPU time as a share of the block's deadline."""
+        n = min(self.callbacks, TIMING_SLOTS)
+        if n < 3:
+            return {}
+        idx = np.arange(self.callbacks - n, self.callbacks) % TIMING_SLOTS
+        starts, durations = self.timing[idx, 0], self.timing[idx, 1]
+        intervals = np.diff(starts) * 1000
+        deadline = self.blocksize / self.sample_rate
+        return {"callbacks": int(self.callbacks),
+                "interval_ms_p50": round(float(np.percentile(intervals, 50)), 3),
+                "interval_ms_p99": round(float(np.percentile(intervals, 99)), 3),
+                "interval_ms_max": round(float(intervals.max()), 3),
+                "cpu_share_of_deadline_p50": round(float(np.percentile(durations, 50) / deadline), 4),
+                "cpu_share_of_deadline_p99": round(float(np.percentile(durations, 99) / deadline), 4),
+                "cpu_share_of_deadline_max": round(float(durations.max() / deadline), 4),
+                "underruns": int(self.underruns)}
+
+    @property
+    def output_latency_s(self) -> float:
+        """PortAudio's reported output latency of the open stream (0 when closed)."""
+        return float(self._stream.latency) if self._stream is not None else 0.0
 
     # ---- control (any other thread) ---------------------------------------------------
     def start(self) -> None:

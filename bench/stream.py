@@ -1,0 +1,117 @@
+"""Stream to a JACK dummy server at block 256 while the `tiny` preset trains in the same process,
+its snapshots re-rendering the pads ("hear it learn"), and pads triggered every 0.8 s. Prints JSON:
+callback interval p50/p99/max, underruns, callback CPU time as a share of its deadline, and
+pad-to-sound latency (stream frames from the trigger call to the voice's first sample; the
+wall-clock wait adds less than one block, then PortAudio's reported output latency).
+
+    python bench/stream.py --seconds 60
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import threading
+import time
+
+import numpy as np
+import torch
+
+from ganstudio.audio import AudioEngine, SamplerWorker, VoiceMixer
+from ganstudio.audio.jack import jack_output_device, start_dummy, stop_dummy
+from ganstudio.audio.texture import TextureStream
+from ganstudio.data import Dataset, ImportSettings
+from ganstudio.library import render_kit
+from ganstudio.models import Generator
+from ganstudio.training import TrainControl, Trainer, model_config_for, recipe
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--block", type=int, default=256)
+    ap.add_argument("--rate", type=int, default=48000)
+    ap.add_argument("--no-train", action="store_true", help="stream without training (the baseline)")
+    ap.add_argument("--texture", action="store_true", help="also play texture mode")
+    ap.add_argument("--train-threads", type=int, default=0, help="torch threads (0 = torch's default)")
+    a = ap.parse_args()
+    if a.train_threads:
+        torch.set_num_threads(a.train_threads)
+    jack = start_dummy(a.rate, a.block)
+    try:
+        device = jack_output_device()
+        ds = Dataset.from_arrays(render_kit(per_class=12), ImportSettings())
+        mc = model_config_for(ds, "tiny", False)
+        mixer = VoiceMixer(pads=16, voices=16, max_frames=2 * a.rate, max_block=4096)
+        worker = SamplerWorker(mixer, Generator(mc).eval().requires_grad_(False), device_rate=a.rate)
+        engine = AudioEngine(mixer, a.rate, a.block, channels=2, device=device)
+        texture = TextureStream(engine.texture, Generator(mc).eval(), device_rate=a.rate) if a.texture else None
+        worker.start()
+        worker.wait_idle()
+        if texture:
+            texture.start()
+            engine.texture_on, engine.texture_gain = True, 0.3
+
+        def snapshot(g, step):
+            worker.submit_generator(g, step)
+            if texture:
+                texture.submit_generator(g, step)
+        control, steps = TrainControl(), {"n": 0}
+        trainer_thread = None
+        if not a.no_train:
+            tmp = tempfile.mkdtemp()
+            tc = recipe("tiny", snapshot_every=25, checkpoint_every=10**9, checkpoint_minutes=1e9)
+            trainer = Trainer(ds, tmp, mc, tc, control=control, snapshot_fn=snapshot,
+                              progress_fn=lambda p: steps.__setitem__("n", p.step))
+            trainer_thread = threading.Thread(target=trainer.run, daemon=True)
+            trainer_thread.start()
+        engine.start()
+        time.sleep(0.3)
+        latencies, pending = [], None
+        drained = 0
+        buf = np.zeros((engine.scope.capacity, 2), np.float32)
+        rng = np.random.default_rng(0)
+        t_end = time.monotonic() + a.seconds
+        next_trigger = time.monotonic() + 0.5
+        while time.monotonic() < t_end:
+            n = engine.scope.available()
+            engine.scope.read_into(buf[:n])
+            if pending is not None:
+                hits = np.flatnonzero(np.abs(buf[:n, 0]) > 1e-4)
+                hits = hits[drained + hits >= pending]
+                if hits.size:
+                    latencies.append((drained + hits[0] - pending) / a.rate)
+                    pending = None
+            drained += n
+            if time.monotonic() >= next_trigger and pending is None and not a.texture:
+                pending = engine.frames
+                mixer.trigger(int(rng.integers(16)))
+                next_trigger = time.monotonic() + 0.8
+            time.sleep(0.02)
+        out_latency = engine.output_latency_s
+        engine.stop()
+        control.stop()
+        if trainer_thread:
+            trainer_thread.join(60)
+        worker.stop()
+        if texture:
+            texture.stop()
+        stats = engine.timing_stats()
+        lat_ms = np.array(latencies) * 1000
+        report = {"seconds": a.seconds, "block": a.block, "rate": a.rate, "training": not a.no_train,
+                  "texture": a.texture, "train_steps": steps["n"], "torch_threads": torch.get_num_threads(),
+                  **stats, "texture_underruns": engine.texture.underruns if a.texture else None,
+                  "pad_presses": len(latencies),
+                  # frames of stream between the press and the voice's first sample: 0 means the
+                  # sound starts with the very next block (wall-clock wait < one block)
+                  "pad_to_sound_stream_ms_p50": round(float(np.median(lat_ms)), 2) if len(lat_ms) else None,
+                  "pad_to_sound_stream_ms_max": round(float(lat_ms.max()), 2) if len(lat_ms) else None,
+                  "block_ms": round(1000 * a.block / a.rate, 2),
+                  "portaudio_output_latency_ms": round(1000 * out_latency, 2)}
+        print(json.dumps(report, indent=2))
+    finally:
+        stop_dummy(jack)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Start a JACK dummy server for tests and benchmarks on machines without a sound card."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+
+def jack_running() -> bool:
+    env = {**os.environ, "JACK_NO_AUDIO_RESERVATION": "1"}
+    out = subprocess.run(["jack_wait", "-c"], capture_output=True, text=True, env=env)
+    return out.stdout.strip() == "running"
+
+
+def start_dummy(rate: int = 48000, period: int = 256) -> subprocess.Popen | None:
+    """Start ``jackd -d dummy`` unless a server runs already; returns the process we started.
+
+    Raises FileNotFoundError if jackd is not installed. PortAudio must be (re)initialised after
+    this (``sounddevice._terminate(); sounddevice._initialize()``) to see the server.
+    """
+    if not shutil.which("jackd"):
+        raise FileNotFoundError("jackd is not installed (Debian: jackd2)")
+    if jack_running():
+        return None
+    env = {**os.environ, "JACK_NO_AUDIO_RESERVATION": "1"}
+    proc = subprocess.Popen(["jackd", "--no-realtime", "-d", "dummy", "-r", str(rate), "-p", str(period)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    subprocess.run(["jack_wait", "-w", "-t", "10"], check=True, capture_output=True, env=env)
+    return proc
+
+
+def jack_output_device() -> int:
+    """The PortAudio index of the JACK output device, after rescanning host APIs."""
+    import sounddevice as sd
+    sd._terminate()
+    sd._initialize()
+    for i, d in enumerate(sd.query_devices()):
+        if "JACK" in sd.query_hostapis(d["hostapi"])["name"] and d["max_output_channels"] >= 2:
+            return i
+    raise RuntimeError("PortAudio does not see the JACK server")
+
+
+def stop_dummy(proc: subprocess.Popen | None) -> None:
+    """Shut PortAudio down first (its JACK back end aborts if the server vanishes), then jackd."""
+    if proc is None:
+        return
+    import sounddevice as sd
+    while sd._initialized:
+        sd._terminate()
+    proc.terminate()
+    proc.wait(5)
