@@ -1,5 +1,6 @@
-"""Stream to a JACK dummy server at block 256 while the `tiny` preset trains in the same process,
-its snapshots re-rendering the pads ("hear it learn"), and pads triggered every 0.8 s. Prints JSON:
+"""Stream to a JACK dummy server at block 256 while the `tiny` preset trains (in a child process as
+the app does it, or with --train-mode thread in this process to show why it doesn't), its snapshots
+re-rendering the pads ("hear it learn"), and pads triggered every 0.8 s. Prints JSON:
 callback interval p50/p99/max, underruns, callback CPU time as a share of its deadline, and
 pad-to-sound latency (stream frames from the trigger call to the voice's first sample; the
 wall-clock wait adds less than one block, then PortAudio's reported output latency).
@@ -18,12 +19,13 @@ import numpy as np
 import torch
 
 from ganstudio.audio import AudioEngine, SamplerWorker, VoiceMixer
-from ganstudio.audio.jack import jack_output_device, start_dummy, stop_dummy
+from ganstudio.audio.jack import jack_output_device, realtime_allowed, start_dummy, stop_dummy
 from ganstudio.audio.texture import TextureStream
 from ganstudio.data import Dataset, ImportSettings
 from ganstudio.library import render_kit
 from ganstudio.models import Generator
 from ganstudio.training import TrainControl, Trainer, model_config_for, recipe
+from ganstudio.training.subprocess import TrainerProcess
 
 
 def main() -> None:
@@ -31,13 +33,19 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--block", type=int, default=256)
     ap.add_argument("--rate", type=int, default=48000)
-    ap.add_argument("--no-train", action="store_true", help="stream without training (the baseline)")
+    ap.add_argument("--train-mode", choices=("child", "thread", "none"), default="child",
+                    help="train in a child process (the app's way), a thread of this process, or not")
     ap.add_argument("--texture", action="store_true", help="also play texture mode")
+    ap.add_argument("--snapshot-every", type=int, default=25, help="training steps between snapshots")
+    ap.add_argument("--no-realtime", action="store_true",
+                    help="run JACK without SCHED_FIFO even where it is allowed")
+    ap.add_argument("--nice", type=int, default=10, help="niceness of the training process")
     ap.add_argument("--train-threads", type=int, default=0, help="torch threads (0 = torch's default)")
     a = ap.parse_args()
     if a.train_threads:
         torch.set_num_threads(a.train_threads)
-    jack = start_dummy(a.rate, a.block)
+    realtime = realtime_allowed() and not a.no_realtime
+    jack = start_dummy(a.rate, a.block, realtime=realtime)
     try:
         device = jack_output_device()
         ds = Dataset.from_arrays(render_kit(per_class=12), ImportSettings())
@@ -57,14 +65,18 @@ def main() -> None:
             if texture:
                 texture.submit_generator(g, step)
         control, steps = TrainControl(), {"n": 0}
-        trainer_thread = None
-        if not a.no_train:
-            tmp = tempfile.mkdtemp()
-            tc = recipe("tiny", snapshot_every=25, checkpoint_every=10**9, checkpoint_minutes=1e9)
-            trainer = Trainer(ds, tmp, mc, tc, control=control, snapshot_fn=snapshot,
-                              progress_fn=lambda p: steps.__setitem__("n", p.step))
+        trainer_thread = child = None
+        tmp = tempfile.mkdtemp()
+        tc = recipe("tiny", snapshot_every=a.snapshot_every, checkpoint_every=10**9, checkpoint_minutes=1e9)
+        count = lambda p: steps.__setitem__("n", p.step)  # noqa: E731
+        if a.train_mode == "thread":
+            trainer = Trainer(ds, tmp, mc, tc, control=control, snapshot_fn=snapshot, progress_fn=count)
             trainer_thread = threading.Thread(target=trainer.run, daemon=True)
             trainer_thread.start()
+        elif a.train_mode == "child":
+            child = TrainerProcess(ds, tmp, mc, tc, progress_fn=count, snapshot_fn=snapshot,
+                                   threads=a.train_threads, nice=a.nice)
+            child.start()
         engine.start()
         time.sleep(0.3)
         latencies, pending = [], None
@@ -93,12 +105,15 @@ def main() -> None:
         control.stop()
         if trainer_thread:
             trainer_thread.join(60)
+        if child:
+            child.stop()
+            child.join(60)
         worker.stop()
         if texture:
             texture.stop()
         stats = engine.timing_stats()
         lat_ms = np.array(latencies) * 1000
-        report = {"seconds": a.seconds, "block": a.block, "rate": a.rate, "training": not a.no_train,
+        report = {"seconds": a.seconds, "block": a.block, "rate": a.rate, "train_mode": a.train_mode, "jack_realtime": realtime,
                   "texture": a.texture, "train_steps": steps["n"], "torch_threads": torch.get_num_threads(),
                   **stats, "texture_underruns": engine.texture.underruns if a.texture else None,
                   "pad_presses": len(latencies),

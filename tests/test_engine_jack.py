@@ -124,3 +124,36 @@ def test_texture_mode_streams_continuously(jack_device):
     body = played[int(0.05 * SR):]                            # past the start fade
     windows = body[: len(body) // 480 * 480].reshape(-1, 480)
     assert np.all(np.sqrt(np.mean(windows ** 2, axis=1)) > 0)   # no gap anywhere in the stream
+
+
+def test_a_lost_device_is_noticed_and_can_be_reopened(jack_device):
+    from ganstudio.audio.jack import jack_output_device
+    mixer = VoiceMixer(pads=1, voices=1, max_frames=SR, max_block=4096)
+    mixer.load_clip(0, np.full(2400, 0.25, np.float32))
+    engine = AudioEngine(mixer, SR, BLOCK, channels=1, device=jack_device)
+    engine.start()
+    try:
+        time.sleep(0.1)
+        engine._stream.abort()          # what PortAudio does when the device goes away under us
+        deadline = time.monotonic() + 2
+        while not engine.lost and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert engine.lost and not engine.running
+        engine.reopen(jack_output_device(), blocksize=512)
+        assert engine.running and not engine.lost and engine.blocksize == 512
+        time.sleep(0.1)
+        drain(engine)
+        mixer.trigger(0)
+        time.sleep(0.3)
+        played = drain(engine)[:, 0]
+    finally:
+        engine.stop()
+    assert np.isclose(played.max(), 0.25, atol=1e-6) and not engine.lost   # our own stop is no loss
+
+
+def test_a_stopped_engine_is_not_lost(jack_device):
+    engine = AudioEngine(VoiceMixer(pads=1, voices=1, max_frames=10), SR, BLOCK, device=jack_device)
+    engine.start()
+    engine.stop()
+    time.sleep(0.05)
+    assert not engine.lost and not engine.running

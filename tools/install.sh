@@ -23,5 +23,5 @@ PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
 # constraints.txt pins torch to the small CPU build; a plain torch range would pull the CUDA one.
-.venv/bin/python -m pip install -q -c constraints.txt -e ".[test]" 2>&1 | grep -v '^WARNING: Location' || true
+.venv/bin/python -m pip install -q -c constraints.txt -e ".[test,midi]" 2>&1 | grep -v '^WARNING: Location' || true
 .venv/bin/python -c "import ganstudio, torch, soundfile, soxr; print('ganstudio', ganstudio.__version__, 'torch', torch.__version__)"

@@ -6,6 +6,9 @@ without any sound card still runs everything else.
 """
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import time
 from time import perf_counter
 
@@ -16,6 +19,9 @@ from .ringbuffer import RingBuffer
 from .voices import VoiceMixer
 
 FADE_S = 0.01   # start / stop / volume changes ramp over this long, so nothing clicks
+# The callback needs the interpreter lock each block; with Python's default 5 ms switch interval a
+# busy worker thread can hold it for a whole 5.3 ms block (256 frames at 48 kHz).
+GIL_SWITCH_S = 0.0005
 TIMING_SLOTS = 1 << 16
 
 
@@ -33,6 +39,27 @@ def output_devices() -> list[dict]:
     return [{"index": i, "name": d["name"], "hostapi": apis[d["hostapi"]]["name"],
              "channels": d["max_output_channels"], "default_rate": d["default_samplerate"]}
             for i, d in enumerate(sd.query_devices()) if d["max_output_channels"] > 0]
+
+
+def lower_thread_priority(nice: int = 5) -> None:
+    """Make the calling thread (and the torch / OpenMP threads it starts later, which inherit it)
+    yield the CPU to the audio callback and the GUI. Linux sets niceness per thread; elsewhere this
+    does nothing."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+    except (AttributeError, OSError):
+        pass
+
+
+def rescan_devices() -> None:
+    """Make PortAudio list the devices anew (it only scans when it initialises). Only call it with
+    no stream of ours open."""
+    try:
+        import sounddevice as sd
+    except OSError:
+        return
+    sd._terminate()
+    sd._initialize()
 
 
 class AudioEngine:
@@ -60,6 +87,7 @@ class AudioEngine:
         self._steps = np.arange(1, 4097, dtype=np.float32)
         self._scratch = np.empty(4096, dtype=np.float32)
         self._stream = None
+        self._lost = False
         # texture mode: a stream fed by a TextureStream thread through this ring
         self.texture = RingBuffer(int(0.5 * sample_rate), channels)
         self.texture_on = False
@@ -119,6 +147,16 @@ class AudioEngine:
         """PortAudio's reported output latency of the open stream (0 when closed)."""
         return float(self._stream.latency) if self._stream is not None else 0.0
 
+    def _finished(self) -> None:
+        # PortAudio's thread, once the stream has ended: by our stop() or because the device went
+        if self._running:
+            self._lost = True
+
+    @property
+    def lost(self) -> bool:
+        """True when the device stopped the stream under us (unplugged, server gone, error)."""
+        return self._lost
+
     # ---- control (any other thread) ---------------------------------------------------
     def start(self) -> None:
         """Open and start the stream; raises :class:`AudioDeviceError` with the reason."""
@@ -126,11 +164,13 @@ class AudioEngine:
             import sounddevice as sd
         except OSError as exc:
             raise AudioDeviceError(f"PortAudio is not available ({exc})") from None
+        self._lost = False
         try:
             self._stream = sd.OutputStream(samplerate=self.sample_rate, blocksize=self.blocksize,
                                            channels=self.channels, dtype="float32", device=self.device,
-                                           callback=self._callback)
+                                           callback=self._callback, finished_callback=self._finished)
             self._running = True
+            sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_S))
             self._stream.start()
         except (sd.PortAudioError, ValueError) as exc:
             self._running, self._stream = False, None
@@ -144,9 +184,34 @@ class AudioEngine:
         deadline = time.monotonic() + 0.5
         while self._gain > 0.0 and self._stream.active and time.monotonic() < deadline:
             time.sleep(0.005)
-        self._stream.stop()
-        self._stream.close()
-        self._stream = None
+        self._close_quietly()
+
+    def _close_quietly(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is None:
+            return
+        try:
+            stream.stop()
+            stream.close()
+        except Exception:   # a vanished device may fail to close; the stream is gone either way
+            pass
+
+    def reopen(self, device: int | str | None = ..., blocksize: int | None = None) -> None:
+        """Close whatever is left of the stream, rescan the devices (a replugged card or a
+        restarted sound server gets a new index) and start again, optionally on another device or
+        block size (a new sample rate needs new clips: make a new engine and sampler for it).
+        Raises :class:`AudioDeviceError` when that fails too."""
+        self._running = False
+        self._close_quietly()
+        if device is not ...:
+            self.device = device
+        if blocksize is not None:
+            if not 64 <= blocksize <= 4096:
+                raise ValueError("block size must be between 64 and 4096 frames")
+            self.blocksize = blocksize
+        rescan_devices()
+        self._gain = 0.0
+        self.start()
 
     @property
     def running(self) -> bool:

@@ -12,8 +12,19 @@ def jack_running() -> bool:
     return out.stdout.strip() == "running"
 
 
-def start_dummy(rate: int = 48000, period: int = 256) -> subprocess.Popen | None:
+def realtime_allowed() -> bool:
+    """Whether this process may use SCHED_FIFO (root, CAP_SYS_NICE or an rtprio limit)."""
+    try:
+        return subprocess.run(["chrt", "-f", "10", "true"], capture_output=True).returncode == 0
+    except FileNotFoundError:
+        return False
+
+
+def start_dummy(rate: int = 48000, period: int = 256, realtime: bool = False) -> subprocess.Popen | None:
     """Start ``jackd -d dummy`` unless a server runs already; returns the process we started.
+
+    ``realtime`` runs the server and its clients' process threads (our audio callback) with
+    SCHED_FIFO, as a desktop sound server does; without it a loaded machine starves them.
 
     Raises FileNotFoundError if jackd is not installed. PortAudio must be (re)initialised after
     this (``sounddevice._terminate(); sounddevice._initialize()``) to see the server.
@@ -23,7 +34,8 @@ def start_dummy(rate: int = 48000, period: int = 256) -> subprocess.Popen | None
     if jack_running():
         return None
     env = {**os.environ, "JACK_NO_AUDIO_RESERVATION": "1"}
-    proc = subprocess.Popen(["jackd", "--no-realtime", "-d", "dummy", "-r", str(rate), "-p", str(period)],
+    mode = ["--realtime"] if realtime else ["--no-realtime"]
+    proc = subprocess.Popen(["jackd", *mode, "-d", "dummy", "-r", str(rate), "-p", str(period)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     subprocess.run(["jack_wait", "-w", "-t", "10"], check=True, capture_output=True, env=env)
     return proc

@@ -16,6 +16,7 @@ import torch
 
 from ..models.latent import mutate, random_latent, slerp
 from ..models.wavegan import Generator
+from .engine import lower_thread_priority
 from .voices import VoiceMixer
 
 
@@ -99,6 +100,7 @@ class SamplerWorker:
 
     # ---- the worker thread -------------------------------------------------------------
     def _run(self) -> None:
+        lower_thread_priority()
         while True:
             with self._wake:
                 self._wake.wait_for(lambda: self._stop or self._dirty or self._pending is not None)

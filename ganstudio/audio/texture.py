@@ -15,6 +15,7 @@ import torch
 
 from ..models.latent import random_latent, slerp
 from ..models.wavegan import Generator
+from .engine import lower_thread_priority
 from .ringbuffer import RingBuffer
 
 
@@ -73,6 +74,7 @@ class TextureStream:
         return out
 
     def _run(self) -> None:
+        lower_thread_priority()
         window = np.hanning(self._length + 1)[:-1].astype(np.float32)   # periodic: halves sum to 1
         hop = self._length // 2
         while not self._stop.is_set():

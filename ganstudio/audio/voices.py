@@ -2,11 +2,13 @@
 
 Clips live in a preallocated bank ``[pads, 2, max_frames]`` (two slots per pad so a new render can
 be written while the old one still plays). The GUI / worker threads send triggers through a
-preallocated single-writer / single-reader command ring; the callback drains it at the start of
+preallocated command ring (writers serialised by a lock the callback never takes); the callback drains it at the start of
 each block and mixes every active voice with linear interpolation (playback rate = pitch), all
 into preallocated scratch arrays.
 """
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 
@@ -39,6 +41,7 @@ class VoiceMixer:
         self._cmd = np.zeros((commands, 8), dtype=np.float64)
         self._cmd_written = 0
         self._cmd_read = 0
+        self._send_lock = threading.Lock()
         # scratch for the callback
         self._steps = np.arange(max_block, dtype=np.float64)
         self._pos = np.empty(max_block, dtype=np.float64)
@@ -70,12 +73,15 @@ class VoiceMixer:
         return self._send(pad, 0.0, 1.0, False, False, 1.0, 0.0, 1.0)
 
     def _send(self, pad, gain, rate, loop, reverse, stop, start, end) -> bool:
-        if self._cmd_written - self._cmd_read >= len(self._cmd):
-            return False
-        row = self._cmd[self._cmd_written % len(self._cmd)]
-        row[:] = (pad, gain, rate, float(loop), float(reverse), stop, start, end)
-        self._cmd_written += 1          # published after the row is complete
-        return True
+        # several control threads (GUI, MIDI, keyboard) write; the lock makes them one writer.
+        # The callback, the only reader, never takes it.
+        with self._send_lock:
+            if self._cmd_written - self._cmd_read >= len(self._cmd):
+                return False
+            row = self._cmd[self._cmd_written % len(self._cmd)]
+            row[:] = (pad, gain, rate, float(loop), float(reverse), stop, start, end)
+            self._cmd_written += 1          # published after the row is complete
+            return True
 
     # ---- callback side -----------------------------------------------------------------
     def _drain(self) -> None:

@@ -1,0 +1,114 @@
+"""MIDI note-on to pad triggers (the optional ``midi`` extra: mido + python-rtmidi).
+
+Notes ``base_note`` .. ``base_note + pads - 1`` play pads 0..pads-1 (36, C1, is pad 1 on most drum
+controllers); velocity sets the voice gain on a square-law curve, as drum modules do. rtmidi calls
+back on its own thread; :meth:`VoiceMixer.trigger` is safe to call from there.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from .voices import VoiceMixer
+
+DEFAULT_BASE_NOTE = 36
+
+
+class MidiUnavailable(RuntimeError):
+    """mido / python-rtmidi missing, or no MIDI system to talk to; the message says which."""
+
+
+def _mido():
+    try:
+        import mido
+    except ImportError:
+        raise MidiUnavailable("MIDI needs the optional packages: pip install 'ganstudio[midi]'") from None
+    return mido
+
+
+def velocity_gain(velocity: int) -> float:
+    """Gain 0..1 for a MIDI velocity 1..127 (square law: velocity 64 is about -12 dB)."""
+    v = min(max(velocity, 0), 127) / 127.0
+    return v * v
+
+
+class PadMidiMap:
+    """Turns MIDI messages (mido ``Message`` or anything with ``type``, ``note``, ``velocity``,
+    ``channel``) into triggers of ``mixer``'s pads. ``pad_params(pad)`` gives the pad's other trigger
+    arguments (rate, loop, reverse, start, end) and its own gain; ``on_pad(pad, velocity)`` tells
+    the UI which pad lit up. ``channel`` None listens to all 16 channels."""
+
+    def __init__(self, mixer: VoiceMixer, pads: int = 16, base_note: int = DEFAULT_BASE_NOTE,
+                 channel: int | None = None, pad_params: Callable[[int], dict] | None = None,
+                 on_pad: Callable[[int, int], None] | None = None):
+        self.mixer, self.pads, self.base_note, self.channel = mixer, pads, base_note, channel
+        self.pad_params, self.on_pad = pad_params, on_pad
+        self.received = 0
+
+    def pad_for(self, note: int) -> int | None:
+        pad = note - self.base_note
+        return pad if 0 <= pad < self.pads else None
+
+    def handle(self, msg) -> int | None:
+        """Act on one message; returns the pad it triggered or stopped, else None."""
+        self.received += 1
+        if msg.type not in ("note_on", "note_off"):
+            return None
+        if self.channel is not None and getattr(msg, "channel", 0) != self.channel:
+            return None
+        pad = self.pad_for(msg.note)
+        if pad is None:
+            return None
+        params = dict(self.pad_params(pad)) if self.pad_params else {}
+        if msg.type == "note_off" or msg.velocity == 0:
+            if params.get("loop"):          # one-shots ring out; held loops stop on release
+                self.mixer.stop_pad(pad)
+            return pad
+        gain = params.pop("gain", 1.0) * velocity_gain(msg.velocity)
+        self.mixer.trigger(pad, gain=gain, **params)
+        if self.on_pad:
+            self.on_pad(pad, msg.velocity)
+        return pad
+
+
+def _backend(api: str | None):
+    """mido's rtmidi backend on ``api`` ("LINUX_ALSA", "UNIX_JACK", "MACOSX_CORE",
+    "WINDOWS_MM"; None: rtmidi's default for the platform)."""
+    mido = _mido()
+    try:
+        return mido.Backend("mido.backends.rtmidi" + (f"/{api}" if api else ""), load=True)
+    except ImportError:
+        raise MidiUnavailable("MIDI needs python-rtmidi: pip install 'ganstudio[midi]'") from None
+
+
+def midi_inputs(api: str | None = None) -> list[str]:
+    """Names of the MIDI input ports; raises :class:`MidiUnavailable` with the reason."""
+    backend = _backend(api)
+    try:
+        return list(backend.get_input_names())
+    except Exception as exc:        # rtmidi raises its own types when no MIDI system exists
+        raise MidiUnavailable(f"no MIDI system available ({exc})") from None
+
+
+class MidiInput:
+    """An open MIDI input port feeding a :class:`PadMidiMap`; ``name`` None takes the first port,
+    ``virtual=True`` creates a port of ours other programs can connect to."""
+
+    def __init__(self, mapping: PadMidiMap, name: str | None = None, virtual: bool = False,
+                 api: str | None = None):
+        backend = _backend(api)
+        self.mapping = mapping
+        try:
+            if name is None and not virtual:
+                names = backend.get_input_names()
+                if not names:
+                    raise MidiUnavailable("no MIDI input ports")
+                name = names[0]
+            self.port = backend.open_input(name or "GAN Studio", virtual=virtual, callback=mapping.handle)
+        except MidiUnavailable:
+            raise
+        except Exception as exc:
+            raise MidiUnavailable(f"can't open MIDI input {name!r}: {exc}") from None
+        self.name = self.port.name
+
+    def close(self) -> None:
+        self.port.close()

@@ -1,0 +1,57 @@
+from ganstudio.models.modelfile import load_model
+from ganstudio.training import model_config_for, recipe
+from ganstudio.training.subprocess import TrainerProcess
+
+
+def test_training_in_a_child_process_reports_and_sends_snapshots(small_dataset, tmp_path):
+    tc = recipe("tiny", batch_size=4, max_steps=4, snapshot_every=2)
+    mc = model_config_for(small_dataset, "tiny", False, model_dim=4, d_model_dim=4)
+    events, snaps = [], []
+    tp = TrainerProcess(small_dataset, tmp_path / "m", mc, tc, progress_fn=events.append,
+                        snapshot_fn=lambda g, s: snaps.append((g, s)), threads=1)
+    tp.start()
+    tp.join(120)
+    assert tp.error is None and tp.final_step == 4
+    assert [e.step for e in events if e.event == "step"][-1] == 4
+    assert snaps and snaps[-1][1] == 4 and not snaps[-1][0].training
+    assert load_model(tmp_path / "m").meta["training"]["step"] == 4
+
+
+def test_child_process_stops_on_request_and_reports_errors(small_dataset, tmp_path):
+    tc = recipe("tiny", batch_size=4, max_steps=10_000)
+    mc = model_config_for(small_dataset, "tiny", False, model_dim=4, d_model_dim=4)
+    tp = TrainerProcess(small_dataset, tmp_path / "m", mc, tc,
+                        progress_fn=lambda p: p.step >= 2 and tp.stop(), threads=1)
+    tp.start()
+    tp.join(120)
+    assert tp.error is None and 2 <= tp.final_step < 10_000
+    other = model_config_for(small_dataset, "tiny", False, model_dim=8, d_model_dim=8)
+    bad = TrainerProcess(small_dataset, tmp_path / "m", other, tc, threads=1)
+    bad.start()
+    bad.join(120)
+    assert bad.error and "other model settings" in bad.error
+
+
+def test_child_process_pauses_and_resumes(small_dataset, tmp_path):
+    import time
+    tc = recipe("tiny", batch_size=4, max_steps=10_000)
+    mc = model_config_for(small_dataset, "tiny", False, model_dim=4, d_model_dim=4)
+    events = []
+    tp = TrainerProcess(small_dataset, tmp_path / "m", mc, tc, progress_fn=events.append, threads=1)
+    tp.start()
+    deadline = time.monotonic() + 60
+    while not any(e.event == "step" for e in events) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    tp.pause()
+    while not any(e.event == "paused" for e in events) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any(e.event == "paused" for e in events)
+    step_at_pause = events[-1].step
+    time.sleep(0.5)
+    assert max(e.step for e in events) == step_at_pause      # no steps while paused
+    tp.resume()
+    while max(e.step for e in events) < step_at_pause + 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    tp.stop()
+    tp.join(60)
+    assert tp.error is None and tp.final_step >= step_at_pause + 2
