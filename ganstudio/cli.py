@@ -171,12 +171,12 @@ def cmd_kit(a: argparse.Namespace) -> int:
 
 def cmd_gui(a: argparse.Namespace) -> int:
     try:
-        from .ui.app import run_app
-    except ImportError:
-        print("The studio window is not part of this build yet; use the headless commands "
+        from .ui.app import main as run_app
+    except ImportError as exc:      # PySide6 or its system libraries missing
+        print(f"The studio window can't start ({exc}); the headless commands still work "
               "(ganstudio --help).", file=sys.stderr)
         return EXIT_FAILED
-    return run_app(a)
+    return run_app(sys.argv[:1])
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,240 @@
+"""The playing instrument, without Qt: a model, 16 pads with their settings, the sampler worker,
+texture mode and the sound-card stream, wired together. The GUI, MIDI and tests drive this.
+
+A missing or failing sound card leaves it usable: pads still render (for the views, drag-out and
+export), ``audio_error`` says why there is no sound, and :meth:`reopen_audio` tries again.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+import soxr
+
+from ..models.modelfile import LoadedModel
+from ..models.wavegan import Generator
+from .engine import AudioDeviceError, AudioEngine
+from .sampler import SamplerWorker
+from .texture import TextureStream
+from .voices import VoiceMixer
+
+PADS = 16
+PREVIEW_PAD = PADS      # one more mixer pad plays dataset clips and other previews
+VOICES = 32
+MAX_CLIP_S = 4.0
+
+
+@dataclass
+class PadSettings:
+    """How a pad plays its clip: gain (linear), pitch in semitones (playback rate), reverse,
+    one-shot or loop, start / end trim as fractions of the clip."""
+
+    name: str = ""
+    gain: float = 1.0
+    pitch: float = 0.0
+    reverse: bool = False
+    loop: bool = False
+    start: float = 0.0
+    end: float = 1.0
+
+    def trigger_args(self) -> dict:
+        return {"gain": self.gain, "rate": 2.0 ** (self.pitch / 12.0), "loop": self.loop,
+                "reverse": self.reverse, "start": self.start, "end": self.end}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "PadSettings":
+        known = {f.name for f in fields(cls)}
+        s = cls(**{k: v for k, v in d.items() if k in known})
+        s.gain = float(np.clip(s.gain, 0.0, 4.0))
+        s.pitch = float(np.clip(s.pitch, -24.0, 24.0))
+        s.start = float(np.clip(s.start, 0.0, 0.99))
+        s.end = float(np.clip(s.end, s.start + 0.01, 1.0))
+        return s
+
+
+class Studio:
+    """``model`` on 16 pads, played at ``sample_rate`` Hz with ``blocksize`` frames per callback on
+    ``device`` (a PortAudio index or name; None: the default output)."""
+
+    def __init__(self, model: LoadedModel, *, device: int | str | None = None, sample_rate: int = 48000,
+                 blocksize: int = 256, seed: int = 0):
+        self.model = model
+        self.sample_rate = sample_rate
+        self.pad_settings = [PadSettings(name=f"Pad {i + 1}") for i in range(PADS)]
+        self.mixer = VoiceMixer(pads=PADS + 1, voices=VOICES, max_frames=int(MAX_CLIP_S * sample_rate),
+                                max_block=4096)
+        self.engine = AudioEngine(self.mixer, sample_rate, blocksize, channels=2, device=device)
+        self.worker = SamplerWorker(self.mixer, model.generator, device_rate=sample_rate, pads=PADS,
+                                    seed=seed)
+        self.texture: TextureStream | None = None
+        self.audio_error: str | None = None
+        self.snapshot_step: int | None = None
+        self._generator = model.generator
+
+    # ---- life cycle -------------------------------------------------------------------
+    def start(self) -> None:
+        """Start rendering, then the sound card; a sound-card failure is kept in ``audio_error``."""
+        self.worker.start()
+        self.start_audio()
+
+    def start_audio(self) -> bool:
+        try:
+            self.engine.start()
+            self.audio_error = None
+        except AudioDeviceError as exc:
+            self.audio_error = str(exc)
+        return self.audio_error is None
+
+    def reopen_audio(self, device: int | str | None = ..., blocksize: int | None = None) -> bool:
+        """Reopen the stream (after a lost device, or on another device / block size)."""
+        try:
+            self.engine.reopen(device, blocksize)
+            self.audio_error = None
+        except (AudioDeviceError, ValueError) as exc:
+            self.audio_error = str(exc)
+        return self.audio_error is None
+
+    def check_audio(self) -> str | None:
+        """Poll from the GUI: the reason the sound stopped, once it was lost."""
+        if self.engine.lost and self.audio_error is None:
+            self.audio_error = "the audio device stopped (unplugged, or the sound server went away)"
+        return self.audio_error
+
+    def close(self) -> None:
+        self.engine.stop()
+        self.worker.stop()
+        if self.texture:
+            self.texture.stop()
+
+    # ---- the model ----------------------------------------------------------------------
+    def set_model(self, model: LoadedModel) -> None:
+        """Play another model; pads keep their latents when the latent size allows."""
+        old = self.worker
+        latents = [p.latent for p in old.pads]
+        labels = [p.label for p in old.pads]
+        old.stop()
+        self.model, self._generator = model, model.generator
+        self.worker = SamplerWorker(self.mixer, model.generator, device_rate=self.sample_rate, pads=PADS)
+        n_classes = model.config.num_classes
+        for i, (z, label) in enumerate(zip(latents, labels)):
+            if len(z) == model.config.latent_dim:
+                keep = label if (n_classes and label is not None and label < n_classes) else None
+                self.worker.set_pad(i, z, keep)
+        self.worker.start()
+        if self.texture:
+            self.texture.submit_generator(model.generator)
+        self.snapshot_step = None
+
+    def submit_snapshot(self, generator: Generator, step: int) -> None:
+        """A frozen generator from training: every pad (and the texture) re-renders with it."""
+        self._generator = generator
+        self.snapshot_step = step
+        self.worker.submit_generator(generator, step)
+        if self.texture:
+            self.texture.submit_generator(generator, step)
+
+    @property
+    def generator(self) -> Generator:
+        return self._generator
+
+    # ---- pads ---------------------------------------------------------------------------
+    def trigger(self, pad: int, velocity: float = 1.0) -> None:
+        args = self.pad_settings[pad].trigger_args()
+        args["gain"] *= velocity
+        self.mixer.trigger(pad, **args)
+
+    def preview(self, clip: np.ndarray, rate: int) -> None:
+        """Play any clip (float32 [frames] at ``rate`` Hz) once, e.g. a dataset clip."""
+        clip = np.asarray(clip, dtype=np.float32)
+        if rate != self.sample_rate:
+            clip = soxr.resample(clip, rate, self.sample_rate, quality="HQ").astype(np.float32)
+        self.mixer.stop_pad(PREVIEW_PAD)
+        self.mixer.load_clip(PREVIEW_PAD, clip)
+        self.mixer.trigger(PREVIEW_PAD)
+
+    def stop_pad(self, pad: int) -> None:
+        self.mixer.stop_pad(pad)
+
+    def pad_params(self, pad: int) -> dict:
+        """Trigger arguments of ``pad`` (for MIDI: velocity scales ``gain``)."""
+        return self.pad_settings[pad].trigger_args()
+
+    def pad_clip(self, pad: int) -> np.ndarray:
+        """A copy of the pad's rendered clip (float32 [frames] at ``sample_rate``), untrimmed."""
+        slot = int(self.mixer.active_slot[pad])
+        return self.mixer.bank[pad, slot, :int(self.mixer.lengths[pad, slot])].copy()
+
+    def pad_sound(self, pad: int) -> np.ndarray:
+        """What the pad plays once (trim, reverse, pitch, gain applied), at ``sample_rate``."""
+        s = self.pad_settings[pad]
+        clip = self.pad_clip(pad)
+        n = len(clip)
+        if n < 2:
+            return clip
+        first = min(int(s.start * n), n - 2)
+        clip = clip[first:max(first + 2, min(int(s.end * n), n))]
+        if s.reverse:
+            clip = clip[::-1]
+        rate = 2.0 ** (s.pitch / 12.0)
+        if not math.isclose(rate, 1.0):
+            pos = np.arange(0, len(clip) - 1, rate)
+            clip = np.interp(pos, np.arange(len(clip)), clip).astype(np.float32)
+        return (clip * s.gain).astype(np.float32)
+
+    def pad_latent(self, pad: int) -> np.ndarray:
+        return self.worker.pads[pad].latent.copy()
+
+    def pad_label(self, pad: int) -> int | None:
+        return self.worker.pads[pad].label
+
+    def randomize(self, pad: int) -> None:
+        self.worker.randomize(pad)
+
+    def mutate(self, pad: int, amount: float) -> None:
+        self.worker.mutate(pad, amount)
+
+    def morph(self, target: int, a: int, b: int, t: float) -> None:
+        self.worker.morph(target, a, b, t)
+
+    def set_pad_class(self, pad: int, label: int) -> None:
+        self.worker.set_pad(pad, label=label)
+
+    # ---- texture and master -------------------------------------------------------------
+    def set_texture(self, on: bool, gain: float = 0.5) -> None:
+        """Texture mode: a continuous walk through the latent space under the pads."""
+        if on and self.texture is None:
+            self.texture = TextureStream(self.engine.texture, self._generator, device_rate=self.sample_rate)
+            self.texture.start()
+        self.engine.texture_gain = gain
+        self.engine.texture_on = on
+
+    @property
+    def volume(self) -> float:
+        return self.engine.volume
+
+    @volume.setter
+    def volume(self, v: float) -> None:
+        self.engine.volume = float(np.clip(v, 0.0, 2.0))
+
+    # ---- sessions -------------------------------------------------------------------------
+    def pads_state(self) -> list[dict]:
+        """Every pad as JSON-ready data: settings, latent and class."""
+        out = []
+        for i, s in enumerate(self.pad_settings):
+            label = self.pad_label(i)
+            out.append({**asdict(s), "latent": [float(x) for x in self.pad_latent(i)],
+                        "label": None if label is None else int(label)})
+        return out
+
+    def apply_pads_state(self, pads: list[dict]) -> None:
+        """Restore pads saved by :meth:`pads_state` (latents of the wrong size are ignored)."""
+        dim = self.model.config.latent_dim
+        n_classes = self.model.config.num_classes
+        for i, d in enumerate(pads[:PADS]):
+            self.pad_settings[i] = PadSettings.from_dict(d)
+            z = np.asarray(d.get("latent", []), dtype=np.float32)
+            label = d.get("label")
+            label = int(label) if (n_classes and isinstance(label, int) and 0 <= label < n_classes) else None
+            if z.shape == (dim,) and np.all(np.isfinite(z)):
+                self.worker.set_pad(i, z, label)

@@ -1,0 +1,79 @@
+"""The studio window's layout: dataset and training on the left, pads and their controls in the
+middle, live and clip views with the master section on the right."""
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from .panels import DatasetPanel, PadPanel, TrainingPanel
+from .pads import PadGrid
+from .views import ClipView, Meter, ScopeView, SpectrogramView
+from .widgets import Knob, dim_label, group
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    def __init__(self, export_fn, sample_rate: int):
+        super().__init__()
+        self.setWindowTitle("GAN Studio")
+        self.setObjectName("GANStudio")
+        central = QtWidgets.QWidget()
+        self.setCentralWidget(central)
+        root = QtWidgets.QHBoxLayout(central)
+        root.setContentsMargins(8, 8, 8, 8)
+        root.setSpacing(8)
+
+        # left: dataset and training
+        self.tabs = QtWidgets.QTabWidget()
+        self.dataset = DatasetPanel()
+        self.training = TrainingPanel()
+        self.tabs.addTab(self.dataset, "Dataset")
+        self.tabs.addTab(self.training, "Training")
+        self.tabs.setMinimumWidth(330)
+        root.addWidget(self.tabs, 3)
+
+        # middle: model line, pads, pad controls
+        mid = QtWidgets.QVBoxLayout()
+        head = QtWidgets.QHBoxLayout()
+        self.model_label = QtWidgets.QLabel()
+        self.model_label.setStyleSheet("font-weight: bold;")
+        self.snapshot_label = dim_label()
+        head.addWidget(self.model_label)
+        head.addStretch(1)
+        head.addWidget(self.snapshot_label)
+        mid.addLayout(head)
+        self.pads = PadGrid(export_fn)
+        mid.addWidget(self.pads, 3)
+        self.pad_panel = PadPanel()
+        mid.addWidget(self.pad_panel)
+        root.addLayout(mid, 4)
+
+        # right: views and master
+        right = QtWidgets.QVBoxLayout()
+        self.scope = ScopeView()
+        self.spectrum = SpectrogramView(sample_rate)
+        self.clip = ClipView()
+        right.addWidget(self.scope, 2)
+        right.addWidget(self.spectrum, 3)
+        right.addWidget(self.clip, 4)
+        master = QtWidgets.QHBoxLayout()
+        self.volume = Knob("Volume", 0, 1.5, 0.8, "{:.2f}", "Master volume (a soft limiter keeps it from clipping)")
+        self.texture = QtWidgets.QPushButton("Texture", checkable=True)
+        self.texture.setToolTip("Texture mode: a continuous stream walking through the latent space")
+        self.texture_gain = Knob("Texture", 0, 1, 0.5, "{:.2f}", "Texture level")
+        self.meter = Meter()
+        self.audio_label = dim_label()
+        self.audio_label.setWordWrap(True)
+        self.reopen = QtWidgets.QPushButton("Reopen audio", visible=False)
+        col = QtWidgets.QVBoxLayout()
+        col.addWidget(self.texture)
+        col.addWidget(self.audio_label)
+        col.addWidget(self.reopen)
+        master.addLayout(col, 1)
+        master.addWidget(self.texture_gain)
+        master.addWidget(self.volume)
+        master.addWidget(self.meter)
+        right.addWidget(group("Master", master))
+        root.addLayout(right, 4)
+
+        self.status = QtWidgets.QStatusBar()
+        self.setStatusBar(self.status)
+        self.resize(1360, 800)

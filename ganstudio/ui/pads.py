@@ -1,0 +1,106 @@
+"""The 4x4 pad grid: click or key to play, right-click to select without playing, drag a pad out
+to a file manager or DAW to drop it as a WAV file."""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+# keyboard layout, bottom row first like a drum machine: 1-4 / Q-R / A-F / Z-V
+KEYS = "ZXCVASDFQWER1234"
+PAD_KEYS = {getattr(QtCore.Qt.Key, f"Key_{k}"): i for i, k in enumerate(KEYS)}
+
+
+class PadButton(QtWidgets.QPushButton):
+    pressed_pad = QtCore.Signal(int)
+    selected_pad = QtCore.Signal(int)
+
+    def __init__(self, index: int, export_fn: Callable[[int], str] | None = None):
+        super().__init__()
+        self.index = index
+        self.export_fn = export_fn
+        self.setProperty("pad", True)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
+        self.setToolTip(f"Pad {index + 1} (key {KEYS[index]}): click to play, right-click to select, "
+                        "drag out to drop it as a WAV file")
+        self._drag_start: QtCore.QPoint | None = None
+        self._lit = QtCore.QTimer(self, singleShot=True, interval=120, timeout=lambda: self._set("lit", False))
+
+    def _set(self, prop: str, value: bool) -> None:
+        self.setProperty(prop, value)
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+    def flash(self) -> None:
+        self._set("lit", True)
+        self._lit.start()
+
+    def set_selected(self, on: bool) -> None:
+        self._set("selected", on)
+
+    def mousePressEvent(self, e: QtGui.QMouseEvent) -> None:
+        if e.button() == QtCore.Qt.MouseButton.RightButton:
+            self.selected_pad.emit(self.index)
+            return
+        if e.button() == QtCore.Qt.MouseButton.LeftButton:
+            self._drag_start = e.position().toPoint()
+            self.selected_pad.emit(self.index)
+            self.pressed_pad.emit(self.index)
+        super().mousePressEvent(e)
+
+    def mouseMoveEvent(self, e: QtGui.QMouseEvent) -> None:
+        if (self._drag_start is not None and self.export_fn
+                and (e.position().toPoint() - self._drag_start).manhattanLength()
+                >= QtWidgets.QApplication.startDragDistance()):
+            self._drag_start = None
+            self.setDown(False)
+            self.start_drag()
+            return
+        super().mouseMoveEvent(e)
+
+    def drag_mime(self) -> QtCore.QMimeData:
+        """The pad as a WAV file in a temporary folder, offered as a file URL."""
+        path = self.export_fn(self.index)
+        mime = QtCore.QMimeData()
+        mime.setUrls([QtCore.QUrl.fromLocalFile(path)])
+        return mime
+
+    def start_drag(self) -> None:
+        drag = QtGui.QDrag(self)
+        drag.setMimeData(self.drag_mime())
+        drag.setPixmap(self.grab().scaled(48, 36))
+        drag.exec(QtCore.Qt.DropAction.CopyAction)
+
+
+class PadGrid(QtWidgets.QWidget):
+    """16 pads; emits ``play(pad)`` and ``select(pad)``."""
+
+    play = QtCore.Signal(int)
+    select = QtCore.Signal(int)
+
+    def __init__(self, export_fn: Callable[[int], str] | None = None):
+        super().__init__()
+        grid = QtWidgets.QGridLayout(self)
+        grid.setSpacing(6)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.pads = []
+        for i in range(16):
+            b = PadButton(i, export_fn)
+            b.setText(f"{i + 1}\n{KEYS[i]}")
+            b.pressed_pad.connect(self.play)
+            b.selected_pad.connect(self.select)
+            grid.addWidget(b, 3 - i // 4, i % 4)
+            self.pads.append(b)
+        self.selected = 0
+        self.select.connect(self._mark)
+        self._mark(0)
+
+    def _mark(self, index: int) -> None:
+        self.pads[self.selected].set_selected(False)
+        self.selected = index
+        self.pads[index].set_selected(True)
+
+    def set_names(self, names: list[str]) -> None:
+        for i, (b, n) in enumerate(zip(self.pads, names)):
+            b.setText(f"{n}\n{KEYS[i]}")

@@ -1,0 +1,272 @@
+"""The panels: dataset, training, the selected pad's controls and exploration, master. Each
+emits intent signals and shows what it is told; the controller does the work."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from ..data.settings import SUPPORTED_RATES
+from ..models.config import PRESETS
+from ..training.config import LOSSES
+from .views import LossView
+from .widgets import Knob, dim_label, group
+
+
+def _fmt_time(s: float | None) -> str:
+    if s is None:
+        return "–"
+    s = int(s)
+    return f"{s // 60}:{s % 60:02d}"
+
+
+class DatasetPanel(QtWidgets.QWidget):
+    """Drop or choose a folder of sounds; shows what was imported and what was skipped."""
+
+    open_folder = QtCore.Signal(str)
+    play_clip = QtCore.Signal(int)
+
+    def __init__(self):
+        super().__init__()
+        self.setAcceptDrops(True)
+        lay = QtWidgets.QVBoxLayout(self)
+        row = QtWidgets.QHBoxLayout()
+        self.choose = QtWidgets.QPushButton("Open folder…")
+        self.choose.setToolTip("Choose a folder of sounds (subfolders become classes), or drop one here")
+        self.choose.clicked.connect(self._dialog)
+        self.rate = QtWidgets.QComboBox()
+        for r in SUPPORTED_RATES:
+            self.rate.addItem(f"{r / 1000:g} kHz", r)
+        self.rate.setToolTip("Model sample rate: clips are resampled to it")
+        self.seconds = QtWidgets.QDoubleSpinBox(minimum=0.5, maximum=4.0, singleStep=0.25, value=1.0, suffix=" s")
+        self.seconds.setToolTip("Clip length: longer sounds are cut with a fade, shorter ones padded")
+        row.addWidget(self.choose)
+        row.addWidget(self.rate)
+        row.addWidget(self.seconds)
+        lay.addLayout(row)
+        self.summary = QtWidgets.QLabel("Drop a folder of sounds here")
+        self.summary.setWordWrap(True)
+        lay.addWidget(self.summary)
+        self.progress = QtWidgets.QProgressBar(visible=False)
+        lay.addWidget(self.progress)
+        self.clips = QtWidgets.QListWidget()
+        self.clips.setToolTip("Click a clip to hear it as the model will learn it")
+        self.clips.itemClicked.connect(lambda it: self.play_clip.emit(self.clips.row(it)))
+        lay.addWidget(self.clips, 3)
+        lay.addWidget(dim_label("Skipped files"))
+        self.skipped = QtWidgets.QPlainTextEdit(readOnly=True)
+        self.skipped.setMaximumHeight(90)
+        lay.addWidget(self.skipped, 1)
+
+    def settings(self) -> tuple[int, float]:
+        return int(self.rate.currentData()), float(self.seconds.value())
+
+    def _dialog(self) -> None:
+        d = QtWidgets.QFileDialog.getExistingDirectory(self, "Folder of sounds")
+        if d:
+            self.open_folder.emit(d)
+
+    def dragEnterEvent(self, e) -> None:
+        if e.mimeData().hasUrls() and any(Path(u.toLocalFile()).is_dir() for u in e.mimeData().urls()):
+            e.acceptProposedAction()
+
+    def dropEvent(self, e) -> None:
+        for u in e.mimeData().urls():
+            if Path(u.toLocalFile()).is_dir():
+                self.open_folder.emit(u.toLocalFile())
+                return
+
+    def set_busy(self, done: int, total: int, text: str) -> None:
+        self.progress.setVisible(True)
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.summary.setText(f"Importing {done}/{total}: {text}")
+
+    def show_dataset(self, ds) -> None:
+        self.progress.setVisible(False)
+        s = ds.summary()
+        classes = ", ".join(f"{k} ({v})" for k, v in s["classes"].items())
+        self.summary.setText(f"<b>{s['clips']} clips</b>, {s['total_seconds']:.1f} s at {s['sample_rate']} Hz"
+                             f" · {len(s['classes'])} classes: {classes}"
+                             f" · {s['skipped']} skipped · {Path(ds.source).name}")
+        self.clips.clear()
+        for f, label in zip(ds.files, ds.labels):
+            self.clips.addItem(f"{ds.class_names[int(label)]} · {f}")
+        self.skipped.setPlainText(ds.skip_report() or "none")
+
+    def show_error(self, msg: str) -> None:
+        self.progress.setVisible(False)
+        self.summary.setText(f"<span style='color:#ffb74d'>{msg}</span>")
+
+
+class TrainingPanel(QtWidgets.QWidget):
+    start = QtCore.Signal()
+    pause = QtCore.Signal()
+    resume = QtCore.Signal()
+    stop = QtCore.Signal()
+
+    def __init__(self):
+        super().__init__()
+        lay = QtWidgets.QVBoxLayout(self)
+        form = QtWidgets.QFormLayout()
+        self.preset = QtWidgets.QComboBox()
+        self.preset.addItems([p for p in PRESETS])
+        self.preset.setToolTip("tiny trains usefully on a laptop CPU in minutes; large wants a GPU")
+        self.loss = QtWidgets.QComboBox()
+        self.loss.addItem("preset's choice", "")
+        for name in LOSSES:
+            self.loss.addItem(name, name)
+        self.minutes = QtWidgets.QDoubleSpinBox(minimum=0, maximum=100000, value=10, suffix=" min", decimals=1)
+        self.minutes.setSpecialValueText("until stopped")
+        self.conditional = QtWidgets.QCheckBox("Learn the subfolder classes")
+        out_row = QtWidgets.QHBoxLayout()
+        self.out = QtWidgets.QLineEdit()
+        self.out.setToolTip("Model folder; if it holds a training state, training resumes from it")
+        browse = QtWidgets.QPushButton("…")
+        browse.setFixedWidth(28)
+        browse.clicked.connect(self._browse)
+        out_row.addWidget(self.out)
+        out_row.addWidget(browse)
+        form.addRow("Preset", self.preset)
+        form.addRow("Loss", self.loss)
+        form.addRow("Length", self.minutes)
+        form.addRow("", self.conditional)
+        form.addRow("Model", out_row)
+        lay.addLayout(form)
+        buttons = QtWidgets.QHBoxLayout()
+        self.start_b = QtWidgets.QPushButton("Train")
+        self.pause_b = QtWidgets.QPushButton("Pause", checkable=True, enabled=False)
+        self.stop_b = QtWidgets.QPushButton("Stop", enabled=False)
+        self.start_b.setToolTip("Start training (or resume from the model folder's checkpoint)")
+        self.start_b.clicked.connect(self.start)
+        self.pause_b.toggled.connect(lambda on: (self.pause if on else self.resume).emit())
+        self.stop_b.clicked.connect(self.stop)
+        for b in (self.start_b, self.pause_b, self.stop_b):
+            buttons.addWidget(b)
+        lay.addLayout(buttons)
+        self.bar = QtWidgets.QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setValue(0)
+        self.bar.setFormat("idle")
+        lay.addWidget(self.bar)
+        self.status = dim_label("")
+        lay.addWidget(self.status)
+        self.losses = LossView()
+        lay.addWidget(self.losses, 1)
+
+    def _browse(self) -> None:
+        d = QtWidgets.QFileDialog.getExistingDirectory(self, "Model folder")
+        if d:
+            self.out.setText(d)
+
+    def set_running(self, running: bool) -> None:
+        self.start_b.setEnabled(not running)
+        self.pause_b.setEnabled(running)
+        self.stop_b.setEnabled(running)
+        if not running:
+            self.pause_b.blockSignals(True)
+            self.pause_b.setChecked(False)
+            self.pause_b.blockSignals(False)
+
+    def show_progress(self, p) -> None:
+        if p.event == "step":
+            self.losses.add(p.step, p.losses)
+        if p.max_steps:
+            frac = p.step / p.max_steps
+        elif p.eta_s is not None and p.elapsed_s + p.eta_s > 0:
+            frac = p.elapsed_s / (p.elapsed_s + p.eta_s)
+        else:
+            frac = None
+        if frac is not None:
+            self.bar.setRange(0, 1000)
+            self.bar.setValue(int(1000 * min(frac, 1.0)))
+        else:
+            self.bar.setRange(0, 0)      # until stopped: a busy bar
+        losses = "  ".join(f"{k} {v:.3f}" for k, v in list(p.losses.items())[:3])
+        self.bar.setFormat(f"step {p.step} · {p.event}" if p.event != "step" else f"step {p.step}")
+        self.status.setText(f"{p.steps_per_s:.2f} steps/s · {_fmt_time(p.elapsed_s)} elapsed · "
+                            f"ETA {_fmt_time(p.eta_s)}  {losses}  {p.message}")
+
+
+class PadPanel(QtWidgets.QWidget):
+    """The selected pad's settings and the latent-space moves."""
+
+    settings_changed = QtCore.Signal(dict)      # PadSettings fields that changed
+    randomize = QtCore.Signal()
+    mutate = QtCore.Signal(float)
+    morph = QtCore.Signal(int, int, float)      # pad a, pad b, t -> into the selected pad
+    class_changed = QtCore.Signal(int)
+
+    def __init__(self):
+        super().__init__()
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        top = QtWidgets.QHBoxLayout()
+        self.title = QtWidgets.QLabel("Pad 1")
+        self.title.setStyleSheet("font-weight: bold; font-size: 11pt;")
+        self.name = QtWidgets.QLineEdit(placeholderText="name")
+        self.name.editingFinished.connect(lambda: self.settings_changed.emit({"name": self.name.text()}))
+        self.klass = QtWidgets.QComboBox()
+        self.klass.setToolTip("Class (for models trained on subfolder classes)")
+        self.klass.activated.connect(lambda i: self.class_changed.emit(i))
+        top.addWidget(self.title)
+        top.addWidget(self.name, 1)
+        top.addWidget(self.klass)
+        lay.addLayout(top)
+        knobs = QtWidgets.QHBoxLayout()
+        self.gain = Knob("Gain", 0, 2, 1, "{:.2f}", "Pad gain (linear)")
+        self.pitch = Knob("Pitch", -24, 24, 0, "{:+.1f} st", "Playback pitch in semitones", steps=480)
+        self.start_k = Knob("Start", 0, 0.99, 0, "{:.0%}", "Trim: where the pad starts in its clip")
+        self.end_k = Knob("End", 0.01, 1, 1, "{:.0%}", "Trim: where the pad ends in its clip")
+        for k, key in ((self.gain, "gain"), (self.pitch, "pitch"), (self.start_k, "start"), (self.end_k, "end")):
+            k.changed.connect(lambda v, key=key: self.settings_changed.emit({key: v}))
+            knobs.addWidget(k)
+        col = QtWidgets.QVBoxLayout()
+        self.reverse = QtWidgets.QCheckBox("Reverse")
+        self.loop = QtWidgets.QCheckBox("Loop")
+        self.loop.setToolTip("Loop while held (MIDI) or until pressed again")
+        self.reverse.toggled.connect(lambda on: self.settings_changed.emit({"reverse": on}))
+        self.loop.toggled.connect(lambda on: self.settings_changed.emit({"loop": on}))
+        col.addWidget(self.reverse)
+        col.addWidget(self.loop)
+        knobs.addLayout(col)
+        lay.addWidget(group("Pad", knobs))
+        ex = QtWidgets.QGridLayout()
+        self.rand_b = QtWidgets.QPushButton("Randomize")
+        self.rand_b.setToolTip("A new random sound for this pad (Ctrl+R)")
+        self.rand_b.clicked.connect(self.randomize)
+        self.amount = Knob("Amount", 0, 1, 0.25, "{:.0%}", "How far a mutation moves in the latent space")
+        self.mut_b = QtWidgets.QPushButton("Mutate")
+        self.mut_b.setToolTip("A neighbour of this pad's sound (Ctrl+M)")
+        self.mut_b.clicked.connect(lambda: self.mutate.emit(self.amount.value()))
+        self.morph_a = QtWidgets.QSpinBox(minimum=1, maximum=16, value=1, prefix="A ")
+        self.morph_b = QtWidgets.QSpinBox(minimum=1, maximum=16, value=2, prefix="B ")
+        self.morph_t = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal, minimum=0, maximum=100, value=50)
+        self.morph_t.setToolTip("Morph the selected pad between pads A and B")
+        self.morph_t.valueChanged.connect(self._morph)
+        ex.addWidget(self.rand_b, 0, 0)
+        ex.addWidget(self.mut_b, 0, 1)
+        ex.addWidget(self.amount, 0, 2, 2, 1)
+        ex.addWidget(self.morph_a, 1, 0)
+        ex.addWidget(self.morph_b, 1, 1)
+        ex.addWidget(dim_label("Morph"), 2, 0)
+        ex.addWidget(self.morph_t, 2, 1, 1, 2)
+        lay.addWidget(group("Explore", ex))
+
+    def _morph(self, v: int) -> None:
+        self.morph.emit(self.morph_a.value() - 1, self.morph_b.value() - 1, v / 100.0)
+
+    def show_pad(self, index: int, s, classes: list[str], label: int | None) -> None:
+        self.title.setText(f"Pad {index + 1}")
+        for w, v in ((self.gain, s.gain), (self.pitch, s.pitch), (self.start_k, s.start), (self.end_k, s.end)):
+            w.set_value(v)
+        for box, v in ((self.reverse, s.reverse), (self.loop, s.loop)):
+            box.blockSignals(True)
+            box.setChecked(v)
+            box.blockSignals(False)
+        self.name.setText(s.name)
+        self.klass.clear()
+        self.klass.addItems(classes)
+        self.klass.setEnabled(bool(classes))
+        if classes and label is not None:
+            self.klass.setCurrentIndex(label)

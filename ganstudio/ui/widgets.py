@@ -1,0 +1,58 @@
+"""Small labelled controls shared by the panels."""
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+
+class Knob(QtWidgets.QWidget):
+    """A dial with a caption and a value readout; ``value`` is a float in [lo, hi]."""
+
+    changed = QtCore.Signal(float)
+
+    def __init__(self, caption: str, lo: float, hi: float, value: float, fmt: str = "{:.2f}",
+                 tooltip: str = "", steps: int = 200):
+        super().__init__()
+        self.lo, self.hi, self.fmt, self.steps = lo, hi, fmt, steps
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        self.dial = QtWidgets.QDial()
+        self.dial.setRange(0, steps)
+        self.dial.setFixedSize(44, 44)
+        self.dial.setNotchesVisible(False)
+        self.readout = QtWidgets.QLabel(alignment=QtCore.Qt.AlignmentFlag.AlignCenter)
+        cap = QtWidgets.QLabel(caption, alignment=QtCore.Qt.AlignmentFlag.AlignCenter)
+        cap.setProperty("role", "dim")
+        lay.addWidget(self.dial, 0, QtCore.Qt.AlignmentFlag.AlignHCenter)
+        lay.addWidget(self.readout)
+        lay.addWidget(cap)
+        self.setToolTip(tooltip or caption)
+        self.dial.valueChanged.connect(self._moved)
+        self.set_value(value)
+
+    def value(self) -> float:
+        return self.lo + (self.hi - self.lo) * self.dial.value() / self.steps
+
+    def set_value(self, v: float) -> None:
+        pos = round((min(max(v, self.lo), self.hi) - self.lo) / (self.hi - self.lo) * self.steps)
+        self.dial.blockSignals(True)
+        self.dial.setValue(pos)
+        self.dial.blockSignals(False)
+        self.readout.setText(self.fmt.format(self.value()))
+
+    def _moved(self, _pos: int) -> None:
+        v = self.value()
+        self.readout.setText(self.fmt.format(v))
+        self.changed.emit(v)
+
+
+def dim_label(text: str = "") -> QtWidgets.QLabel:
+    lab = QtWidgets.QLabel(text)
+    lab.setProperty("role", "dim")
+    return lab
+
+
+def group(title: str, layout: QtWidgets.QLayout) -> QtWidgets.QGroupBox:
+    g = QtWidgets.QGroupBox(title)
+    g.setLayout(layout)
+    return g

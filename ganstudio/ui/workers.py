@@ -1,0 +1,58 @@
+"""Thin QThread wrappers around the Qt-free import and training code."""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6 import QtCore
+
+from ..training.subprocess import TrainerProcess
+
+
+class CallThread(QtCore.QThread):
+    """Runs ``fn(progress)`` off the GUI thread; ``progress(done, total, text)`` is a signal."""
+
+    progress = QtCore.Signal(int, int, str)
+    done = QtCore.Signal(object)
+    failed = QtCore.Signal(str)
+
+    def __init__(self, fn: Callable, parent=None):
+        super().__init__(parent)
+        self.fn = fn
+
+    def run(self) -> None:
+        try:
+            self.done.emit(self.fn(self.progress.emit))
+        except Exception as exc:       # shown to the user; the app carries on
+            self.failed.emit(str(exc) or type(exc).__name__)
+
+
+class TrainingThread(QtCore.QThread):
+    """Waits on a :class:`TrainerProcess` (training runs in a child process, so it never competes
+    with the audio callback for the interpreter lock) and turns its hooks into signals."""
+
+    progress = QtCore.Signal(object)           # training.Progress
+    snapshot = QtCore.Signal(object, int)      # frozen Generator, step
+    finished_ok = QtCore.Signal(int)           # final step
+    failed = QtCore.Signal(str)
+
+    def __init__(self, dataset, out_dir, model_cfg, train_cfg, parent=None):
+        super().__init__(parent)
+        self.proc = TrainerProcess(dataset, out_dir, model_cfg, train_cfg, resume=True,
+                                   progress_fn=self.progress.emit, snapshot_fn=self.snapshot.emit)
+
+    def run(self) -> None:
+        self.proc.start()
+        self.proc.join()
+        if self.proc.error:
+            self.failed.emit(self.proc.error)
+        else:
+            self.finished_ok.emit(self.proc.final_step or 0)
+
+    def pause(self) -> None:
+        self.proc.pause()
+
+    def resume(self) -> None:
+        self.proc.resume()
+
+    def stop(self) -> None:
+        self.proc.stop()

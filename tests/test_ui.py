@@ -1,0 +1,155 @@
+"""The studio window, offscreen, on a real PortAudio stream (JACK dummy server)."""
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+pytest.importorskip("PySide6")
+from PySide6 import QtCore, QtWidgets  # noqa: E402
+
+from ganstudio.ui import theme  # noqa: E402
+
+
+@pytest.fixture
+def ctl(qtbot, tmp_path, monkeypatch, jack_device):
+    from ganstudio.ui.controller import Controller
+    monkeypatch.setenv("GANSTUDIO_LOG_DIR", str(tmp_path / "log"))
+    theme.apply(QtWidgets.QApplication.instance())
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    c = Controller(settings=settings, device=jack_device)
+    qtbot.addWidget(c.w)
+    c.w.show()
+    assert c.studio.worker.wait_idle(20)
+    yield c
+    c.shutdown()
+
+
+def wait_for(qtbot, cond, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not cond() and time.monotonic() < deadline:
+        qtbot.wait(20)
+    return cond()
+
+
+def test_opens_with_the_demo_model_and_a_pad_click_sounds(ctl, qtbot):
+    assert ctl.studio.audio_error is None
+    assert ctl.w.model_label.text().startswith("Demo model")
+    clip = ctl.studio.pad_clip(5)
+    assert len(clip) > 0 and np.abs(clip).max() > 0.05          # the demo model makes sound
+    qtbot.wait(200)
+    ctl.w.scope.buf[:] = 0
+    before = ctl.studio.engine.frames
+    qtbot.mouseClick(ctl.w.pads.pads[5], QtCore.Qt.MouseButton.LeftButton)
+    assert ctl.selected == 5
+    assert wait_for(qtbot, lambda: np.abs(ctl.w.scope.buf).max() > 0.05, 3)
+    assert ctl.studio.engine.frames > before
+    peak, _ = ctl.studio.engine.meter.read()
+    assert ctl.w.spectrum.frames_drawn > 0 and ctl.w.scope.frames_drawn > 5
+
+
+def test_keyboard_plays_pads_and_space_plays_the_selected_one(ctl, qtbot):
+    ctl.w.activateWindow()
+    started = []
+    ctl.studio.mixer.trigger = lambda pad, **kw: started.append(pad)
+    qtbot.keyClick(ctl.w, QtCore.Qt.Key.Key_W)          # third row from the bottom, second pad
+    qtbot.keyClick(ctl.w, QtCore.Qt.Key.Key_Space)
+    assert started == [9, 9] and ctl.selected == 9
+
+
+def test_pad_controls_change_how_it_plays_and_drag_out_is_a_wav(ctl, qtbot):
+    ctl.w.pads.select.emit(2)
+    ctl.w.pad_panel.reverse.setChecked(True)
+    ctl.w.pad_panel.gain.set_value(0.5)
+    ctl.w.pad_panel.gain._moved(0)
+    s = ctl.studio.pad_settings[2]
+    assert s.reverse and s.gain == pytest.approx(0.5)
+    mime = ctl.w.pads.pads[2].drag_mime()
+    path = mime.urls()[0].toLocalFile()
+    data, sr = sf.read(path, dtype="float32")
+    assert sr == 48000 and sf.info(path).subtype == "PCM_24"
+    expected = 0.5 * ctl.studio.pad_clip(2)[::-1]
+    np.testing.assert_allclose(data, expected, atol=2e-4)
+
+
+def test_randomize_and_mutate_change_the_latent(ctl, qtbot):
+    ctl.w.pads.select.emit(4)
+    z0 = ctl.studio.pad_latent(4)
+    ctl.w.pad_panel.rand_b.click()
+    z1 = ctl.studio.pad_latent(4)
+    ctl.w.pad_panel.mut_b.click()
+    z2 = ctl.studio.pad_latent(4)
+    assert not np.allclose(z0, z1) and not np.allclose(z1, z2)
+    assert np.linalg.norm(z2 - z1) < np.linalg.norm(z1 - z0) * 1.5
+    assert ctl.studio.worker.wait_idle(10)
+
+
+def test_session_save_and_reopen(ctl, qtbot, tmp_path):
+    ctl.w.pads.select.emit(7)
+    ctl.w.pad_panel.rand_b.click()
+    ctl.studio.pad_settings[7].pitch = 3.0
+    ctl.studio.pad_settings[7].name = "snare up"
+    ctl.w.volume.set_value(0.6)
+    saved = ctl.save_session_to(str(tmp_path / "my session"))
+    assert saved.name == "my session.gss"
+    z7 = ctl.studio.pad_latent(7)
+    ctl.w.pad_panel.rand_b.click()
+    ctl.studio.pad_settings[7].pitch = 0.0
+    ctl.w.volume.set_value(1.2)
+    assert ctl.open_session(str(saved))
+    assert np.allclose(ctl.studio.pad_latent(7), z7)
+    assert ctl.studio.pad_settings[7].pitch == 3.0 and ctl.studio.pad_settings[7].name == "snare up"
+    assert ctl.w.volume.value() == pytest.approx(0.6, abs=0.01)
+    assert "snare up" in ctl.w.pads.pads[7].text()
+    assert str(saved) in ctl._recent()
+
+
+def test_a_broken_session_is_one_clear_error(ctl, qtbot, tmp_path):
+    bad = tmp_path / "bad.gss"
+    bad.write_text("{not json")
+    messages = []
+    ctl.errors.show = lambda title, msg: messages.append((title, msg))
+    assert not ctl.open_session(str(bad))
+    assert messages and "not a GAN Studio session" in messages[0][1]
+
+
+def test_one_error_dialog_at_a_time(ctl, qtbot):
+    QtCore.QTimer.singleShot(100, lambda: ctl.errors.show("Second", "while the first is open"))
+    QtCore.QTimer.singleShot(400, lambda: ctl.errors.box.done(0))
+    ctl.errors.show("First", "an error")
+    assert ctl.errors.shown == 1 and ctl.errors.suppressed == 1
+
+
+def test_import_and_train_from_the_panels(ctl, qtbot, kit_dir, tmp_path):
+    ctl.w.dataset.seconds.setValue(0.5)
+    ctl.import_dataset(str(kit_dir))
+    assert wait_for(qtbot, lambda: ctl.dataset is not None, 60)
+    assert ctl.w.dataset.clips.count() == 24 and "24 clips" in ctl.w.dataset.summary.text()
+    ctl.w.dataset.clips.itemClicked.emit(ctl.w.dataset.clips.item(0))     # plays a real clip
+    assert wait_for(qtbot, lambda: ctl.studio.mixer.v_on[ctl.studio.mixer.v_pad == 16].any(), 2)
+    t = ctl.w.training
+    t.out.setText(str(tmp_path / "model"))
+    t.minutes.setValue(0.2)
+    t.start_b.click()
+    assert not t.start_b.isEnabled() and t.stop_b.isEnabled()
+    assert wait_for(qtbot, lambda: ctl.studio.snapshot_step is not None, 90)
+    assert "hearing training step" in ctl.w.snapshot_label.text()
+    assert wait_for(qtbot, lambda: t.start_b.isEnabled(), 90)
+    assert len(t.losses.steps) > 5 and any(t.losses.curves)
+    assert ctl.studio.model.path == tmp_path / "model"
+    assert not ctl.w.model_label.text().startswith("Demo")
+
+
+def test_no_sound_card_leaves_the_app_usable(qtbot, tmp_path, monkeypatch):
+    from ganstudio.ui.controller import Controller
+    monkeypatch.setenv("GANSTUDIO_LOG_DIR", str(tmp_path / "log"))
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    c = Controller(settings=settings, device=999)
+    qtbot.addWidget(c.w)
+    try:
+        assert c.studio.audio_error and "999" in c.studio.audio_error
+        assert "No sound" in c.w.audio_label.text() and not c.w.reopen.isHidden()
+        assert c.studio.worker.wait_idle(20) and np.abs(c.studio.pad_clip(0)).max() > 0
+        c.w.pads.pads[0].click()              # no crash, no sound
+    finally:
+        c.shutdown()

@@ -1,0 +1,66 @@
+"""Write PNG screenshots of the studio's main states to docs/screenshots (run by screenshot.sh
+under Xvfb): the pads playing the demo model, and training on the demo kit with the loss curves."""
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+OUT = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
+
+
+def pump(seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        QtWidgets.QApplication.processEvents()
+        time.sleep(0.01)
+
+
+def main() -> int:
+    from ganstudio.audio.jack import jack_output_device, start_dummy, stop_dummy
+    from ganstudio.library import write_kit
+    from ganstudio.ui import theme
+    from ganstudio.ui.controller import Controller
+    OUT.mkdir(parents=True, exist_ok=True)
+    app = QtWidgets.QApplication(sys.argv[:1])
+    theme.apply(app)
+    jack = start_dummy(48000, 256)
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        settings = QtCore.QSettings(str(tmp / "s.ini"), QtCore.QSettings.Format.IniFormat)
+        ctl = Controller(settings=settings, device=jack_output_device())
+        ctl.w.resize(1360, 800)
+        ctl.w.show()
+        ctl.studio.worker.wait_idle(20)
+        for pad in (0, 5, 2, 9, 4, 12, 5, 7):
+            ctl.w.pads.select.emit(pad)
+            ctl.play(pad)
+            pump(0.35)
+        ctl.w.grab().save(str(OUT / "pads.png"))
+        ctl.import_dataset(str(write_kit(tmp / "kit", per_class=6, duration=0.8)))
+        while ctl.dataset is None:
+            pump(0.1)
+        ctl.w.training.out.setText(str(tmp / "model"))
+        ctl.w.training.minutes.setValue(1.0)
+        ctl.w.tabs.setCurrentIndex(1)
+        ctl.start_training()
+        end = time.monotonic() + 40
+        while time.monotonic() < end:
+            ctl.play(int(time.monotonic() * 2) % 16)
+            pump(0.5)
+        ctl.w.grab().save(str(OUT / "training.png"))
+        ctl.w.tabs.setCurrentIndex(0)
+        pump(0.3)
+        ctl.w.grab().save(str(OUT / "dataset.png"))
+        ctl.shutdown()
+    finally:
+        stop_dummy(jack)
+    print("wrote", ", ".join(str(p) for p in sorted(OUT.glob("*.png"))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
