@@ -129,7 +129,8 @@ def test_import_and_train_from_the_panels(ctl, qtbot, kit_dir, tmp_path):
     assert wait_for(qtbot, lambda: ctl.studio.mixer.v_on[ctl.studio.mixer.v_pad == 16].any(), 2)
     t = ctl.w.training
     t.out.setText(str(tmp_path / "model"))
-    t.minutes.setValue(0.2)
+    t.minutes.setValue(5)
+    t.steps.setValue(40)            # whichever limit comes first
     t.start_b.click()
     assert not t.start_b.isEnabled() and t.stop_b.isEnabled()
     assert wait_for(qtbot, lambda: ctl.studio.snapshot_step is not None, 90)
@@ -137,6 +138,7 @@ def test_import_and_train_from_the_panels(ctl, qtbot, kit_dir, tmp_path):
     assert wait_for(qtbot, lambda: t.start_b.isEnabled(), 90)
     assert len(t.losses.steps) > 5 and any(t.losses.curves)
     assert ctl.studio.model.path == tmp_path / "model"
+    assert ctl.studio.model.meta["training"]["step"] == 40
     assert not ctl.w.model_label.text().startswith("Demo")
 
 
@@ -153,3 +155,13 @@ def test_no_sound_card_leaves_the_app_usable(qtbot, tmp_path, monkeypatch):
         c.w.pads.pads[0].click()              # no crash, no sound
     finally:
         c.shutdown()
+
+
+def test_audio_settings_dialog_lists_devices_and_reopens(ctl, qtbot, jack_device):
+    from ganstudio.ui.settings_dialog import AudioSettingsDialog
+    dlg = AudioSettingsDialog(ctl.w, None, 48000, 256)
+    names = [dlg.device.itemText(i) for i in range(dlg.device.count())]
+    assert any("JACK" in n for n in names)
+    dlg.block.setCurrentIndex(dlg.block.findData(512))
+    assert dlg.choice()[1:] == (48000, 512)
+    assert ctl.studio.reopen_audio(jack_device, 512) and ctl.studio.engine.blocksize == 512

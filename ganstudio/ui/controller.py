@@ -305,7 +305,7 @@ class Controller(QtCore.QObject):
             self.errors.show("No model folder", "Choose where the model should be written.")
             return
         preset = t.preset.currentText()
-        overrides = {"max_minutes": t.minutes.value(), "snapshot_every": 25,
+        overrides = {"max_minutes": t.minutes.value(), "max_steps": t.steps.value(), "snapshot_every": 25,
                      "conditional": t.conditional.isChecked()}
         if t.loss.currentData():
             overrides["loss"] = t.loss.currentData()
