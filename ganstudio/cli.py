@@ -1,4 +1,5 @@
-"""``ganstudio`` command line: ``train``, ``generate``, ``info``, ``kit`` (headless, no Qt)."""
+"""``ganstudio`` command line: ``train``, ``generate``, ``export``, ``info``, ``pack``, ``kit`` (headless,
+no Qt); no command opens the studio window."""
 from __future__ import annotations
 
 import argparse
@@ -104,6 +105,11 @@ def cmd_generate(a: argparse.Namespace) -> int:
     from .models.modelfile import load_model
     from .models.sampling import class_index, latents, render
 
+    if a.from_sidecar:
+        return _remake_sidecars(a)
+    if not a.model:
+        print("error: give a MODEL, or --from-sidecar FILE", file=sys.stderr)
+        return EXIT_FAILED
     model = load_model(a.model)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -123,6 +129,91 @@ def cmd_generate(a: argparse.Namespace) -> int:
             return EXIT_FAILED
         written.append(write_wav(path, audio[i], model.config.sample_rate, a.format))
     print(f"wrote {len(written)} clip(s) to {out}")
+    return 0
+
+
+def _remake_sidecars(a: argparse.Namespace) -> int:
+    from .export import remake_from_sidecar, write_wav
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for sc in a.from_sidecar:
+        audio, rate, settings, doc = remake_from_sidecar(sc, a.model)
+        path = out / doc["wav"]
+        if path.exists() and not a.overwrite:
+            print(f"error: {path} exists; pass --overwrite to replace it", file=sys.stderr)
+            return EXIT_FAILED
+        write_wav(path, audio, rate, settings.fmt)
+        print(f"remade {path}")
+    return 0
+
+
+def _export_specs(a: argparse.Namespace):
+    """The model and the stems that ``ganstudio export`` was asked for."""
+    from .export import pad_spec, random_specs, texture_spec, variation_specs
+    from .models.modelfile import load_model
+    from .models.sampling import class_index
+    from .session import SUFFIX, load_session
+    from .library.demo_model import demo_model_path
+    source = Path(a.source)
+    pads = None
+    if source.suffix == SUFFIX:
+        doc = load_session(source)
+        model = load_model(doc["model"] or demo_model_path())
+        pads = doc["pads"]
+    else:
+        model = load_model(source)
+    label = class_index(model, a.class_name)
+    specs = []
+
+    def pad_data(n: int):
+        if pads is None:
+            raise ValueError("pads come from a session: give a .gss file as SOURCE")
+        if not 1 <= n <= len(pads):
+            raise ValueError(f"the session has pads 1-{len(pads)}; there is no pad {n}")
+        d = pads[n - 1]
+        return d.get("latent", []), d.get("label"), d
+
+    if a.pads:
+        numbers = range(1, len(pads or []) + 1) if a.pads == "all" else \
+            [int(x) for x in a.pads.split(",") if x.strip()]
+        for n in numbers:
+            z, lab, d = pad_data(n)
+            specs.append(pad_spec(n - 1, z, lab, d))
+    if a.variations:
+        if a.of_pad:
+            z, lab, d = pad_data(a.of_pad)
+            name = d.get("name") or f"pad{a.of_pad:02d}"
+        else:
+            import numpy as np
+            z = np.random.default_rng(a.seed).standard_normal(model.config.latent_dim)
+            lab, name = label, "variation"
+        specs += variation_specs(z, lab, a.variations, a.amount, a.seed, name, (a.of_pad or 0) - 1 if a.of_pad else None)
+    if a.random:
+        specs += random_specs(model, a.random, a.seed, label)
+    if a.texture:
+        specs.append(texture_spec(a.texture, a.seed))
+    if not specs:
+        specs = [pad_spec(i, d.get("latent", []), d.get("label"), d) for i, d in enumerate(pads)] \
+            if pads is not None else random_specs(model, 16, a.seed, label)
+    return model, specs
+
+
+def cmd_export(a: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .export import ExportSettings, export_stems
+    model, specs = _export_specs(a)
+    settings = ExportSettings(fmt=a.format, rate=None if a.rate == "model" else int(a.rate),
+                              channels=2 if a.stereo else 1, trim=not a.no_trim, fade_in_ms=a.fade_in,
+                              fade_out_ms=a.fade_out, dc=not a.no_dc, normalize=a.normalize,
+                              peak_dbfs=a.peak, lufs=a.lufs, template=a.template, overwrite=a.overwrite)
+    bar = tqdm(total=len(specs), unit="stem", disable=a.quiet)
+    done = export_stems(model, specs, a.out, settings,
+                        progress_fn=lambda i, n, name: (bar.update(1), bar.set_postfix_str(name)))
+    bar.close()
+    limited = sum(1 for d in done if d.info.get("limited_by_peak"))
+    print(f"wrote {len(done)} stem(s) with sidecars to {a.out}"
+          + (f"; {limited} stayed below the loudness target to keep peaks under -0.3 dBFS" if limited else ""))
     return 0
 
 
@@ -212,7 +303,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_train)
 
     gen = sub.add_parser("generate", help="generate WAV clips from a model")
-    gen.add_argument("model", help="model folder or .gsm file")
+    gen.add_argument("model", nargs="?", help="model folder or .gsm file (with --from-sidecar: "
+                     "use this model instead of the sidecar's path; its hash must match)")
+    gen.add_argument("--from-sidecar", action="append", metavar="JSON",
+                     help="remake the exact sound a stem's sidecar describes (repeatable)")
     gen.add_argument("-n", type=int, default=32, help="number of clips")
     gen.add_argument("--out", required=True, help="folder for the WAV files")
     gen.add_argument("--seed", type=int, default=0)
@@ -221,6 +315,34 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--overwrite", action="store_true")
     gen.add_argument("--quiet", action="store_true")
     gen.set_defaults(func=cmd_generate)
+
+    from .export.stems import DEFAULT_TEMPLATE, NORMALIZE
+    e = sub.add_parser("export", help="export WAV stems with sidecars from a model or a session")
+    e.add_argument("source", help="model folder / .gsm, or a session .gss (for its pads)")
+    e.add_argument("--out", required=True, help="folder for the stems")
+    e.add_argument("--pads", help="'all' or a list like 1,3,5 (sessions)")
+    e.add_argument("--variations", type=int, default=0, help="N mutations (of --of-pad, or of a random sound)")
+    e.add_argument("--of-pad", type=int, help="the pad to vary (sessions)")
+    e.add_argument("--amount", type=float, default=0.25, help="mutation distance 0..1")
+    e.add_argument("--random", type=int, default=0, help="N random sounds")
+    e.add_argument("--texture", type=float, default=0.0, metavar="SECONDS", help="record texture mode")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--class", dest="class_name", help="class name (conditioned models)")
+    e.add_argument("--format", choices=("pcm16", "pcm24", "float"), default="pcm24")
+    e.add_argument("--rate", choices=("model", "44100", "48000"), default="48000")
+    e.add_argument("--stereo", action="store_true", help="two identical channels")
+    e.add_argument("--no-trim", action="store_true", help="keep leading / trailing silence")
+    e.add_argument("--fade-in", type=float, default=0.0, metavar="MS")
+    e.add_argument("--fade-out", type=float, default=10.0, metavar="MS")
+    e.add_argument("--no-dc", action="store_true", help="keep any DC offset")
+    e.add_argument("--normalize", choices=NORMALIZE, default="peak")
+    e.add_argument("--peak", type=float, default=-1.0, metavar="DBFS", help="peak target")
+    e.add_argument("--lufs", type=float, default=-16.0, help="loudness target (never past -0.3 dBFS peak)")
+    e.add_argument("--template", default=DEFAULT_TEMPLATE,
+                   help="file name template: {model} {name} {kind} {pad} {class} {index} {seed}")
+    e.add_argument("--overwrite", action="store_true", help="replace stems of the same name")
+    e.add_argument("--quiet", action="store_true")
+    e.set_defaults(func=cmd_export)
 
     i = sub.add_parser("info", help="describe a model")
     i.add_argument("model")
@@ -247,11 +369,14 @@ def main(argv: list[str] | None = None) -> int:
     if a.command is None:
         return cmd_gui(a)
     from .data import DatasetError
+    from .export import ExportError
     from .models.modelfile import ModelFileError
+    from .session import SessionError
     from .training import CheckpointError, TrainingDiverged
     try:
         return a.func(a)
-    except (DatasetError, ModelFileError, CheckpointError, TrainingDiverged, ValueError, OSError) as exc:
+    except (DatasetError, ModelFileError, CheckpointError, TrainingDiverged, ExportError, SessionError,
+            ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -31,6 +32,25 @@ def _read_umask() -> int:
 
 
 _UMASK = _read_umask()      # read once at import: os.umask is process-wide and not thread-safe
+
+
+def read_json_document(path: str | Path, fmt: str, version: int, error: type[Exception], what: str) -> dict:
+    """Read a JSON file of ours whose ``format`` must be ``fmt`` and ``version`` at most
+    ``version``; anything else raises ``error`` with a message naming the file and ``what`` it
+    should be ("session", "sidecar")."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_bytes())
+    except OSError as exc:
+        raise error(f"{path}: can't read the {what} ({exc.strerror or exc})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise error(f"{path}: not a GAN Studio {what} (invalid JSON: {exc})") from None
+    if not isinstance(doc, dict) or doc.get("format") != fmt:
+        raise error(f"{path}: not a GAN Studio {what}")
+    if not isinstance(doc.get("version"), int) or doc["version"] > version:
+        raise error(f"{path}: {what} version {doc.get('version')!r} is newer than this app "
+                    f"understands ({version})")
+    return doc
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .fileio import atomic_write_bytes
+from .fileio import atomic_write_bytes, read_json_document
 
 SESSION_FORMAT = "ganstudio-session"
 SESSION_VERSION = 1
@@ -40,17 +40,7 @@ def save_session(path: str | Path, *, model_path: str | None, model_hash: str | 
 def load_session(path: str | Path) -> dict:
     """The session as saved, with ``model`` resolved to an absolute path (or None for the demo)."""
     path = Path(path)
-    try:
-        doc = json.loads(path.read_bytes())
-    except OSError as exc:
-        raise SessionError(f"{path}: can't read the session ({exc.strerror or exc})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SessionError(f"{path}: not a GAN Studio session (invalid JSON: {exc})") from None
-    if not isinstance(doc, dict) or doc.get("format") != SESSION_FORMAT:
-        raise SessionError(f"{path}: not a GAN Studio session")
-    if not isinstance(doc.get("version"), int) or doc["version"] > SESSION_VERSION:
-        raise SessionError(f"{path}: session version {doc.get('version')!r} is newer than this app "
-                           f"understands ({SESSION_VERSION})")
+    doc = read_json_document(path, SESSION_FORMAT, SESSION_VERSION, SessionError, "session")
     pads = doc.get("pads")
     if not isinstance(pads, list) or not all(isinstance(p, dict) for p in pads):
         raise SessionError(f"{path}: the session's pads are damaged")

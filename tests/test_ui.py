@@ -165,3 +165,37 @@ def test_audio_settings_dialog_lists_devices_and_reopens(ctl, qtbot, jack_device
     dlg.block.setCurrentIndex(dlg.block.findData(512))
     assert dlg.choice()[1:] == (48000, 512)
     assert ctl.studio.reopen_audio(jack_device, 512) and ctl.studio.engine.blocksize == 512
+
+
+def test_export_dialog_writes_stems_with_sidecars(ctl, qtbot, tmp_path):
+    from ganstudio.export import remake_from_sidecar
+    from ganstudio.ui.export_dialog import ExportDialog
+    ctl.w.pads.select.emit(3)
+    ctl.studio.pad_settings[3].name = "tom"
+    ctl.studio.pad_settings[3].pitch = -2.0
+    dlg = ExportDialog(ctl.w, ctl.settings, str(tmp_path / "stems"))
+    dlg.what.setCurrentIndex(dlg.what.findData("variations"))
+    dlg.count.setValue(3)
+    dlg.norm.setCurrentIndex(dlg.norm.findData("lufs"))
+    assert dlg.target.value() == -16.0
+    dlg.target.setValue(-20.0)
+    dlg.fmt.setCurrentIndex(dlg.fmt.findData("pcm16"))
+    st = dlg.export_settings()
+    assert (st.normalize, st.lufs, st.fmt) == ("lufs", -20.0, "pcm16")
+    ctl.run_export(dlg.choice(), st)
+    assert wait_for(qtbot, lambda: not ctl.export_thread.isRunning(), 30)
+    qtbot.wait(50)
+    wavs = sorted((tmp_path / "stems").glob("*.wav"))
+    assert [p.name for p in wavs] == ["demo-model_tom_001.wav", "demo-model_tom_002.wav", "demo-model_tom_003.wav"]
+    assert "Exported 3 stem(s)" in ctl.w.status.currentMessage()
+    audio, rate, _, doc = remake_from_sidecar(wavs[0].with_suffix(".json"))
+    data, sr = sf.read(wavs[0], dtype="float32")
+    assert sr == rate == 48000 and doc["kind"] == "variation"
+    np.testing.assert_allclose(data, audio, atol=1.0 / 32768)     # the same sound, 16-bit
+    (tmp_path / "a-file").write_text("not a folder")
+    messages = []
+    ctl.errors.show = lambda title, msg: messages.append(msg)
+    ctl.run_export({"what": "pad", "folder": str(tmp_path / "a-file" / "x"), "count": 1, "amount": 0.1,
+                    "seconds": 1}, st)
+    assert wait_for(qtbot, lambda: bool(messages), 30)
+    assert "can't write" in messages[0] and "a-file" in messages[0]

@@ -13,7 +13,7 @@ import numpy as np
 import soxr
 import torch
 
-from ..models.latent import random_latent, slerp
+from ..models.latent import LatentWalk
 from ..models.wavegan import Generator
 from .engine import lower_thread_priority
 from .ringbuffer import RingBuffer
@@ -28,9 +28,7 @@ class TextureStream:
         self.ring, self.device_rate, self.speed = ring, device_rate, speed
         self._generator = generator
         self._pending: Generator | None = None
-        self.rng = np.random.default_rng(seed)
-        dim = generator.cfg.latent_dim
-        self._a, self._b, self._phase = random_latent(dim, self.rng), random_latent(dim, self.rng), 0.0
+        self.walk = LatentWalk(generator.cfg.latent_dim, seed, speed, generator.cfg.num_classes)
         self._length = self._device_length(generator)
         self._acc = np.zeros(self._length, dtype=np.float32)
         self._stop = threading.Event()
@@ -53,17 +51,12 @@ class TextureStream:
         """Use a new (frozen) generator from the next clip on; fits ``Trainer.snapshot_fn``."""
         self._pending = generator
 
-    def _next_latent(self) -> np.ndarray:
-        self._phase += self.speed
-        if self._phase >= 1.0:
-            self._phase -= 1.0
-            self._a, self._b = self._b, random_latent(len(self._a), self.rng)
-        return slerp(self._a, self._b, self._phase)
-
     def _render(self) -> np.ndarray:
         g = self._generator
-        z = torch.from_numpy(self._next_latent()[None])
-        labels = torch.tensor([int(self.rng.integers(g.cfg.num_classes))]) if g.cfg.num_classes else None
+        latent, label = self.walk.step()
+        z = torch.from_numpy(latent[None])
+        labels = torch.tensor([label if label is not None and label < g.cfg.num_classes else 0]) \
+            if g.cfg.num_classes else None
         with torch.inference_mode():
             clip = g(z, labels)[0, 0].float().numpy()
         if g.cfg.sample_rate != self.device_rate:

@@ -1,4 +1,8 @@
-"""Writing audio files a DAW takes as they are."""
+"""WAV stems a DAW takes as they are: formats, processing, naming, sidecars, atomic writes."""
+from .stems import (ExportedStem, ExportError, ExportSettings, StemSpec, export_stems, make_audio, pad_spec,
+                    random_specs, read_sidecar, remake_from_sidecar, safe_name, texture_spec, variation_specs)
 from .wav import SUBTYPES, write_wav
 
-__all__ = ["SUBTYPES", "write_wav"]
+__all__ = ["ExportError", "ExportSettings", "ExportedStem", "SUBTYPES", "StemSpec", "export_stems", "make_audio",
+           "pad_spec", "random_specs", "read_sidecar", "remake_from_sidecar", "safe_name", "texture_spec",
+           "variation_specs", "write_wav"]

@@ -32,3 +32,23 @@ def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
         return ((1 - t) * a64 + t * b64).astype(np.float32)
     s = np.sin(omega)
     return (np.sin((1 - t) * omega) / s * a64 + np.sin(t * omega) / s * b64).astype(np.float32)
+
+
+class LatentWalk:
+    """A walk along great-circle arcs between random anchors (texture mode): each :meth:`step`
+    covers ``speed`` of the way to the next anchor. Deterministic in ``seed``; a conditioned
+    model gets a seeded random class per step."""
+
+    def __init__(self, latent_dim: int, seed: int = 0, speed: float = 0.15, num_classes: int = 0):
+        self.rng = np.random.default_rng(seed)
+        self.speed, self.num_classes = speed, num_classes
+        self._a, self._b = random_latent(latent_dim, self.rng), random_latent(latent_dim, self.rng)
+        self._phase = 0.0
+
+    def step(self) -> tuple[np.ndarray, int | None]:
+        self._phase += self.speed
+        if self._phase >= 1.0:
+            self._phase -= 1.0
+            self._a, self._b = self._b, random_latent(len(self._a), self.rng)
+        label = int(self.rng.integers(self.num_classes)) if self.num_classes else None
+        return slerp(self._a, self._b, self._phase), label

@@ -45,6 +45,7 @@ class Controller(QtCore.QObject):
         self.studio = Studio(model or load_demo_model(), device=device, sample_rate=rate, blocksize=block)
         self.dataset = None
         self.import_thread: CallThread | None = None
+        self.export_thread: CallThread | None = None
         self.train_thread: TrainingThread | None = None
         self.session_path: str | None = None
         self.drag_dir = Path(tempfile.mkdtemp(prefix="ganstudio-drag-"))
@@ -114,7 +115,7 @@ class Controller(QtCore.QObject):
         self.recent_menu = f.addMenu("Recent sessions")
         self._fill_recent()
         f.addSeparator()
-        f.addAction("Export selected pad as WAV…", QtGui.QKeySequence("Ctrl+E"), self.export_selected)
+        f.addAction("&Export stems…", QtGui.QKeySequence("Ctrl+E"), self.export_dialog)
         f.addAction("Audio &settings…", QtGui.QKeySequence("Ctrl+,"), self.audio_settings)
         f.addSeparator()
         f.addAction("&Quit", QtGui.QKeySequence.StandardKey.Quit, self.w.close)
@@ -452,15 +453,55 @@ class Controller(QtCore.QObject):
         write_wav(path, self.studio.pad_sound(pad), self.studio.sample_rate, "pcm24")
         return str(path)
 
-    def export_selected(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.w, "Export pad", f"{self._safe_stem(self.selected)}.wav",
-                                                        "WAV (*.wav)")
-        if path:
+    def export_specs(self, choice: dict) -> list:
+        """The stems the export dialog asked for, from the pads' current latents and settings."""
+        from ..export import pad_spec, random_specs, texture_spec, variation_specs
+        st = self.studio
+        what, sel = choice["what"], self.selected
+        seed = int(np.random.default_rng().integers(2**31))    # kept in every sidecar
+        state = st.pads_state()
+        if what == "pad":
+            return [pad_spec(sel, st.pad_latent(sel), st.pad_label(sel), state[sel])]
+        if what == "pads":
+            return [pad_spec(i, st.pad_latent(i), st.pad_label(i), state[i]) for i in range(PADS)]
+        if what == "variations":
+            name = st.pad_settings[sel].name or f"pad{sel + 1:02d}"
+            return variation_specs(st.pad_latent(sel), st.pad_label(sel), choice["count"], choice["amount"],
+                                   seed, name, sel)
+        if what == "random":
+            return random_specs(st.model, choice["count"], seed)
+        return [texture_spec(choice["seconds"], seed)]
+
+    def export_dialog(self) -> None:
+        from platformdirs import user_music_dir
+        from .export_dialog import ExportDialog
+        if self.export_thread and self.export_thread.isRunning():
+            self.w.status.showMessage("An export is still running", 5000)
+            return
+        dlg = ExportDialog(self.w, self.settings, str(Path(user_music_dir()) / "GAN Studio"))
+        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return
+        self.run_export(dlg.choice(), dlg.export_settings())
+
+    def run_export(self, choice: dict, settings) -> None:
+        """Export in a worker thread; the result or the error arrives in the status bar / dialog."""
+        from ..export import ExportError, export_stems
+        model, specs = self.studio.model, self.export_specs(choice)
+        if self.studio.snapshot_step is not None:
+            self.w.status.showMessage("Exporting from the model file; the training snapshot you hear "
+                                      "is written there at the next checkpoint", 8000)
+
+        def work(progress):
             try:
-                write_wav(path, self.studio.pad_sound(self.selected), self.studio.sample_rate, "pcm24")
-                self.w.status.showMessage(f"Wrote {path}", 5000)
-            except OSError as exc:
-                self.errors.show("Can't export", f"{path}: {exc.strerror or exc}")
+                return export_stems(model, specs, choice["folder"], settings, progress_fn=progress)
+            except ExportError as exc:
+                raise RuntimeError(str(exc)) from None
+        self.export_thread = CallThread(work)
+        self.export_thread.progress.connect(lambda i, n, name: self.w.status.showMessage(f"Exported {i}/{n}: {name}"))
+        self.export_thread.done.connect(lambda done: self.w.status.showMessage(
+            f"Exported {len(done)} stem(s) with sidecars to {choice['folder']}", 10000))
+        self.export_thread.failed.connect(lambda msg: self.errors.show("Export stopped", msg))
+        self.export_thread.start()
 
     # ---- window ------------------------------------------------------------------------------
     def about(self) -> None:
@@ -489,8 +530,9 @@ class Controller(QtCore.QObject):
         if self.train_thread and self.train_thread.isRunning():
             self.train_thread.stop()
             self.train_thread.wait(30000)
-        if self.import_thread and self.import_thread.isRunning():
-            self.import_thread.wait(30000)
+        for th in (self.import_thread, self.export_thread):
+            if th and th.isRunning():
+                th.wait(60000)
         if self.midi:
             self.midi.close()
         self.studio.close()

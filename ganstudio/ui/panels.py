@@ -10,7 +10,7 @@ from ..data.settings import SUPPORTED_RATES
 from ..models.config import PRESETS
 from ..training.config import LOSSES
 from .views import LossView
-from .widgets import Knob, dim_label, group
+from .widgets import Knob, dim_label, group, path_row
 
 
 def _fmt_time(s: float | None) -> str:
@@ -122,20 +122,12 @@ class TrainingPanel(QtWidgets.QWidget):
         self.steps.setSpecialValueText("no step limit")
         self.steps.setToolTip("Stop after this many steps (with a time limit too: whichever comes first)")
         self.conditional = QtWidgets.QCheckBox("Learn the subfolder classes")
-        out_row = QtWidgets.QHBoxLayout()
         self.out = QtWidgets.QLineEdit()
         self.out.setToolTip("Model folder; if it holds a training state, training resumes from it")
-        browse = QtWidgets.QPushButton("…")
-        browse.setFixedWidth(28)
-        browse.clicked.connect(self._browse)
-        out_row.addWidget(self.out)
-        out_row.addWidget(browse)
-        form.addRow("Preset", self.preset)
-        form.addRow("Loss", self.loss)
-        form.addRow("Length", self.minutes)
-        form.addRow("", self.steps)
-        form.addRow("", self.conditional)
-        form.addRow("Model", out_row)
+        out_row = path_row(self.out, self._browse)
+        for label, w in (("Preset", self.preset), ("Loss", self.loss), ("Length", self.minutes),
+                         ("", self.steps), ("", self.conditional), ("Model", out_row)):
+            form.addRow(label, w)
         lay.addLayout(form)
         buttons = QtWidgets.QHBoxLayout()
         self.start_b = QtWidgets.QPushButton("Train")

@@ -56,3 +56,15 @@ def group(title: str, layout: QtWidgets.QLayout) -> QtWidgets.QGroupBox:
     g = QtWidgets.QGroupBox(title)
     g.setLayout(layout)
     return g
+
+
+def path_row(edit: QtWidgets.QLineEdit, on_browse) -> QtWidgets.QHBoxLayout:
+    """A path field with a small "…" button beside it."""
+    row = QtWidgets.QHBoxLayout()
+    browse = QtWidgets.QPushButton("…")
+    browse.setFixedWidth(28)
+    browse.setStyleSheet("padding: 0;")
+    browse.clicked.connect(on_browse)
+    row.addWidget(edit)
+    row.addWidget(browse)
+    return row

@@ -1,0 +1,83 @@
+"""Finishing a sound for a DAW: silence trim, fades, DC removal, peak or loudness normalisation.
+Pure numpy (pyloudnorm for ITU-R BS.1770 loudness); audio is float32 [frames] or [frames, channels].
+"""
+from __future__ import annotations
+
+import numpy as np
+
+PEAK_CEILING_DBFS = -0.3     # loudness normalisation never pushes a peak above this
+MIN_LOUDNESS_S = 0.4         # BS.1770 gating blocks are 400 ms; shorter sounds are padded to measure
+
+
+def db_to_gain(db: float) -> float:
+    return float(10.0 ** (db / 20.0))
+
+
+def peak_dbfs(x: np.ndarray) -> float:
+    p = float(np.max(np.abs(x))) if x.size else 0.0
+    return 20.0 * np.log10(p) if p > 0 else float("-inf")
+
+
+def trim_silence(x: np.ndarray, threshold_db: float = -60.0, pad_frames: int = 0) -> np.ndarray:
+    """Drop leading and trailing frames quieter than ``threshold_db`` below the peak, keeping
+    ``pad_frames`` around the sound; an all-silent input comes back unchanged."""
+    mono = np.abs(x) if x.ndim == 1 else np.max(np.abs(x), axis=1)
+    peak = float(mono.max()) if mono.size else 0.0
+    if peak <= 0:
+        return x
+    loud = np.flatnonzero(mono >= peak * db_to_gain(threshold_db))
+    first = max(int(loud[0]) - pad_frames, 0)
+    last = min(int(loud[-1]) + 1 + pad_frames, len(x))
+    return x[first:last]
+
+
+def fade(x: np.ndarray, sample_rate: int, in_ms: float = 0.0, out_ms: float = 0.0) -> np.ndarray:
+    """Linear fade-in and fade-out (each at most the whole sound)."""
+    y = np.array(x, dtype=np.float32, copy=True)
+    n_in = min(int(round(in_ms * sample_rate / 1000)), len(y))
+    n_out = min(int(round(out_ms * sample_rate / 1000)), len(y))
+    shape = (-1,) + (1,) * (y.ndim - 1)
+    if n_in > 0:
+        y[:n_in] *= (np.arange(n_in, dtype=np.float32) / n_in).reshape(shape)
+    if n_out > 0:
+        y[len(y) - n_out:] *= (np.arange(n_out, 0, -1, dtype=np.float32) / n_out).reshape(shape)
+    return y
+
+
+def remove_dc(x: np.ndarray) -> np.ndarray:
+    """Subtract the mean of each channel (a one-shot's DC offset)."""
+    return (x - x.mean(axis=0, keepdims=True)).astype(np.float32)
+
+
+def normalize_peak(x: np.ndarray, target_dbfs: float = -1.0) -> tuple[np.ndarray, float]:
+    """Scale so the peak sits at ``target_dbfs``; returns the audio and the gain in dB."""
+    p = peak_dbfs(x)
+    if not np.isfinite(p):
+        return x, 0.0
+    gain_db = target_dbfs - p
+    return (x * db_to_gain(gain_db)).astype(np.float32), float(gain_db)
+
+
+def loudness_lufs(x: np.ndarray, sample_rate: int) -> float:
+    """Integrated loudness (BS.1770-4, pyloudnorm). Sounds shorter than one 400 ms gating block
+    are measured with silence appended, which the gate then ignores."""
+    import pyloudnorm
+    need = int(np.ceil(MIN_LOUDNESS_S * sample_rate)) + 1
+    if len(x) < need:
+        x = np.concatenate([x, np.zeros((need - len(x),) + x.shape[1:], dtype=x.dtype)])
+    return float(pyloudnorm.Meter(sample_rate).integrated_loudness(np.asarray(x, dtype=np.float64)))
+
+
+def normalize_loudness(x: np.ndarray, sample_rate: int, target_lufs: float = -16.0,
+                       ceiling_dbfs: float = PEAK_CEILING_DBFS) -> tuple[np.ndarray, float, bool]:
+    """Scale to ``target_lufs`` integrated loudness, but never past a peak of ``ceiling_dbfs``.
+    Returns the audio, the gain in dB, and whether the ceiling held the gain back (the result is
+    then quieter than the target rather than clipped)."""
+    now = loudness_lufs(x, sample_rate)
+    if not np.isfinite(now):
+        return x, 0.0, False
+    gain_db = target_lufs - now
+    headroom = ceiling_dbfs - peak_dbfs(x)
+    limited = gain_db > headroom
+    gain_db = min(gain_db, headroom)
+    return (x * db_to_gain(gain_db)).astype(np.float32), float(gain_db), bool(limited)

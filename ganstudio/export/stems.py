@@ -1,0 +1,357 @@
+"""WAV stems a DAW takes as they are, each with a JSON sidecar that remakes it exactly.
+
+A stem is described by a *source* (a latent and class, or a texture walk's seed, speed and length),
+optional *pad* playback settings (trim, reverse, pitch, gain) and the export *settings*
+(format, rate, channels, processing). :func:`make_audio` turns these into audio
+deterministically: the generator runs on the CPU one clip at a time without oneDNN, whose kernels
+round differently from run to run, so the same sidecar gives the same samples every time.
+"""
+from __future__ import annotations
+
+import errno
+import json
+import re
+import warnings
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import soxr
+import torch
+
+from .. import __version__
+from ..dsp import processing as dsp
+from ..fileio import atomic_write_bytes, read_json_document, sha256_bytes
+from ..models.latent import LatentWalk, mutate
+from ..models.modelfile import LoadedModel, ModelFileError, load_model
+from .wav import SUBTYPES, write_wav
+
+SIDECAR_FORMAT = "ganstudio-stem"
+SIDECAR_VERSION = 1
+NORMALIZE = ("none", "peak", "lufs")
+DEFAULT_TEMPLATE = "{model}_{name}_{index:03d}"
+TEMPLATE_FIELDS = ("model", "name", "kind", "pad", "class", "index", "seed")
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                     *(f"LPT{i}" for i in range(1, 10))}
+
+
+class ExportError(Exception):
+    """An export that can't be done; the message says which file or folder and why."""
+
+
+@dataclass
+class ExportSettings:
+    """``fmt`` pcm16 / pcm24 / float; ``rate`` None keeps the model rate; ``channels`` 1, or 2
+    (the mono sound on both); ``normalize`` none / peak (to ``peak_dbfs``) / lufs (to ``lufs``,
+    never past a -0.3 dBFS peak)."""
+
+    fmt: str = "pcm24"
+    rate: int | None = 48000
+    channels: int = 1
+    trim: bool = True
+    trim_db: float = -60.0
+    fade_in_ms: float = 0.0
+    fade_out_ms: float = 10.0
+    dc: bool = True
+    normalize: str = "peak"
+    peak_dbfs: float = -1.0
+    lufs: float = -16.0
+    template: str = DEFAULT_TEMPLATE
+    overwrite: bool = False
+
+    def __post_init__(self) -> None:
+        if self.fmt not in SUBTYPES:
+            raise ValueError(f"unknown format {self.fmt!r}; choose from {', '.join(SUBTYPES)}")
+        if self.rate is not None and self.rate not in (44100, 48000) and not 8000 <= self.rate <= 192000:
+            raise ValueError(f"sample rate {self.rate} Hz is out of range")
+        if self.channels not in (1, 2):
+            raise ValueError("channels must be 1 (mono) or 2 (stereo, duplicated)")
+        if self.normalize not in NORMALIZE:
+            raise ValueError(f"unknown normalisation {self.normalize!r}; choose from {', '.join(NORMALIZE)}")
+        if self.peak_dbfs > 0 or not -70 <= self.lufs <= 0:
+            raise ValueError("the peak target must be at most 0 dBFS and the loudness target within -70..0 LUFS")
+        if self.fade_in_ms < 0 or self.fade_out_ms < 0:
+            raise ValueError("fades can't be negative")
+
+    def processing(self) -> dict:
+        """The settings that shape the audio (kept in every sidecar)."""
+        d = asdict(self)
+        d.pop("template")
+        d.pop("overwrite")
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ExportSettings":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+@dataclass
+class StemSpec:
+    """One stem to make. ``source`` is {"type": "latent", "latent": [...], "label": int|None} or
+    {"type": "texture", "seed", "speed", "seconds"}; ``pad`` holds playback settings (start, end,
+    reverse, pitch, gain) or None."""
+
+    kind: str                   # pad, variation, random, texture
+    source: dict
+    name: str
+    pad: dict | None = None
+    pad_index: int | None = None
+    seed: int | None = None
+
+
+@dataclass
+class ExportedStem:
+    path: Path
+    sidecar: Path
+    info: dict = field(default_factory=dict)
+
+
+# ---- rendering ------------------------------------------------------------------------------
+def render_exact(model: LoadedModel, latent: np.ndarray, label: int | None) -> np.ndarray:
+    """One clip float32 [clip_length] at the model rate, bit-identical from run to run."""
+    g = model.generator
+    if next(g.parameters()).device.type != "cpu":
+        raise ValueError("exact rendering needs the model on the CPU")
+    z = torch.from_numpy(np.asarray(latent, dtype=np.float32).reshape(1, -1))
+    if z.shape[1] != model.config.latent_dim:
+        raise ValueError(f"latent has {z.shape[1]} values, the model wants {model.config.latent_dim}")
+    y = None
+    if model.config.num_classes:
+        y = torch.tensor([int(label or 0) % model.config.num_classes])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")     # torch warns about oneDNN TF32 when toggling the flag
+        with torch.inference_mode(), torch.backends.mkldnn.flags(enabled=False):
+            return g(z, y)[0, 0].float().numpy().copy()
+
+
+def _resample(x: np.ndarray, rate_in: float, rate_out: float) -> np.ndarray:
+    if rate_in == rate_out:
+        return x.astype(np.float32)
+    return soxr.resample(x.astype(np.float32), rate_in, rate_out, quality="VHQ").astype(np.float32)
+
+
+def render_texture(model: LoadedModel, seconds: float, rate: int, seed: int, speed: float) -> np.ndarray:
+    """Texture mode offline: the same latent walk and Hann overlap-add as the live stream,
+    ``seconds`` long at ``rate`` Hz, with half a clip of fade-in skipped."""
+    cfg = model.config
+    n = int(round(cfg.clip_length * rate / cfg.sample_rate))
+    n -= n % 2
+    hop = n // 2
+    window = np.hanning(n + 1)[:-1].astype(np.float32)
+    walk = LatentWalk(cfg.latent_dim, seed, speed, cfg.num_classes)
+    total = int(round(seconds * rate))
+    out = np.zeros(total + n, dtype=np.float32)
+    pos = -hop                           # the first half-window is the stream's fade-in
+    while pos < total:
+        z, label = walk.step()
+        clip = _resample(render_exact(model, z, label), cfg.sample_rate, rate)[:n]
+        clip = np.pad(clip, (0, n - len(clip)))
+        lo = max(pos, 0)
+        out[lo:pos + n] += (window * clip)[lo - pos:]
+        pos += hop
+    return out[:total]
+
+
+def _apply_pad(x: np.ndarray, rate: int, pad: dict) -> np.ndarray:
+    n = len(x)
+    start, end = float(pad.get("start", 0.0)), float(pad.get("end", 1.0))
+    first = min(max(int(start * n), 0), n - 2)
+    x = x[first:max(first + 2, min(int(end * n), n))]
+    if pad.get("reverse"):
+        x = x[::-1]
+    ratio = 2.0 ** (float(pad.get("pitch", 0.0)) / 12.0)
+    if abs(ratio - 1.0) > 1e-9:          # playing faster = fewer samples at the same rate
+        x = _resample(x, rate * ratio, rate)
+    return (x * float(pad.get("gain", 1.0))).astype(np.float32)
+
+
+def make_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings) -> tuple[np.ndarray, int, dict]:
+    """The stem's audio at its rate (float32 [frames] mono, [frames, 2] stereo) and what
+    processing did."""
+    rate = settings.rate or model.config.sample_rate
+    src = spec.source
+    if src["type"] == "latent":
+        x = _resample(render_exact(model, np.asarray(src["latent"], np.float32), src.get("label")),
+                      model.config.sample_rate, rate)
+    elif src["type"] == "texture":
+        x = render_texture(model, float(src["seconds"]), rate, int(src["seed"]), float(src["speed"]))
+    else:
+        raise ValueError(f"unknown stem source {src['type']!r}")
+    if spec.pad:
+        x = _apply_pad(x, rate, spec.pad)
+    info: dict = {}
+    if settings.dc:
+        x = dsp.remove_dc(x)
+    if settings.trim:
+        x = dsp.trim_silence(x, settings.trim_db, pad_frames=int(0.002 * rate))
+    x = dsp.fade(x, rate, settings.fade_in_ms, settings.fade_out_ms)
+    if settings.normalize == "peak":
+        x, info["gain_db"] = dsp.normalize_peak(x, settings.peak_dbfs)
+    elif settings.normalize == "lufs":
+        x, info["gain_db"], info["limited_by_peak"] = dsp.normalize_loudness(x, rate, settings.lufs)
+    if np.max(np.abs(x), initial=0.0) > 1.0:       # "none" on a hot sound: scale, never clip
+        x, info["gain_db"] = dsp.normalize_peak(x, dsp.PEAK_CEILING_DBFS)
+    info["peak_dbfs"] = round(float(dsp.peak_dbfs(x)), 3)
+    info["lufs"] = round(dsp.loudness_lufs(x, rate), 3) if len(x) else None
+    info["frames"] = len(x)
+    if settings.channels == 2:
+        x = np.stack([x, x], axis=1)
+    return np.ascontiguousarray(x, dtype=np.float32), rate, info
+
+
+# ---- what to export -------------------------------------------------------------------------
+def latent_source(latent, label: int | None) -> dict:
+    return {"type": "latent", "latent": [float(v) for v in np.asarray(latent, np.float32)],
+            "label": None if label is None else int(label)}
+
+
+def pad_spec(index: int, latent, label: int | None, pad: dict) -> StemSpec:
+    """A pad as it plays (its trim, reverse, pitch and gain)."""
+    keep = {k: pad[k] for k in ("start", "end", "reverse", "pitch", "gain") if k in pad}
+    name = pad.get("name") or f"pad{index + 1:02d}"
+    return StemSpec("pad", latent_source(latent, label), name, keep, index)
+
+
+def variation_specs(latent, label: int | None, n: int, amount: float, seed: int,
+                    name: str = "variation", pad_index: int | None = None) -> list[StemSpec]:
+    """``n`` mutations of ``latent`` at distance ``amount`` (0 same, 1 unrelated)."""
+    rng = np.random.default_rng(seed)
+    return [StemSpec("variation", latent_source(mutate(np.asarray(latent, np.float32), amount, rng), label),
+                     name, None, pad_index, seed) for _ in range(n)]
+
+
+def random_specs(model: LoadedModel, n: int, seed: int, label: int | None = None) -> list[StemSpec]:
+    rng = np.random.default_rng(seed)
+    k = model.config.num_classes
+    out = []
+    for i in range(n):
+        z = rng.standard_normal(model.config.latent_dim).astype(np.float32)
+        lab = label if label is not None else (i % k if k else None)
+        out.append(StemSpec("random", latent_source(z, lab), "random", None, None, seed))
+    return out
+
+
+def texture_spec(seconds: float, seed: int = 0, speed: float = 0.15) -> StemSpec:
+    if not 0.1 <= seconds <= 600:
+        raise ValueError("a texture recording must be between 0.1 s and 10 minutes long")
+    return StemSpec("texture", {"type": "texture", "seconds": float(seconds), "seed": int(seed),
+                                "speed": float(speed)}, "texture", None, None, seed)
+
+
+# ---- names ----------------------------------------------------------------------------------
+def safe_name(name: str, max_len: int = 120) -> str:
+    """A file name that works on Linux, macOS and Windows: no separators, reserved characters or
+    control characters, no trailing dots or spaces, no reserved device names."""
+    name = re.sub(r'[<>:"/\\|?*\x00-\x1f\x7f]+', "_", name)
+    name = re.sub(r"\s+", " ", name).strip(" .")
+    if not name:
+        name = "stem"
+    if name.split(".")[0].upper() in _WINDOWS_RESERVED:
+        name = "_" + name
+    return name[:max_len].rstrip(" .")
+
+
+def stem_name(template: str, fields_: dict) -> str:
+    try:
+        return safe_name(template.format_map(fields_))
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
+        raise ExportError(f"bad name template {template!r} ({exc}); it may use "
+                          f"{', '.join('{' + f + '}' for f in TEMPLATE_FIELDS)}") from None
+
+
+def _free_path(folder: Path, stem: str, overwrite: bool, taken: set[Path]) -> Path:
+    path = folder / f"{stem}.wav"
+    k = 2
+    while (not overwrite and (path.exists() or path.with_suffix(".json").exists())) or path in taken:
+        path = folder / f"{stem}-{k}.wav"
+        k += 1
+    return path
+
+
+# ---- writing --------------------------------------------------------------------------------
+def _describe_os_error(exc: OSError, path: Path) -> str:
+    if exc.errno == errno.ENOSPC:
+        return f"the disk is full while writing {path.name} in {path.parent}"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"no permission to write in {path.parent}"
+    return f"can't write {path}: {exc.strerror or exc}"
+
+
+def export_stems(model: LoadedModel, specs: list[StemSpec], folder: str | Path, settings: ExportSettings,
+                 progress_fn: Callable[[int, int, str], None] | None = None) -> list[ExportedStem]:
+    """Make and write every stem: ``NAME.wav`` and ``NAME.json`` side by side, each written
+    atomically; a stem whose WAV or sidecar fails leaves neither behind. Raises
+    :class:`ExportError` on the first failure (stems written before it stay)."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(_describe_os_error(exc, folder / "x")) from None
+    if not folder.is_dir():
+        raise ExportError(f"{folder} is not a folder")
+    classes = list(model.config.class_names)
+    done: list[ExportedStem] = []
+    taken: set[Path] = set()
+    for i, spec in enumerate(specs):
+        label = spec.source.get("label")
+        fields_ = {"model": model.name, "name": spec.name, "kind": spec.kind,
+                   "pad": (spec.pad_index + 1) if spec.pad_index is not None else 0,
+                   "class": classes[label] if (classes and label is not None) else "any",
+                   "index": i + 1, "seed": spec.seed if spec.seed is not None else 0}
+        path = _free_path(folder, stem_name(settings.template, fields_), settings.overwrite, taken)
+        taken.add(path)
+        audio, rate, info = make_audio(model, spec, settings)
+        sidecar = path.with_suffix(".json")
+        doc = {"format": SIDECAR_FORMAT, "version": SIDECAR_VERSION, "app": f"GAN Studio {__version__}",
+               "wav": path.name,
+               "model": {"name": model.name, "path": str(Path(model.path).resolve()),
+                         "weights_sha256": model.weights_hash},
+               "kind": spec.kind, "source": spec.source, "pad": spec.pad,
+               "class": fields_["class"] if classes and label is not None else None,
+               "processing": settings.processing(),
+               "result": {**info, "sample_rate": rate, "channels": settings.channels,
+                          "audio_sha256": sha256_bytes(audio.tobytes())}}
+        try:
+            write_wav(path, audio, rate, settings.fmt)
+            try:
+                atomic_write_bytes(sidecar, json.dumps(doc, indent=1).encode())
+            except BaseException:
+                path.unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise ExportError(_describe_os_error(exc, path)) from None
+        done.append(ExportedStem(path, sidecar, doc["result"]))
+        if progress_fn:
+            progress_fn(i + 1, len(specs), path.name)
+    return done
+
+
+# ---- sidecars -------------------------------------------------------------------------------
+def read_sidecar(path: str | Path) -> dict:
+    path = Path(path)
+    doc = read_json_document(path, SIDECAR_FORMAT, SIDECAR_VERSION, ExportError, "sidecar")
+    src = doc.get("source")
+    if not isinstance(src, dict) or src.get("type") not in ("latent", "texture"):
+        raise ExportError(f"{path}: the sidecar's source is damaged")
+    return doc
+
+
+def remake_from_sidecar(sidecar: str | Path, model_path: str | Path | None = None
+                        ) -> tuple[np.ndarray, int, ExportSettings, dict]:
+    """Make a stem's audio again from its sidecar: (audio as :func:`make_audio`, rate, settings, doc).
+    The model is the one at ``model_path`` or the sidecar's; its weights hash must match."""
+    doc = read_sidecar(sidecar)
+    mp = model_path or doc["model"]["path"]
+    try:
+        model = load_model(mp)
+    except ModelFileError as exc:
+        raise ExportError(f"the sidecar's model can't be loaded: {exc}") from None
+    if model.weights_hash != doc["model"]["weights_sha256"]:
+        raise ExportError(f"{mp} is not the model this stem was made with (weights hash "
+                          f"{model.weights_hash[:12]}…, the sidecar wants {doc['model']['weights_sha256'][:12]}…)")
+    settings = ExportSettings.from_dict(doc["processing"])
+    spec = StemSpec(doc.get("kind", "random"), doc["source"], "", doc.get("pad"))
+    audio, rate, _ = make_audio(model, spec, settings)
+    return audio, rate, settings, doc

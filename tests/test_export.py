@@ -1,0 +1,165 @@
+"""Stems: formats, processing, loudness, names, sidecars that remake the same samples, atomicity."""
+import errno
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pyloudnorm
+import pytest
+import soundfile as sf
+
+from ganstudio.dsp import processing as dsp
+from ganstudio.export import (ExportError, ExportSettings, export_stems, pad_spec, random_specs,
+                              remake_from_sidecar, safe_name, texture_spec, variation_specs)
+from ganstudio.library.demo_model import load_demo_model
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_demo_model()
+
+
+@pytest.mark.parametrize("fmt,subtype", [("pcm16", "PCM_16"), ("pcm24", "PCM_24"), ("float", "FLOAT")])
+@pytest.mark.parametrize("rate", [None, 44100, 48000])
+def test_formats_rates_and_channels_read_back(model, tmp_path, fmt, subtype, rate):
+    st = ExportSettings(fmt=fmt, rate=rate, channels=2 if fmt == "pcm16" else 1, trim=False)
+    [e] = export_stems(model, random_specs(model, 1, seed=3), tmp_path, st)
+    info = sf.info(e.path)
+    assert info.subtype == subtype and info.format == "WAV"
+    assert info.samplerate == (rate or model.config.sample_rate)
+    assert info.channels == st.channels
+    assert info.frames == round(model.config.clip_length * info.samplerate / model.config.sample_rate)
+    data, _ = sf.read(e.path, always_2d=True)
+    assert abs(20 * np.log10(np.abs(data).max()) - (-1.0)) < 0.05        # peak-normalised to -1 dBFS
+    if st.channels == 2:
+        np.testing.assert_array_equal(data[:, 0], data[:, 1])
+
+
+def test_loudness_within_half_an_lu_and_never_clipping(model, tmp_path):
+    st = ExportSettings(normalize="lufs", lufs=-24.0, fmt="float")
+    stems = export_stems(model, random_specs(model, 6, seed=5), tmp_path / "a", st)
+    for e in stems:
+        data, sr = sf.read(e.path)
+        pad = np.zeros(sr)              # measured like the exporter: short sounds padded with silence
+        loud = pyloudnorm.Meter(sr).integrated_loudness(np.concatenate([data, pad]))
+        if not e.info["limited_by_peak"]:
+            assert abs(loud + 24.0) < 0.5
+        assert np.abs(data).max() <= dsp.db_to_gain(-0.3) + 1e-6
+    hot = export_stems(model, random_specs(model, 3, seed=5), tmp_path / "b",
+                       ExportSettings(normalize="lufs", lufs=-3.0, fmt="float"))
+    for e in hot:                       # unreachable without clipping: held at the ceiling instead
+        data, _ = sf.read(e.path)
+        assert e.info["limited_by_peak"] and abs(20 * np.log10(np.abs(data).max()) + 0.3) < 0.01
+
+
+def test_trim_fades_and_dc():
+    sr = 1000
+    x = np.concatenate([np.zeros(100), 0.5 + 0.1 * np.sin(np.arange(300) / 5.0), np.zeros(200)]).astype(np.float32)
+    t = dsp.trim_silence(x, -60)
+    assert len(t) == 300
+    f = dsp.fade(t, sr, in_ms=50, out_ms=100)
+    assert f[0] == 0 and f[-1] < 0.01 and np.isclose(f[150], t[150])
+    assert abs(dsp.remove_dc(t).mean()) < 1e-6
+
+
+def test_sidecar_remakes_the_same_samples_in_another_process(model, tmp_path):
+    pad = {"name": "snare/up?", "start": 0.05, "end": 0.8, "reverse": True, "pitch": 3.0, "gain": 0.7}
+    z = np.random.default_rng(2).standard_normal(model.config.latent_dim)
+    specs = [pad_spec(2, z, None, pad)] + variation_specs(z, None, 2, 0.3, seed=9) + [texture_spec(1.5, seed=4)]
+    stems = export_stems(model, specs, tmp_path / "stems", ExportSettings(fmt="float", fade_in_ms=2))
+    assert stems[0].path.name == "demo-model_snare_up__001.wav"      # "/" and "?" made safe
+    out = tmp_path / "again"
+    cmd = [sys.executable, "-m", "ganstudio", "generate", "--out", str(out)]
+    for e in stems:
+        cmd += ["--from-sidecar", str(e.sidecar)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    for e in stems:
+        a, _ = sf.read(e.path, dtype="float32")
+        b, _ = sf.read(out / e.path.name, dtype="float32")
+        np.testing.assert_array_equal(a, b)
+    doc = json.loads(stems[0].sidecar.read_text())
+    assert doc["model"]["weights_sha256"] == model.weights_hash and doc["pad"]["pitch"] == 3.0
+    assert np.allclose(doc["source"]["latent"], z.astype(np.float32))
+
+
+def test_sidecar_refuses_another_model(model, tmp_path):
+    [e] = export_stems(model, random_specs(model, 1, seed=1), tmp_path, ExportSettings())
+    doc = json.loads(e.sidecar.read_text())
+    doc["model"]["weights_sha256"] = "0" * 64
+    e.sidecar.write_text(json.dumps(doc))
+    with pytest.raises(ExportError, match="not the model this stem was made with"):
+        remake_from_sidecar(e.sidecar)
+    (tmp_path / "junk.json").write_text("[1, 2]")
+    with pytest.raises(ExportError, match="not a GAN Studio sidecar"):
+        remake_from_sidecar(tmp_path / "junk.json")
+
+
+def test_a_full_disk_leaves_no_partial_file(model, tmp_path, monkeypatch):
+    def full(_fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(ExportError, match="disk is full"):
+        export_stems(model, random_specs(model, 2, seed=1), tmp_path / "out", ExportSettings())
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_failed_sidecar_takes_its_wav_with_it(model, tmp_path, monkeypatch):
+    import ganstudio.export.stems as stems
+    real = stems.atomic_write_bytes
+
+    def failing(path, data):
+        if str(path).endswith(".json"):
+            raise OSError(errno.EACCES, "Permission denied")
+        real(path, data)
+    monkeypatch.setattr(stems, "atomic_write_bytes", failing)
+    with pytest.raises(ExportError, match="no permission"):
+        export_stems(model, random_specs(model, 1, seed=1), tmp_path, ExportSettings())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_folders_and_templates(model, tmp_path):
+    f = tmp_path / "a-file"
+    f.write_text("x")
+    with pytest.raises(ExportError, match="can't write|not a folder"):
+        export_stems(model, random_specs(model, 1, seed=1), f / "sub", ExportSettings())
+    with pytest.raises(ExportError, match="bad name template"):
+        export_stems(model, random_specs(model, 1, seed=1), tmp_path / "o", ExportSettings(template="{nope}"))
+    with pytest.raises(ValueError, match="unknown format"):
+        ExportSettings(fmt="mp3")
+
+
+def test_names_are_safe_and_nothing_is_overwritten_unless_asked(model, tmp_path):
+    assert safe_name('a/b\\c:d*e?"<>|.wav. ') == "a_b_c_d_e_.wav"
+    assert safe_name("CON") == "_CON" and safe_name("  ") == "stem" and safe_name("kick à l'été") == "kick à l'été"
+    st = ExportSettings(template="{kind}_{class}_{index:03d}")
+    first = export_stems(model, random_specs(model, 1, seed=1), tmp_path, st)
+    second = export_stems(model, random_specs(model, 1, seed=2), tmp_path, st)
+    assert first[0].path.name == "random_any_001.wav" and second[0].path.name == "random_any_001-2.wav"
+    before = first[0].path.read_bytes()
+    third = export_stems(model, random_specs(model, 1, seed=2), tmp_path,
+                         ExportSettings(template=st.template, overwrite=True))
+    assert third[0].path == first[0].path and third[0].path.read_bytes() != before
+
+
+def test_cli_exports_pads_of_a_session(model, tmp_path):
+    from ganstudio.session import save_session
+    rng = np.random.default_rng(0)
+    pads = [{"name": f"hit {i}", "latent": rng.standard_normal(model.config.latent_dim).tolist(),
+             "label": None, "gain": 1.0, "pitch": 0.0, "reverse": False, "loop": False, "start": 0.0, "end": 1.0}
+            for i in range(4)]
+    session = save_session(tmp_path / "s", model_path=None, model_hash=model.weights_hash, pads=pads)
+    proc = subprocess.run([sys.executable, "-m", "ganstudio", "export", str(session), "--out", str(tmp_path / "o"),
+                           "--pads", "2,4", "--variations", "2", "--of-pad", "2", "--rate", "44100",
+                           "--format", "pcm16", "--quiet"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    names = sorted(p.name for p in (tmp_path / "o").glob("*.wav"))
+    # pads 2 and 4 (named "hit 1" and "hit 3"), then two variations of pad 2
+    assert names == ["demo-model_hit 1_001.wav", "demo-model_hit 1_003.wav", "demo-model_hit 1_004.wav",
+                     "demo-model_hit 3_002.wav"]
+    assert all(sf.info(tmp_path / "o" / n).samplerate == 44100 for n in names)
+    bad = subprocess.run([sys.executable, "-m", "ganstudio", "export", str(session), "--out", str(tmp_path / "o"),
+                          "--pads", "9"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and "there is no pad 9" in bad.stderr
