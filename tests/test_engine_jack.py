@@ -98,29 +98,31 @@ def test_generator_pad_plays_through_the_sound_card(jack_device):
     np.testing.assert_allclose(played[onset:onset + 24000], expected * scale, atol=2e-3)
 
 
-def test_texture_mode_streams_continuously(jack_device):
+@pytest.mark.parametrize("clip_length", [8000, 16384])      # 0.5 s and 1 s at 16 kHz
+def test_texture_mode_streams_continuously(jack_device, clip_length):
     import torch
 
     from ganstudio.audio.texture import TextureStream
     from ganstudio.models import Generator, preset
 
     torch.manual_seed(2)
-    g = Generator(preset("tiny", model_dim=4, d_model_dim=4, clip_length=8000)).eval().requires_grad_(False)
+    g = Generator(preset("tiny", model_dim=4, d_model_dim=4, clip_length=clip_length)).eval().requires_grad_(False)
     engine = AudioEngine(VoiceMixer(pads=1, voices=1, max_frames=10), SR, BLOCK, channels=2, device=jack_device)
     tex = TextureStream(engine.texture, g, device_rate=SR)
     tex.start()
+    hop = clip_length * 3 // 2
     deadline = time.monotonic() + 5
-    while engine.texture.space() > 12000 and time.monotonic() < deadline:
+    while engine.texture.available() < hop and time.monotonic() < deadline:
         time.sleep(0.01)                      # let it render ahead before the stream starts
     engine.texture_on = True
     engine.start()
     try:
-        time.sleep(0.6)
+        time.sleep(1.5)
         played = drain(engine)[:, 0]
     finally:
         engine.stop()
         tex.stop()
-    assert tex.clips >= 4 and engine.texture.underruns == 0
+    assert tex.clips >= 4 and engine.texture.underruns == 0 and tex.error is None
     body = played[int(0.05 * SR):]                            # past the start fade
     windows = body[: len(body) // 480 * 480].reshape(-1, 480)
     assert np.all(np.sqrt(np.mean(windows ** 2, axis=1)) > 0)   # no gap anywhere in the stream

@@ -23,6 +23,7 @@ FADE_S = 0.01   # start / stop / volume changes ramp over this long, so nothing 
 # busy worker thread can hold it for a whole 5.3 ms block (256 frames at 48 kHz).
 GIL_SWITCH_S = 0.0005
 TIMING_SLOTS = 1 << 16
+TEXTURE_RING_S = 4.0
 
 
 class AudioDeviceError(RuntimeError):
@@ -88,8 +89,9 @@ class AudioEngine:
         self._scratch = np.empty(4096, dtype=np.float32)
         self._stream = None
         self._lost = False
-        # texture mode: a stream fed by a TextureStream thread through this ring
-        self.texture = RingBuffer(int(0.5 * sample_rate), channels)
+        # texture mode: a stream fed by a TextureStream thread through this ring; it must hold two
+        # half-clips of the longest clip (4 s)
+        self.texture = RingBuffer(int(TEXTURE_RING_S * sample_rate), channels)
         self.texture_on = False
         self.texture_gain = 1.0
         self._tex = np.zeros((4096, channels), dtype=np.float32)

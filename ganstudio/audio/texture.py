@@ -71,7 +71,9 @@ class TextureStream:
         window = np.hanning(self._length + 1)[:-1].astype(np.float32)   # periodic: halves sum to 1
         hop = self._length // 2
         while not self._stop.is_set():
-            if self.ring.space() < hop:
+            # keep one half-clip queued: enough to cover a render, little enough that a new
+            # snapshot is heard within a second or two
+            if self.ring.space() < hop or self.ring.available() >= hop:
                 self._stop.wait(hop / self.device_rate / 4)
                 continue
             if self._pending is not None:
