@@ -25,6 +25,19 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         raise
 
 
+def remove_stale_temp_files(folder: str | Path) -> int:
+    """Delete the temporary files :func:`atomic_write_bytes` left in ``folder`` when its process
+    was killed mid-write; returns how many. Only call it where no other writer is active."""
+    n = 0
+    for p in Path(folder).glob(".*.tmp"):
+        try:
+            p.unlink()
+            n += 1
+        except OSError:
+            pass
+    return n
+
+
 def _read_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

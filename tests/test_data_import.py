@@ -123,16 +123,6 @@ def test_cache_makes_second_import_hit_and_settings_change_miss(mixed_folder, tm
     assert third.cache_hits == second.cache_hits
 
 
-def test_unreadable_permissions_are_skipped(tmp_path):
-    if os.geteuid() == 0:
-        pytest.skip("root reads every file regardless of permissions")
-    sf.write(tmp_path / "ok.wav", tone(), SR)
-    sf.write(tmp_path / "locked.wav", tone(), SR)
-    os.chmod(tmp_path / "locked.wav", 0)
-    ds = import_folder(tmp_path, cache_dir=False)
-    assert reasons(ds)["locked.wav"] == "unreadable: permission denied"
-
-
 def test_folder_without_sounds_is_a_clear_error(tmp_path):
     (tmp_path / "notes.txt").write_text("x")
     with pytest.raises(DatasetError, match="no usable sounds.*notes.txt: not audio"):

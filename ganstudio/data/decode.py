@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,19 @@ from .prepare import SkipFile
 
 AUDIO_EXTENSIONS = {".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".aif", ".aiff", ".aifc",
                     ".mp3", ".au", ".snd", ".caf", ".w64", ".rf64", ".wv"}
+
+
+# libsndfile notes a data chunk longer than the file as "data : 96000 (should be 31970)"
+_SHORT_CHUNK = re.compile(r"^\s*(data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
+
+
+def truncated_by(extra_info: str) -> tuple[int, int] | None:
+    """(bytes the header promises, bytes present) when libsndfile found the audio data cut short."""
+    for m in _SHORT_CHUNK.finditer(extra_info):
+        declared, present = int(m.group(2)), int(m.group(3))
+        if present < declared:
+            return declared, present
+    return None
 
 
 def decode(path: str | Path, max_seconds: float) -> tuple[np.ndarray, int]:
@@ -37,6 +51,10 @@ def decode(path: str | Path, max_seconds: float) -> tuple[np.ndarray, int]:
             rate = int(f.samplerate)
             if rate <= 0:
                 raise SkipFile(f"unreadable: invalid sample rate {rate}")
+            cut = truncated_by(f.extra_info)
+            if cut:
+                raise SkipFile(f"damaged: truncated, the header promises {cut[0]} bytes of audio but "
+                               f"only {cut[1]} are there")
             frames = f.frames if 0 <= f.frames < 2**62 else -1
             want = int(max_seconds * rate)
             audio = f.read(min(frames, want) if frames >= 0 else want, dtype="float32", always_2d=True)

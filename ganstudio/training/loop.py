@@ -19,6 +19,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 
 from ..data import Dataset
 from ..models import Discriminator, Generator, ModelConfig, preset
+from ..fileio import remove_stale_temp_files
 from ..models.modelfile import save_model
 from . import distributed as dist_util
 from .augment import augment, auto_probability
@@ -209,12 +210,16 @@ class Trainer:
         if not self.dist.is_main:
             return
         save_state(self.out, self._state(elapsed))
-        training = {"step": self.step, "preset": self.mc.preset, "loss": self.tc.loss,
-                    "elapsed_s": round(elapsed, 1), "augment_p": self.augment_p}
-        save_model(self.out, self.G_ema, self.mc, self.dataset.summary(), training)
+        training = self._export_model(elapsed)
         if self.tc.keep_every and self.step % self.tc.keep_every == 0:
             save_model(self.out / "snapshots" / f"step_{self.step:07d}", self.G_ema, self.mc,
                        self.dataset.summary(), training)
+
+    def _export_model(self, elapsed: float) -> dict:
+        training = {"step": self.step, "preset": self.mc.preset, "loss": self.tc.loss,
+                    "elapsed_s": round(elapsed, 1), "augment_p": self.augment_p}
+        save_model(self.out, self.G_ema, self.mc, self.dataset.summary(), training)
+        return training
 
     def _rollback(self, losses: dict[str, float]) -> None:
         self.rollbacks += 1
@@ -327,6 +332,11 @@ class Trainer:
         dist_util.barrier(self.dist)  # every rank has read any existing state before rank 0 writes
         if not self.restored:
             self.save_checkpoint(0.0)  # the first "last good checkpoint" to roll back to
+        elif self.dist.is_main:
+            # the training state is one atomic file, the model two: a process killed between the
+            # model's two writes leaves them torn, so export the model again from the state
+            remove_stale_temp_files(self.out)
+            self._export_model(self.elapsed_before)
         dist_util.barrier(self.dist)
         self._active = 0.0
         run_start, last_ckpt_t, last_ckpt_step = time.monotonic(), time.monotonic(), self.step
