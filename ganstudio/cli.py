@@ -270,6 +270,26 @@ def cmd_gui(a: argparse.Namespace) -> int:
     return run_app(sys.argv[:1])
 
 
+def cmd_devices(a: argparse.Namespace) -> int:
+    from .audio.engine import AudioDeviceError, output_devices
+    try:
+        devices = output_devices()
+    except AudioDeviceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    for d in devices:
+        print(f"{d['index']:3d}  {d['name']}  ({d['hostapi']}, {d['channels']} ch, {d['default_rate']:.0f} Hz)")
+    if not devices:
+        print("no audio outputs found")
+    return 0
+
+
+def cmd_selftest(a: argparse.Namespace) -> int:
+    from .ui.selftest import run
+    device = int(a.device) if a.device and a.device.isdigit() else a.device
+    return run(a.out, device, a.seconds)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .data import SUPPORTED_RATES
     from .models import PRESETS
@@ -343,6 +363,15 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--overwrite", action="store_true", help="replace stems of the same name")
     e.add_argument("--quiet", action="store_true")
     e.set_defaults(func=cmd_export)
+
+    dv = sub.add_parser("devices", help="list the audio outputs")
+    dv.set_defaults(func=cmd_devices)
+
+    st = sub.add_parser("selftest", help="open the studio, play the demo model's pads, record the output")
+    st.add_argument("--out", help="WAV file for what the sound card played")
+    st.add_argument("--device", help="output device name or index (default: the system's)")
+    st.add_argument("--seconds", type=float, default=3.0)
+    st.set_defaults(func=cmd_selftest)
 
     i = sub.add_parser("info", help="describe a model")
     i.add_argument("model")

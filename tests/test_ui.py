@@ -199,3 +199,47 @@ def test_export_dialog_writes_stems_with_sidecars(ctl, qtbot, tmp_path):
                     "seconds": 1}, st)
     assert wait_for(qtbot, lambda: bool(messages), 30)
     assert "can't write" in messages[0] and "a-file" in messages[0]
+
+
+def test_the_bad_corpus_shows_its_reasons_and_the_app_carries_on(ctl, qtbot, tmp_path):
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).parent / "data"))
+    from make_bad_corpus import write_corpus
+    expect = write_corpus(tmp_path / "corpus")
+    ctl.import_dataset(str(tmp_path / "corpus"))
+    assert wait_for(qtbot, lambda: ctl.dataset is not None, 60)
+    report = ctl.w.dataset.skipped.toPlainText()
+    for name, outcome in expect.items():
+        if outcome != "ok":
+            assert f"{name}: {outcome}" in report
+    assert ctl.w.dataset.clips.count() == sum(1 for o in expect.values() if o == "ok")
+    ctl.play(0)                                   # still playing
+
+
+def test_texture_button_plays_a_continuous_stream(ctl, qtbot):
+    ctl.w.scope.buf[:] = 0
+    ctl.w.texture.setChecked(True)
+    assert ctl.studio.texture is not None
+    assert wait_for(qtbot, lambda: np.abs(ctl.w.scope.buf).max() > 0.01, 10)
+    qtbot.wait(1500)
+    before = ctl.studio.engine.texture.underruns
+    qtbot.wait(1000)
+    assert ctl.studio.engine.texture.underruns == before and ctl.studio.texture.error is None
+    ctl.w.texture.setChecked(False)
+
+
+def test_selftest_command_plays_the_demo_model(jack_device, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    out = tmp_path / "played.wav"
+    proc = subprocess.run([sys.executable, "-m", "ganstudio", "selftest", "--device", str(jack_device),
+                           "--seconds", "1.5", "--out", str(out)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["audio_error"] is None and report["peak"] > 0.1
+    data, sr = sf.read(out)
+    assert sr == 48000 and len(data) > 48000 and np.abs(data).max() > 0.1

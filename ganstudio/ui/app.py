@@ -19,6 +19,11 @@ def main(argv: list[str] | None = None) -> int:
     QtCore.QCoreApplication.setApplicationName("ganstudio")
     app = QtWidgets.QApplication.instance() or _App(argv)
     theme.apply(app)
+    from PySide6 import QtGui
+
+    from ..library.demo_model import resources_dir
+    app.setWindowIcon(QtGui.QIcon(str(resources_dir() / "icons" / "ganstudio.png")))
+    app.setDesktopFileName("ganstudio")
     log_path = setup_logging()
     log.info("starting; log in %s", log_path)
     from .controller import Controller
