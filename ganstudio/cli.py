@@ -287,7 +287,7 @@ def cmd_devices(a: argparse.Namespace) -> int:
 def cmd_selftest(a: argparse.Namespace) -> int:
     from .ui.selftest import run
     device = int(a.device) if a.device and a.device.isdigit() else a.device
-    return run(a.out, device, a.seconds)
+    return run(a.out, device, a.seconds, a.train)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -371,6 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--out", help="WAV file for what the sound card played")
     st.add_argument("--device", help="output device name or index (default: the system's)")
     st.add_argument("--seconds", type=float, default=3.0)
+    st.add_argument("--train", action="store_true", help="also train briefly from the panel until a snapshot is heard")
     st.set_defaults(func=cmd_selftest)
 
     i = sub.add_parser("info", help="describe a model")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Smoke test of the built app: it starts offscreen, plays the embedded demo model's pads on a JACK
-# dummy server and records what was played; fails unless the recording holds sound.
+# dummy server, trains briefly from the panel (the training child process must start from the
+# frozen app) and records what was played; fails unless both worked.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 APP=${1:-dist/ganstudio/ganstudio}
@@ -13,7 +14,7 @@ if [ "$(jack_wait -c 2>/dev/null)" != "running" ]; then
 fi
 out=$(mktemp --suffix=.wav)
 status=0
-HOME=$(mktemp -d) "$APP" selftest --device JACK --seconds 3 --out "$out" || status=$?
+HOME=$(mktemp -d) "$APP" selftest --device JACK --seconds 3 --train --out "$out" || status=$?
 [ -n "$started" ] && kill "$started"
 [ "$status" = 0 ] && python3 - "$out" <<'PY'
 import sys, wave, struct

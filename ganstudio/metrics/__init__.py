@@ -1,4 +1,6 @@
 """Measures of generated audio against real audio (numpy only)."""
-from .frechet import frechet_distance, logmel_frechet, logmel_features
+from .frechet import frechet_distance, logmel_features, logmel_frechet
+from .sets import clip_embedding, diversity_ratio, memorisation_ratio, ndb_over_k
 
-__all__ = ["frechet_distance", "logmel_frechet", "logmel_features"]
+__all__ = ["clip_embedding", "diversity_ratio", "frechet_distance", "logmel_features", "logmel_frechet",
+           "memorisation_ratio", "ndb_over_k"]

@@ -1,0 +1,121 @@
+"""Quality at equal CPU time: the `tiny` preset against the paper-size WaveGAN (d=64, WGAN-GP,
+5 critic steps, batch 64), trained one after the other in this run on the same clips, on the
+procedural kit and the real recordings of bench/prepare_datasets.py. For each: Fréchet distance
+on log-mel frames, NDB/K, memorisation and diversity ratios at the end of each budget, the same
+for real vs real (two halves of the data: the floor), and the time from which `tiny` stays at or
+below the reference's final Fréchet distance, as a share of the reference's budget. Prints JSON.
+
+    python bench/prepare_datasets.py && python bench/quality.py --tiny-minutes 5 --ref-minutes 30
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ganstudio.data import Dataset, ImportSettings, import_folder
+from ganstudio.library import render_kit
+from ganstudio.metrics import clip_embedding, diversity_ratio, logmel_frechet, memorisation_ratio, ndb_over_k
+from ganstudio.training import Trainer, model_config_for, recipe
+
+N_GEN = 64
+
+
+def datasets(names: list[str], data_dir: Path) -> dict[str, Dataset]:
+    s = ImportSettings()
+    out = {}
+    for name in names:
+        if name == "kit":
+            out[name] = Dataset.from_arrays(render_kit(per_class=24), s)
+        else:
+            out[name] = import_folder(data_dir / name, s, cache_dir=False)
+    return out
+
+
+def generate(g, n: int, seed: int) -> np.ndarray:
+    z = torch.from_numpy(np.random.default_rng(seed).standard_normal((n, g.cfg.latent_dim)).astype(np.float32))
+    labels = torch.arange(n) % g.cfg.num_classes if g.cfg.num_classes else None
+    with torch.inference_mode():
+        return g(z, labels)[:, 0].numpy()
+
+
+def scores(gen: np.ndarray, real: np.ndarray, sr: int) -> dict:
+    eg, er = clip_embedding(gen, sr), clip_embedding(real, sr)
+    return {"fd": round(logmel_frechet(gen, real, sr), 1), "ndb_k": round(ndb_over_k(er, eg), 3),
+            "memorisation": round(memorisation_ratio(er, eg), 3), "diversity": round(diversity_ratio(er, eg), 3)}
+
+
+def train(ds: Dataset, preset: str, minutes: float, snapshots: int) -> tuple[list, int]:
+    """Train for ``minutes``; returns [(training seconds, step, frozen EMA generator)] taken about
+    ``snapshots`` times along the way, and the steps done."""
+    mc = model_config_for(ds, preset, False)
+    probe = recipe(preset)
+    taken, clock = [], {"t": 0.0, "step": 0}
+    # a snapshot every ~minutes*60/snapshots seconds, decided on the training clock
+    every_s = minutes * 60 / snapshots
+
+    def progress(p):
+        clock["t"], clock["step"] = p.elapsed_s, p.step
+
+    def snapshot(g, step):
+        if taken and taken[-1][1] == step:
+            taken[-1] = (clock["t"], step, g)     # the final snapshot repeats the last step
+        elif not taken or clock["t"] - taken[-1][0] >= every_s:
+            taken.append((clock["t"], step, g))
+        else:
+            last[0] = (clock["t"], step, g)
+    last = [None]
+    tc = recipe(preset, max_minutes=minutes, snapshot_every=1, checkpoint_every=10**9, checkpoint_minutes=1e9,
+                seed=probe.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        Trainer(ds, Path(tmp) / "m", mc, tc, resume=False, progress_fn=progress, snapshot_fn=snapshot).run()
+    if last[0] is not None and last[0][1] > taken[-1][1]:
+        taken.append(last[0])                      # always end with the final generator
+    return taken, clock["step"]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tiny-minutes", type=float, default=5.0)
+    ap.add_argument("--ref-minutes", type=float, default=30.0)
+    ap.add_argument("--datasets", default="kit,drums,sfx")
+    ap.add_argument("--data", default=str(Path(__file__).parent / "data"))
+    ap.add_argument("--snapshots", type=int, default=12)
+    a = ap.parse_args()
+    torch.manual_seed(0)
+    report = {"tiny_minutes": a.tiny_minutes, "ref_minutes": a.ref_minutes, "torch_threads": torch.get_num_threads(),
+              "datasets": {}}
+    for name, ds in datasets(a.datasets.split(","), Path(a.data)).items():
+        sr = ds.settings.sample_rate
+        real = ds.clips
+        rng = np.random.default_rng(0)
+        perm = rng.permutation(len(real))
+        half_a, half_b = real[perm[: len(real) // 2]], real[perm[len(real) // 2:]]
+        entry = {"clips": len(ds), "classes": ds.class_names, "real_vs_real": scores(half_a, half_b, sr)}
+        t0 = time.monotonic()
+        for preset, minutes in (("wavegan", a.ref_minutes), ("tiny", a.tiny_minutes)):
+            snaps, steps = train(ds, preset, minutes, a.snapshots)
+            curve = [(round(t, 1), s, round(logmel_frechet(generate(g, N_GEN, 1), real, sr), 1)) for t, s, g in snaps]
+            entry[preset] = {"steps": steps, **scores(generate(snaps[-1][2], N_GEN, 1), real, sr),
+                             "fd_curve": curve}
+        ref_fd = entry["wavegan"]["fd"]
+        # the first time from which tiny stays at or below the reference's final distance (an
+        # untrained generator can score below a badly trained one by chance)
+        curve = entry["tiny"]["fd_curve"]
+        reach = next((curve[i][0] for i in range(len(curve)) if all(fd <= ref_fd for _, _, fd in curve[i:])), None)
+        entry["tiny_seconds_to_reference_final_fd"] = reach
+        entry["time_ratio_tiny_vs_reference"] = round(reach / (a.ref_minutes * 60), 4) if reach is not None else None
+        entry["wall_s"] = round(time.monotonic() - t0, 1)
+        report["datasets"][name] = entry
+        print(json.dumps({name: {k: v for k, v in entry.items() if k not in ("classes",)}}), flush=True)
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
