@@ -50,17 +50,19 @@ def scores(gen: np.ndarray, real: np.ndarray, sr: int) -> dict:
             "memorisation": round(memorisation_ratio(er, eg), 3), "diversity": round(diversity_ratio(er, eg), 3)}
 
 
-def train(ds: Dataset, preset: str, minutes: float, snapshots: int) -> tuple[list, int]:
+def train(ds: Dataset, preset: str, minutes: float, snapshots: int) -> tuple[list, int, list]:
     """Train for ``minutes``; returns [(training seconds, step, frozen EMA generator)] taken about
-    ``snapshots`` times along the way, and the steps done."""
+    ``snapshots`` times along the way, the steps done, and any rollbacks (seconds, step, why)."""
     mc = model_config_for(ds, preset, False)
     probe = recipe(preset)
-    taken, clock = [], {"t": 0.0, "step": 0}
+    taken, clock, rollbacks = [], {"t": 0.0, "step": 0}, []
     # a snapshot every ~minutes*60/snapshots seconds, decided on the training clock
     every_s = minutes * 60 / snapshots
 
     def progress(p):
         clock["t"], clock["step"] = p.elapsed_s, p.step
+        if p.event == "rollback":
+            rollbacks.append((round(p.elapsed_s, 1), p.step, p.message))
 
     def snapshot(g, step):
         if taken and taken[-1][1] == step:
@@ -70,13 +72,14 @@ def train(ds: Dataset, preset: str, minutes: float, snapshots: int) -> tuple[lis
         else:
             last[0] = (clock["t"], step, g)
     last = [None]
-    tc = recipe(preset, max_minutes=minutes, snapshot_every=1, checkpoint_every=10**9, checkpoint_minutes=1e9,
+    # checkpoints stay on as in the app: a divergence rolls back to the last one, not to step 0
+    tc = recipe(preset, max_minutes=minutes, snapshot_every=1, checkpoint_every=100, checkpoint_minutes=1e9,
                 seed=probe.seed)
     with tempfile.TemporaryDirectory() as tmp:
         Trainer(ds, Path(tmp) / "m", mc, tc, resume=False, progress_fn=progress, snapshot_fn=snapshot).run()
     if last[0] is not None and last[0][1] > taken[-1][1]:
         taken.append(last[0])                      # always end with the final generator
-    return taken, clock["step"]
+    return taken, clock["step"], rollbacks
 
 
 def main() -> int:
@@ -86,6 +89,7 @@ def main() -> int:
     ap.add_argument("--datasets", default="kit,drums,sfx")
     ap.add_argument("--data", default=str(Path(__file__).parent / "data"))
     ap.add_argument("--snapshots", type=int, default=12)
+    ap.add_argument("--models", default="wavegan,tiny", help="which of the two to train")
     a = ap.parse_args()
     torch.manual_seed(0)
     report = {"tiny_minutes": a.tiny_minutes, "ref_minutes": a.ref_minutes, "torch_threads": torch.get_num_threads(),
@@ -99,10 +103,16 @@ def main() -> int:
         entry = {"clips": len(ds), "classes": ds.class_names, "real_vs_real": scores(half_a, half_b, sr)}
         t0 = time.monotonic()
         for preset, minutes in (("wavegan", a.ref_minutes), ("tiny", a.tiny_minutes)):
-            snaps, steps = train(ds, preset, minutes, a.snapshots)
+            if preset not in a.models.split(","):
+                continue
+            snaps, steps, rollbacks = train(ds, preset, minutes, a.snapshots)
             curve = [(round(t, 1), s, round(logmel_frechet(generate(g, N_GEN, 1), real, sr), 1)) for t, s, g in snaps]
             entry[preset] = {"steps": steps, **scores(generate(snaps[-1][2], N_GEN, 1), real, sr),
-                             "fd_curve": curve}
+                             "rollbacks": rollbacks, "fd_curve": curve}
+        if "wavegan" not in entry or "tiny" not in entry:
+            report["datasets"][name] = entry
+            print(json.dumps({name: entry}), flush=True)
+            continue
         ref_fd = entry["wavegan"]["fd"]
         # the first time from which tiny stays at or below the reference's final distance (an
         # untrained generator can score below a badly trained one by chance)

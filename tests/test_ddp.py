@@ -19,6 +19,14 @@ def test_torchrun_two_processes_gloo(kit_dir, tmp_path):
     assert load_state(out).step == 3
     model = load_model(out)                                  # the GUI / CLI can open DDP checkpoints
     assert model.meta["training"]["step"] == 3
+    from ganstudio.audio.studio import Studio               # what the window plays a model with
+    studio = Studio(model, device=999)
+    studio.start()
+    try:
+        assert studio.audio_error and studio.worker.wait_idle(30)
+        assert studio.pad_clip(0).shape == (round(8000 * 48000 / 16000),)
+    finally:
+        studio.close()
     # Resume under torchrun continues from the checkpoint.
     cmd[cmd.index("--steps") + 1] = "5"
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)

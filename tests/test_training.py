@@ -1,4 +1,5 @@
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -105,8 +106,18 @@ def test_nan_rolls_back_to_last_checkpoint(small_dataset, tmp_path, monkeypatch)
     monkeypatch.setattr(loop_mod, "g_loss", g_loss_nan_once)
     events = []
     mc, tc = small(small_dataset, max_steps=4, checkpoint_every=1)
-    t = Trainer(small_dataset, tmp_path / "m", mc, tc, progress_fn=events.append)
+    walls = []
+
+    def progress(p):
+        events.append(p)
+        walls.append(time.monotonic())
+        if p.event == "step" and p.step <= 2:
+            time.sleep(0.4)          # so the checkpoint at step 2 holds a clearly non-zero clock
+    t = Trainer(small_dataset, tmp_path / "m", mc, tc, progress_fn=progress)
     r = t.run()
+    for e, w in zip(events, walls):
+        # the training clock never runs ahead of the wall clock, also after the rollback
+        assert e.elapsed_s - events[0].elapsed_s <= (w - walls[0]) + 0.1, e.event
     rollbacks = [e for e in events if e.event == "rollback"]
     assert len(rollbacks) == 1 and "rolled back to step 2" in rollbacks[0].message
     assert r.rollbacks == 1 and r.step == 4

@@ -227,7 +227,10 @@ class Trainer:
             raise TrainingDiverged(f"training diverged {self.rollbacks} times (last losses {losses}); "
                                    "try a lower learning rate or another loss")
         dist_util.barrier(self.dist)
+        # the clock runs on: the restored state's own elapsed time would count this run twice
+        elapsed_before = self.elapsed_before
         self._restore(load_state(self.out), check_config=False)
+        self.elapsed_before = elapsed_before
         for opt in (self.opt_g, self.opt_d):
             for group in opt.param_groups:
                 group["lr"] *= 0.5
