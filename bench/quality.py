@@ -54,7 +54,6 @@ def train(ds: Dataset, preset: str, minutes: float, snapshots: int) -> tuple[lis
     """Train for ``minutes``; returns [(training seconds, step, frozen EMA generator)] taken about
     ``snapshots`` times along the way, the steps done, and any rollbacks (seconds, step, why)."""
     mc = model_config_for(ds, preset, False)
-    probe = recipe(preset)
     taken, clock, rollbacks = [], {"t": 0.0, "step": 0}, []
     # a snapshot every ~minutes*60/snapshots seconds, decided on the training clock
     every_s = minutes * 60 / snapshots
@@ -73,8 +72,7 @@ def train(ds: Dataset, preset: str, minutes: float, snapshots: int) -> tuple[lis
             last[0] = (clock["t"], step, g)
     last = [None]
     # checkpoints stay on as in the app: a divergence rolls back to the last one, not to step 0
-    tc = recipe(preset, max_minutes=minutes, snapshot_every=1, checkpoint_every=100, checkpoint_minutes=1e9,
-                seed=probe.seed)
+    tc = recipe(preset, max_minutes=minutes, snapshot_every=1, checkpoint_every=100, checkpoint_minutes=1e9)
     with tempfile.TemporaryDirectory() as tmp:
         Trainer(ds, Path(tmp) / "m", mc, tc, resume=False, progress_fn=progress, snapshot_fn=snapshot).run()
     if last[0] is not None and last[0][1] > taken[-1][1]:

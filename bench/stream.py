@@ -33,8 +33,9 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--block", type=int, default=256)
     ap.add_argument("--rate", type=int, default=48000)
-    ap.add_argument("--train-mode", choices=("child", "thread", "none"), default="child",
-                    help="train in a child process (the app's way), a thread of this process, or not")
+    ap.add_argument("--train-mode", default="none,child,thread",
+                    help="comma list of: child (a child process, the app's way), thread (a thread of this "
+                         "process), none; each streams --seconds in turn, in this one run")
     ap.add_argument("--texture", action="store_true", help="also play texture mode")
     ap.add_argument("--snapshot-every", type=int, default=25, help="training steps between snapshots")
     ap.add_argument("--no-realtime", action="store_true",
@@ -48,84 +49,98 @@ def main() -> None:
     jack = start_dummy(a.rate, a.block, realtime=realtime)
     try:
         device = jack_output_device()
-        ds = Dataset.from_arrays(render_kit(per_class=12), ImportSettings())
-        mc = model_config_for(ds, "tiny", False)
-        mixer = VoiceMixer(pads=16, voices=16, max_frames=2 * a.rate, max_block=4096)
-        worker = SamplerWorker(mixer, Generator(mc).eval().requires_grad_(False), device_rate=a.rate)
-        engine = AudioEngine(mixer, a.rate, a.block, channels=2, device=device)
-        texture = TextureStream(engine.texture, Generator(mc).eval(), device_rate=a.rate) if a.texture else None
-        worker.start()
-        worker.wait_idle()
-        if texture:
-            texture.start()
-            engine.texture_on, engine.texture_gain = True, 0.3
-
-        def snapshot(g, step):
-            worker.submit_generator(g, step)
-            if texture:
-                texture.submit_generator(g, step)
-        control, steps = TrainControl(), {"n": 0}
-        trainer_thread = child = None
-        tmp = tempfile.mkdtemp()
-        tc = recipe("tiny", snapshot_every=a.snapshot_every, checkpoint_every=10**9, checkpoint_minutes=1e9)
-        count = lambda p: steps.__setitem__("n", p.step)  # noqa: E731
-        if a.train_mode == "thread":
-            trainer = Trainer(ds, tmp, mc, tc, control=control, snapshot_fn=snapshot, progress_fn=count)
-            trainer_thread = threading.Thread(target=trainer.run, daemon=True)
-            trainer_thread.start()
-        elif a.train_mode == "child":
-            child = TrainerProcess(ds, tmp, mc, tc, progress_fn=count, snapshot_fn=snapshot,
-                                   threads=a.train_threads, nice=a.nice)
-            child.start()
-        engine.start()
-        time.sleep(0.3)
-        latencies, pending = [], None
-        drained = 0
-        buf = np.zeros((engine.scope.capacity, 2), np.float32)
-        rng = np.random.default_rng(0)
-        t_end = time.monotonic() + a.seconds
-        next_trigger = time.monotonic() + 0.5
-        while time.monotonic() < t_end:
-            n = engine.scope.available()
-            engine.scope.read_into(buf[:n])
-            if pending is not None:
-                hits = np.flatnonzero(np.abs(buf[:n, 0]) > 1e-4)
-                hits = hits[drained + hits >= pending]
-                if hits.size:
-                    latencies.append((drained + hits[0] - pending) / a.rate)
-                    pending = None
-            drained += n
-            if time.monotonic() >= next_trigger and pending is None and not a.texture:
-                pending = engine.frames
-                mixer.trigger(int(rng.integers(16)))
-                next_trigger = time.monotonic() + 0.8
-            time.sleep(0.02)
-        out_latency = engine.output_latency_s
-        engine.stop()
-        control.stop()
-        if trainer_thread:
-            trainer_thread.join(60)
-        if child:
-            child.stop()
-            child.join(60)
-        worker.stop()
-        if texture:
-            texture.stop()
-        stats = engine.timing_stats()
-        lat_ms = np.array(latencies) * 1000
-        report = {"seconds": a.seconds, "block": a.block, "rate": a.rate, "train_mode": a.train_mode, "jack_realtime": realtime,
-                  "texture": a.texture, "train_steps": steps["n"], "torch_threads": torch.get_num_threads(),
-                  **stats, "texture_underruns": engine.texture.underruns if a.texture else None,
-                  "pad_presses": len(latencies),
-                  # frames of stream between the press and the voice's first sample: 0 means the
-                  # sound starts with the very next block (wall-clock wait < one block)
-                  "pad_to_sound_stream_ms_p50": round(float(np.median(lat_ms)), 2) if len(lat_ms) else None,
-                  "pad_to_sound_stream_ms_max": round(float(lat_ms.max()), 2) if len(lat_ms) else None,
-                  "block_ms": round(1000 * a.block / a.rate, 2),
-                  "portaudio_output_latency_ms": round(1000 * out_latency, 2)}
-        print(json.dumps(report, indent=2))
+        modes = a.train_mode.split(",")
+        reports = {m: run(a, m, device) for m in modes}
     finally:
         stop_dummy(jack)
+    out = {"realtime_jack": realtime, "modes": reports}
+    if "child" in reports and "thread" in reports:     # the comparison, within this one run
+        c, t = reports["child"], reports["thread"]
+        out["thread_vs_child"] = {
+            "interval_max_ratio": round(t["interval_ms_max"] / c["interval_ms_max"], 2),
+            "underruns": [t["underruns"], c["underruns"]],
+            "train_steps_ratio": round(t["train_steps"] / max(c["train_steps"], 1), 3)}
+    print(json.dumps(out, indent=2))
+
+
+def run(a, mode: str, device: int) -> dict:
+    """Stream for ``a.seconds`` with training in ``mode``; the engine's figures as a dict."""
+    ds = Dataset.from_arrays(render_kit(per_class=12), ImportSettings())
+    mc = model_config_for(ds, "tiny", False)
+    mixer = VoiceMixer(pads=16, voices=16, max_frames=2 * a.rate, max_block=4096)
+    worker = SamplerWorker(mixer, Generator(mc).eval().requires_grad_(False), device_rate=a.rate)
+    engine = AudioEngine(mixer, a.rate, a.block, channels=2, device=device)
+    texture = TextureStream(engine.texture, Generator(mc).eval(), device_rate=a.rate) if a.texture else None
+    worker.start()
+    worker.wait_idle()
+    if texture:
+        texture.start()
+        engine.texture_on, engine.texture_gain = True, 0.3
+
+    def snapshot(g, step):
+        worker.submit_generator(g, step)
+        if texture:
+            texture.submit_generator(g, step)
+    control, steps = TrainControl(), {"n": 0}
+    trainer_thread = child = None
+    tmp = tempfile.mkdtemp()
+    tc = recipe("tiny", snapshot_every=a.snapshot_every, checkpoint_every=10**9, checkpoint_minutes=1e9)
+    count = lambda p: steps.__setitem__("n", p.step)  # noqa: E731
+    if mode == "thread":
+        trainer = Trainer(ds, tmp, mc, tc, control=control, snapshot_fn=snapshot, progress_fn=count)
+        trainer_thread = threading.Thread(target=trainer.run, daemon=True)
+        trainer_thread.start()
+    elif mode == "child":
+        child = TrainerProcess(ds, tmp, mc, tc, progress_fn=count, snapshot_fn=snapshot,
+                               threads=a.train_threads, nice=a.nice)
+        child.start()
+    engine.start()
+    time.sleep(0.3)
+    latencies, pending = [], None
+    drained = 0
+    buf = np.zeros((engine.scope.capacity, 2), np.float32)
+    rng = np.random.default_rng(0)
+    t_end = time.monotonic() + a.seconds
+    next_trigger = time.monotonic() + 0.5
+    while time.monotonic() < t_end:
+        n = engine.scope.available()
+        engine.scope.read_into(buf[:n])
+        if pending is not None:
+            hits = np.flatnonzero(np.abs(buf[:n, 0]) > 1e-4)
+            hits = hits[drained + hits >= pending]
+            if hits.size:
+                latencies.append((drained + hits[0] - pending) / a.rate)
+                pending = None
+        drained += n
+        if time.monotonic() >= next_trigger and pending is None and not a.texture:
+            pending = engine.frames
+            mixer.trigger(int(rng.integers(16)))
+            next_trigger = time.monotonic() + 0.8
+        time.sleep(0.02)
+    out_latency = engine.output_latency_s
+    engine.stop()
+    control.stop()
+    if trainer_thread:
+        trainer_thread.join(60)
+    if child:
+        child.stop()
+        child.join(60)
+    worker.stop()
+    if texture:
+        texture.stop()
+    stats = engine.timing_stats()
+    lat_ms = np.array(latencies) * 1000
+    report = {"seconds": a.seconds, "block": a.block, "rate": a.rate, "train_mode": mode,
+              "texture": a.texture, "train_steps": steps["n"], "torch_threads": torch.get_num_threads(),
+              **stats, "texture_underruns": engine.texture.underruns if a.texture else None,
+              "pad_presses": len(latencies),
+              # frames of stream between the press and the voice's first sample: 0 means the
+              # sound starts with the very next block (wall-clock wait < one block)
+              "pad_to_sound_stream_ms_p50": round(float(np.median(lat_ms)), 2) if len(lat_ms) else None,
+              "pad_to_sound_stream_ms_max": round(float(lat_ms.max()), 2) if len(lat_ms) else None,
+              "block_ms": round(1000 * a.block / a.rate, 2),
+              "portaudio_output_latency_ms": round(1000 * out_latency, 2)}
+    return report
 
 
 if __name__ == "__main__":

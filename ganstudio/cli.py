@@ -187,7 +187,7 @@ def _export_specs(a: argparse.Namespace):
             import numpy as np
             z = np.random.default_rng(a.seed).standard_normal(model.config.latent_dim)
             lab, name = label, "variation"
-        specs += variation_specs(z, lab, a.variations, a.amount, a.seed, name, (a.of_pad or 0) - 1 if a.of_pad else None)
+        specs += variation_specs(z, lab, a.variations, a.amount, a.seed, name, a.of_pad - 1 if a.of_pad else None)
     if a.random:
         specs += random_specs(model, a.random, a.seed, label)
     if a.texture:

@@ -44,8 +44,9 @@ def start_dummy(rate: int = 48000, period: int = 256, realtime: bool = False) ->
 def jack_output_device() -> int:
     """The PortAudio index of the JACK output device, after rescanning host APIs."""
     import sounddevice as sd
-    sd._terminate()
-    sd._initialize()
+
+    from .engine import rescan_devices
+    rescan_devices()
     for i, d in enumerate(sd.query_devices()):
         if "JACK" in sd.query_hostapis(d["hostapi"])["name"] and d["max_output_channels"] >= 2:
             return i

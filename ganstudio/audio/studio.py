@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 import soxr
 
+from ..dsp.processing import trim_bounds
 from ..models.modelfile import LoadedModel
 from ..models.wavegan import Generator
 from .engine import AudioDeviceError, AudioEngine
@@ -172,8 +173,8 @@ class Studio:
         n = len(clip)
         if n < 2:
             return clip
-        first = min(int(s.start * n), n - 2)
-        clip = clip[first:max(first + 2, min(int(s.end * n), n))]
+        first, last = trim_bounds(n, s.start, s.end)
+        clip = clip[first:last]
         if s.reverse:
             clip = clip[::-1]
         rate = 2.0 ** (s.pitch / 12.0)

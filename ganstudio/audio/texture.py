@@ -25,7 +25,7 @@ class TextureStream:
 
     def __init__(self, ring: RingBuffer, generator: Generator, device_rate: int, speed: float = 0.15,
                  seed: int = 0):
-        self.ring, self.device_rate, self.speed = ring, device_rate, speed
+        self.ring, self.device_rate = ring, device_rate
         self._generator = generator
         self._pending: Generator | None = None
         self.walk = LatentWalk(generator.cfg.latent_dim, seed, speed, generator.cfg.num_classes)

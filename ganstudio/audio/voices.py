@@ -12,6 +12,8 @@ import threading
 
 import numpy as np
 
+from ..dsp.processing import trim_bounds
+
 
 class VoiceMixer:
     """Up to ``voices`` simultaneous voices over ``pads`` pads of at most ``max_frames`` frames (mono
@@ -106,8 +108,7 @@ class VoiceMixer:
             self.v_on[v], self.v_pad[v], self.v_slot[v] = True, pad, slot
             self.v_gain[v], self.v_rate[v], self.v_age[v] = gain, max(rate, 1e-3), self._clock
             self.v_loop[v], self.v_reverse[v] = bool(loop), bool(reverse)
-            first = min(max(int(start * length), 0), length - 2)
-            self.v_start[v], self.v_end[v] = first, max(first + 2, min(int(end * length), length))
+            self.v_start[v], self.v_end[v] = trim_bounds(length, start, end)
             self.v_pos[v] = 0.0
 
     def mix_into(self, out: np.ndarray) -> None:

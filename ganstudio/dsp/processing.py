@@ -9,6 +9,13 @@ PEAK_CEILING_DBFS = -0.3     # loudness normalisation never pushes a peak above 
 MIN_LOUDNESS_S = 0.4         # BS.1770 gating blocks are 400 ms; shorter sounds are padded to measure
 
 
+def trim_bounds(n: int, start: float, end: float) -> tuple[int, int]:
+    """Frames [first, last) of an ``n``-frame clip between the fractions ``start`` and ``end``,
+    at least 2 frames long (a pad's trim: the mixer, the drag-out copy and export all use it)."""
+    first = min(max(int(start * n), 0), n - 2)
+    return first, max(first + 2, min(int(end * n), n))
+
+
 def db_to_gain(db: float) -> float:
     return float(10.0 ** (db / 20.0))
 

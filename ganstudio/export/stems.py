@@ -155,10 +155,8 @@ def render_texture(model: LoadedModel, seconds: float, rate: int, seed: int, spe
 
 
 def _apply_pad(x: np.ndarray, rate: int, pad: dict) -> np.ndarray:
-    n = len(x)
-    start, end = float(pad.get("start", 0.0)), float(pad.get("end", 1.0))
-    first = min(max(int(start * n), 0), n - 2)
-    x = x[first:max(first + 2, min(int(end * n), n))]
+    first, last = dsp.trim_bounds(len(x), float(pad.get("start", 0.0)), float(pad.get("end", 1.0)))
+    x = x[first:last]
     if pad.get("reverse"):
         x = x[::-1]
     ratio = 2.0 ** (float(pad.get("pitch", 0.0)) / 12.0)

@@ -239,9 +239,13 @@ class Controller(QtCore.QObject):
             log.info("no MIDI input: %s", exc)
 
     # ---- models -----------------------------------------------------------------------------
+    @staticmethod
+    def _is_demo(model) -> bool:
+        return Path(model.path).resolve() == demo_model_path().resolve()
+
     def refresh_model(self) -> None:
         m = self.studio.model
-        demo = Path(m.path).resolve() == demo_model_path().resolve()
+        demo = self._is_demo(m)
         cfg = m.config
         step = m.meta.get("training", {}).get("step", "?")
         self.w.model_label.setText(f"{'Demo model' if demo else m.name} · {cfg.preset} · "
@@ -357,8 +361,7 @@ class Controller(QtCore.QObject):
 
     def save_session_to(self, path: str) -> Path:
         m = self.studio.model
-        demo = Path(m.path).resolve() == demo_model_path().resolve()
-        saved = save_session(path, model_path=None if demo else str(m.path), model_hash=m.weights_hash,
+        saved = save_session(path, model_path=None if self._is_demo(m) else str(m.path), model_hash=m.weights_hash,
                              pads=self.studio.pads_state(), settings=self.session_doc())
         self.session_path = str(saved)
         self._add_recent(str(saved))

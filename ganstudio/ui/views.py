@@ -12,12 +12,18 @@ from . import theme
 FLOOR_DB = -90.0
 
 
-def _plot(title: str) -> pg.PlotWidget:
-    w = pg.PlotWidget()
+def _style(w: pg.PlotWidget, title: str, interactive: bool = False) -> pg.PlotWidget:
+    """The views' common look: a small dim title, no context menu; fixed axes unless interactive."""
     w.setMenuEnabled(False)
-    w.setMouseEnabled(False, False)
-    w.hideButtons()
+    if not interactive:
+        w.setMouseEnabled(False, False)
+        w.hideButtons()
     w.setTitle(title, color=theme.DIM, size="8pt")
+    return w
+
+
+def _plot(title: str) -> pg.PlotWidget:
+    w = _style(pg.PlotWidget(), title)
     w.getPlotItem().setContentsMargins(0, 0, 4, 0)
     return w
 
@@ -28,10 +34,7 @@ class ScopeView(pg.PlotWidget):
 
     def __init__(self, span: int = 12000, step: int = 4):
         super().__init__()
-        self.setMenuEnabled(False)
-        self.setMouseEnabled(False, False)
-        self.hideButtons()
-        self.setTitle("Output", color=theme.DIM, size="8pt")
+        _style(self, "Output")
         self.setYRange(-1, 1, padding=0)
         self.getPlotItem().hideAxis("bottom")
         self.span = span
@@ -58,10 +61,7 @@ class SpectrogramView(pg.PlotWidget):
 
     def __init__(self, sample_rate: int, n_fft: int = 1024, columns: int = 300):
         super().__init__()
-        self.setMenuEnabled(False)
-        self.setMouseEnabled(False, False)
-        self.hideButtons()
-        self.setTitle("Spectrum", color=theme.DIM, size="8pt")
+        _style(self, "Spectrum")
         self.getPlotItem().hideAxis("bottom")
         self.n_fft, self.hop = n_fft, n_fft // 2
         self.sample_rate = sample_rate
@@ -143,12 +143,12 @@ class LossView(pg.PlotWidget):
 
     def __init__(self):
         super().__init__()
-        self.setMenuEnabled(False)
-        self.setTitle("Losses", color=theme.DIM, size="8pt")
+        _style(self, "Losses", interactive=True)
         self.addLegend(offset=(4, 4), labelTextSize="7pt")
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.steps: list[int] = []
         self.values: dict[str, list[float]] = {}
+        self._dirty = False         # new points since the last redraw (steps come far slower than frames)
 
     def clear_curves(self) -> None:
         for c in self.curves.values():
@@ -165,8 +165,12 @@ class LossView(pg.PlotWidget):
         for k, vals in self.values.items():
             if len(vals) < len(self.steps):
                 vals.append(float("nan"))
+        self._dirty = True
 
     def redraw(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
         x = np.asarray(self.steps, np.float64)
         for i, (k, vals) in enumerate(self.values.items()):
             if k not in self.curves:
