@@ -10,6 +10,7 @@ below the reference's final Fréchet distance, as a share of the reference's bud
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import tempfile
 import time
@@ -21,7 +22,8 @@ import torch
 from ganstudio.data import Dataset, ImportSettings, import_folder
 from ganstudio.library import render_kit
 from ganstudio.metrics import clip_embedding, diversity_ratio, logmel_frechet, memorisation_ratio, ndb_over_k
-from ganstudio.training import Trainer, model_config_for, recipe
+from ganstudio.models import ModelConfig
+from ganstudio.training import TrainConfig, Trainer, model_config_for, recipe
 
 N_GEN = 64
 
@@ -50,16 +52,37 @@ def scores(gen: np.ndarray, real: np.ndarray, sr: int) -> dict:
             "memorisation": round(memorisation_ratio(er, eg), 3), "diversity": round(diversity_ratio(er, eg), 3)}
 
 
-def train(ds: Dataset, preset: str, minutes: float, snapshots: int) -> tuple[list, int, list]:
+def parse_overrides(items: list[str]) -> tuple[dict, dict]:
+    """["field=value", ...] -> (model overrides, training overrides), by which config has the field."""
+    model_fields = {f.name: f for f in dataclasses.fields(ModelConfig)}
+    train_fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
+    model, training = {}, {}
+    for item in items:
+        key, _, raw = item.partition("=")
+        value = json.loads(raw) if raw[:1] in "-0123456789tf[" else raw
+        if key in model_fields:
+            model[key] = value
+        elif key in train_fields:
+            training[key] = value
+        else:
+            raise SystemExit(f"--tiny-set: no model or training setting is called {key!r}")
+    return model, training
+
+
+def train(ds: Dataset, preset: str, minutes: float, snapshots: int,
+          overrides: tuple[dict, dict] = ({}, {})) -> tuple[list, int, list, float | None]:
     """Train for ``minutes``; returns [(training seconds, step, frozen EMA generator)] taken about
-    ``snapshots`` times along the way, the steps done, and any rollbacks (seconds, step, why)."""
-    mc = model_config_for(ds, preset, False)
+    ``snapshots`` times along the way, the steps done, any rollbacks (seconds, step, why) and the
+    adaptive augmentation probability at the end (None when fixed)."""
+    mc = model_config_for(ds, preset, False, **overrides[0])
     taken, clock, rollbacks = [], {"t": 0.0, "step": 0}, []
     # a snapshot every ~minutes*60/snapshots seconds, decided on the training clock
     every_s = minutes * 60 / snapshots
 
     def progress(p):
         clock["t"], clock["step"] = p.elapsed_s, p.step
+        if "aug/p" in p.losses:
+            clock["augment_p"] = round(p.losses["aug/p"], 3)
         if p.event == "rollback":
             rollbacks.append((round(p.elapsed_s, 1), p.step, p.message))
 
@@ -72,12 +95,13 @@ def train(ds: Dataset, preset: str, minutes: float, snapshots: int) -> tuple[lis
             last[0] = (clock["t"], step, g)
     last = [None]
     # checkpoints stay on as in the app: a divergence rolls back to the last one, not to step 0
-    tc = recipe(preset, max_minutes=minutes, snapshot_every=1, checkpoint_every=100, checkpoint_minutes=1e9)
+    tc = recipe(preset, max_minutes=minutes, snapshot_every=1, checkpoint_every=100, checkpoint_minutes=1e9,
+                **overrides[1])
     with tempfile.TemporaryDirectory() as tmp:
         Trainer(ds, Path(tmp) / "m", mc, tc, resume=False, progress_fn=progress, snapshot_fn=snapshot).run()
     if last[0] is not None and last[0][1] > taken[-1][1]:
         taken.append(last[0])                      # always end with the final generator
-    return taken, clock["step"], rollbacks
+    return taken, clock["step"], rollbacks, clock.get("augment_p")
 
 
 def main() -> int:
@@ -88,10 +112,13 @@ def main() -> int:
     ap.add_argument("--data", default=str(Path(__file__).parent / "data"))
     ap.add_argument("--snapshots", type=int, default=12)
     ap.add_argument("--models", default="wavegan,tiny", help="which of the two to train")
+    ap.add_argument("--tiny-set", action="append", default=[], metavar="FIELD=VALUE",
+                    help="override a model or training setting of the tiny preset (for ablations)")
     a = ap.parse_args()
+    tiny_overrides = parse_overrides(a.tiny_set)
     torch.manual_seed(0)
     report = {"tiny_minutes": a.tiny_minutes, "ref_minutes": a.ref_minutes, "torch_threads": torch.get_num_threads(),
-              "datasets": {}}
+              "tiny_overrides": a.tiny_set, "datasets": {}}
     for name, ds in datasets(a.datasets.split(","), Path(a.data)).items():
         sr = ds.settings.sample_rate
         real = ds.clips
@@ -103,10 +130,11 @@ def main() -> int:
         for preset, minutes in (("wavegan", a.ref_minutes), ("tiny", a.tiny_minutes)):
             if preset not in a.models.split(","):
                 continue
-            snaps, steps, rollbacks = train(ds, preset, minutes, a.snapshots)
+            snaps, steps, rollbacks, aug_p = train(ds, preset, minutes, a.snapshots,
+                                            tiny_overrides if preset == "tiny" else ({}, {}))
             curve = [(round(t, 1), s, round(logmel_frechet(generate(g, N_GEN, 1), real, sr), 1)) for t, s, g in snaps]
             entry[preset] = {"steps": steps, **scores(generate(snaps[-1][2], N_GEN, 1), real, sr),
-                             "rollbacks": rollbacks, "fd_curve": curve}
+                             "rollbacks": rollbacks, "augment_p_end": aug_p, "fd_curve": curve}
         if "wavegan" not in entry or "tiny" not in entry:
             report["datasets"][name] = entry
             print(json.dumps({name: entry}), flush=True)

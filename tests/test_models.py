@@ -66,3 +66,31 @@ def test_config_round_trip_and_validation():
         preset("huge")
     with pytest.raises(ValueError, match="positive integer"):
         ModelConfig.from_dict({**cfg.to_dict(), "model_dim": -3})
+
+
+def test_minibatch_std_sees_a_collapsed_batch_and_never_mixes_groups():
+    from ganstudio.models.wavegan import minibatch_std
+    same = torch.randn(1, 5).repeat(8, 1)
+    assert torch.allclose(minibatch_std(same, 4)[:, -1], torch.full((8,), 1e-4), atol=1e-6)
+    varied = torch.randn(8, 5)
+    out = minibatch_std(varied, 4)
+    assert out.shape == (8, 6) and (out[:, -1] > 0.1).all()
+    changed = varied.clone()
+    changed[5] += 10.0                      # only the second group of four sees this
+    out2 = minibatch_std(changed, 4)
+    assert torch.equal(out2[:4], out[:4]) and not torch.allclose(out2[4:, -1], out[4:, -1])
+    assert minibatch_std(varied[:5], 4)[:, -1].eq(0).all()      # 5 clips: groups of 1, no spread
+
+
+def test_discriminator_groups_divide_the_batch():
+    cfg = preset("tiny", model_dim=4, d_model_dim=4, clip_length=8000, minibatch_std=4)
+    d = Discriminator(cfg).eval()
+    d.set_group_size(6)
+    assert d.group_size == 3 and d.spectral.mbstd == 3
+    x = torch.randn(12, 1, 8000) * 0.1
+    scores = d(x)
+    x2 = x.clone()
+    x2[9] = 0.0                            # a fake clip in the batch's second half
+    # the real half (first 6 clips: groups 0-2 and 3-5) scores exactly as before
+    torch.testing.assert_close(d(x2)[:6], scores[:6])
+    assert preset("wavegan").minibatch_std == 0

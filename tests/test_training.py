@@ -171,3 +171,37 @@ def test_augment_is_differentiable_and_bounded_in_effect():
     assert y.shape == x.shape and x.grad is not None and torch.isfinite(x.grad).all()
     assert torch.equal(augment(x, 0.0), x)
     assert auto_probability(20) > auto_probability(1000) > auto_probability(10000) == 0.0
+
+
+def test_adaptive_augmentation_follows_the_overfitting_heuristic():
+    from ganstudio.training.augment import AdaptiveProbability
+    ada = AdaptiveProbability(0.2, target=0.6, interval=4, ramp_steps=100, p_max=0.8)
+    for step in range(1, 9):                # D sure of every real clip: r_t = 1 > 0.6
+        ada.observe(torch.ones(16, 2))
+        ada.step(step)
+    assert ada.r_t == 1.0 and ada.p == pytest.approx(0.2 + 2 * 4 / 100)
+    for step in range(9, 1000):
+        ada.observe(torch.ones(16, 2))
+        ada.step(step)
+    assert ada.p == 0.8                     # capped where augmentations could leak
+    saved = ada.state()
+    for step in range(1000, 1600):          # D no longer separates: r_t = 0 < 0.6
+        ada.observe(torch.tensor([1.0, -1.0]))
+        ada.step(step)
+    assert ada.r_t == 0.0 and ada.p == 0.0
+    ada.load(saved)
+    assert ada.p == 0.8
+
+
+def test_training_reports_and_checkpoints_the_adaptive_probability(small_dataset, tmp_path):
+    events = []
+    mc, tc = small(small_dataset, max_steps=8)
+    assert tc.augment_target == 0.6
+    Trainer(small_dataset, tmp_path / "m", mc, tc, progress_fn=events.append).run()
+    ps = [e.losses["aug/p"] for e in events if e.event == "step"]
+    start = auto_probability(len(small_dataset))
+    assert len(ps) == 8 and ps[0] == pytest.approx(start)
+    assert ps[-1] != pytest.approx(start)   # moved after steps 4 and 8, one way or the other
+    st = load_state(tmp_path / "m")
+    assert st.info["ada"]["p"] == pytest.approx(ps[-1]) and st.info["augment_p"] == pytest.approx(ps[-1])
+    assert load_model(tmp_path / "m").meta["training"]["augment_p"] == pytest.approx(ps[-1], abs=1e-4)

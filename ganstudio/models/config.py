@@ -27,6 +27,7 @@ class ModelConfig:
     envelope: bool = False       # G multiplies its waveform by a learned amplitude envelope
     spectral_d: int = 0          # > 0 adds a log-spectrogram discriminator head of this base width
     spectral_fft: int = 512
+    minibatch_std: int = 0       # > 0: D sees the feature spread within groups of this many clips
     class_names: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -59,6 +60,8 @@ class ModelConfig:
                 raise ValueError(f"{name} must be a positive integer, not {v!r}")
         if not 0 <= self.spectral_d <= 256 or self.spectral_fft not in (256, 512, 1024, 2048):
             raise ValueError("spectral_d must be 0-256 and spectral_fft one of 256, 512, 1024, 2048")
+        if not 0 <= self.minibatch_std <= 64:
+            raise ValueError("minibatch_std must be between 0 and 64")
         if not 0 <= self.phase_shuffle <= 16:
             raise ValueError("phase_shuffle must be between 0 and 16")
 

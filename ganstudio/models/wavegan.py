@@ -101,6 +101,26 @@ class Generator(nn.Module):
         return x[..., : self.cfg.clip_length]
 
 
+def largest_divisor(n: int, at_most: int) -> int:
+    return max(d for d in range(1, max(1, min(at_most, n)) + 1) if n % d == 0)
+
+
+def minibatch_std(h: torch.Tensor, group: int) -> torch.Tensor:
+    """[B, F] features -> [B, F + 1]: each clip also carries the mean standard deviation of the
+    features across its group of ``group`` consecutive clips (Karras et al. 2018).
+
+    A generator that plays one sound for every latent gives a spread the real batches never have,
+    so the discriminator can see mode collapse that no single clip shows. The group shrinks to the
+    largest size that divides the batch; a group of 1 gives a zero feature.
+    """
+    b = h.shape[0]
+    g = largest_divisor(b, group)
+    if g < 2:
+        return torch.cat([h, h.new_zeros(b, 1)], dim=1)
+    spread = h.view(-1, g, h.shape[1]).float().var(dim=1, unbiased=False).add(1e-8).sqrt().mean(dim=1)
+    return torch.cat([h, spread.to(h.dtype).repeat_interleave(g).unsqueeze(1)], dim=1)
+
+
 class SpectralHead(nn.Module):
     """audio [B, 1, T] -> score [B] from the log-magnitude STFT through strided 2-D convolutions.
 
@@ -108,13 +128,13 @@ class SpectralHead(nn.Module):
     which a waveform discriminator barely notices early in training.
     """
 
-    def __init__(self, width: int, n_fft: int):
+    def __init__(self, width: int, n_fft: int, mbstd: int = 0):
         super().__init__()
-        self.n_fft = n_fft
+        self.n_fft, self.mbstd = n_fft, mbstd   # the trainer may narrow mbstd (set_group_size)
         self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
         chans = [1, width, 2 * width, 4 * width, 8 * width]
         self.convs = nn.ModuleList(nn.Conv2d(chans[i], chans[i + 1], 3, 2, 1) for i in range(4))
-        self.fc = nn.Linear(chans[-1], 1)
+        self.fc = nn.Linear(chans[-1] + (1 if mbstd else 0), 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         spec = torch.stft(x.squeeze(1), self.n_fft, self.n_fft // 4, window=self.window,
@@ -124,7 +144,10 @@ class SpectralHead(nn.Module):
         h = torch.log(spec + 1e-2).unsqueeze(1)
         for conv in self.convs:
             h = F.leaky_relu(conv(h), 0.2)
-        return self.fc(h.mean(dim=(2, 3))).squeeze(1)
+        h = h.mean(dim=(2, 3))
+        if self.mbstd:
+            h = minibatch_std(h, self.mbstd)
+        return self.fc(h).squeeze(1)
 
 
 class Discriminator(nn.Module):
@@ -147,9 +170,19 @@ class Discriminator(nn.Module):
                                    for i, s in enumerate(reversed(strides)))
         self.shuffle = PhaseShuffle(cfg.phase_shuffle)
         feat = START_FRAMES * widths[-1]
-        self.fc = nn.Linear(feat, 1)
+        self.fc = nn.Linear(feat + (1 if cfg.minibatch_std else 0), 1)
         self.embed = nn.Embedding(cfg.num_classes, feat) if cfg.num_classes else None
-        self.spectral = SpectralHead(cfg.spectral_d, cfg.spectral_fft) if cfg.spectral_d else None
+        self.spectral = (SpectralHead(cfg.spectral_d, cfg.spectral_fft, cfg.minibatch_std)
+                         if cfg.spectral_d else None)
+        self.group_size = cfg.minibatch_std
+
+    def set_group_size(self, batch_size: int) -> None:
+        """Use minibatch-std groups that divide ``batch_size``: the trainer scores real and fake
+        clips in one concatenated batch, and a group must not mix the two."""
+        if self.cfg.minibatch_std:
+            self.group_size = largest_divisor(batch_size, self.cfg.minibatch_std)
+            if self.spectral is not None:
+                self.spectral.mbstd = self.group_size
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         audio = x
@@ -160,7 +193,7 @@ class Discriminator(nn.Module):
             if i < len(self.convs) - 1:
                 x = self.shuffle(x)
         h = x.flatten(1)
-        out = self.fc(h).squeeze(1)
+        out = self.fc(minibatch_std(h, self.group_size) if self.cfg.minibatch_std else h).squeeze(1)
         if self.embed is not None:
             if labels is None:
                 raise ValueError("this discriminator is class-conditioned: pass labels")

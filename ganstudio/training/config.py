@@ -23,6 +23,7 @@ class TrainConfig:
     r1_every: int = 4            # lazy R1: penalise every k-th D step, scaled by k
     ema_decay: float = 0.999
     augment_p: float = -1.0      # probability of each augmentation; < 0 = chosen from dataset size
+    augment_target: float = 0.0  # > 0: adapt the probability so E[sign D(real)] stays near this (ADA)
     grad_clip: float = 0.0       # 0 = off
     max_steps: int = 0           # 0 = no step limit
     max_minutes: float = 0.0     # 0 = no time limit
@@ -41,6 +42,8 @@ class TrainConfig:
             raise ValueError(f"unknown loss {self.loss!r}; choose from {', '.join(LOSSES)}")
         if self.batch_size < 1 or self.n_critic < 1:
             raise ValueError("batch_size and n_critic must be at least 1")
+        if not 0.0 <= self.augment_target < 1.0:
+            raise ValueError("augment_target must be in [0, 1)")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -57,9 +60,9 @@ class TrainConfig:
 # non-saturating loss, R1 and a higher learning rate: on 2 CPU cores that reaches drum-like
 # sounds in minutes (bench/train_speed.py measures it against the paper's recipe).
 _RECIPES = {
-    "tiny": dict(loss="ns", batch_size=16, n_critic=1, r1_gamma=1.0, lr_g=5e-4, lr_d=5e-4),
-    "standard": dict(loss="ns", batch_size=32, n_critic=1, r1_gamma=1.0, lr_g=3e-4, lr_d=3e-4),
-    "large": dict(loss="ns", batch_size=64, n_critic=1, r1_gamma=1.0, lr_g=2e-4, lr_d=2e-4),
+    "tiny": dict(loss="ns", batch_size=16, n_critic=1, r1_gamma=1.0, lr_g=5e-4, lr_d=5e-4, augment_target=0.6),
+    "standard": dict(loss="ns", batch_size=32, n_critic=1, r1_gamma=1.0, lr_g=3e-4, lr_d=3e-4, augment_target=0.6),
+    "large": dict(loss="ns", batch_size=64, n_critic=1, r1_gamma=1.0, lr_g=2e-4, lr_d=2e-4, augment_target=0.6),
     "wavegan": dict(loss="wgan-gp", batch_size=64, n_critic=5, lr_g=1e-4, lr_d=1e-4, ema_decay=0.0),
 }
 

@@ -57,6 +57,15 @@ def any_flag(info: DistInfo, flag: bool, device: torch.device) -> bool:
     return bool(t.item() > 0)
 
 
+def mean_over_ranks(info: DistInfo, t: torch.Tensor) -> torch.Tensor:
+    """The mean of ``t`` over all ranks (``t`` itself for a single process)."""
+    if not info.enabled:
+        return t
+    t = t.detach().clone().float()
+    dist.all_reduce(t, op=dist.ReduceOp.SUM)
+    return t / info.world_size
+
+
 def shutdown(info: DistInfo) -> None:
     if info.enabled and dist.is_initialized():
         dist.destroy_process_group()

@@ -22,7 +22,7 @@ from ..models import Discriminator, Generator, ModelConfig, preset
 from ..fileio import remove_stale_temp_files
 from ..models.modelfile import save_model
 from . import distributed as dist_util
-from .augment import augment, auto_probability
+from .augment import AdaptiveProbability, augment, auto_probability
 from .checkpoint import STATE_FILE, CheckpointError, TrainState, load_state, save_state
 from .config import TrainConfig, recipe
 from .ema import update_ema
@@ -136,7 +136,9 @@ class Trainer:
         self.device = resolve_device(self.tc.device, self.dist.local_rank)
         if self.device.type == "cuda":
             torch.cuda.set_device(self.device)
-        self.augment_p = self.tc.augment_p if self.tc.augment_p >= 0 else auto_probability(len(dataset))
+        p0 = self.tc.augment_p if self.tc.augment_p >= 0 else auto_probability(len(dataset))
+        self.ada = AdaptiveProbability(p0, self.tc.augment_target) if self.tc.augment_target > 0 else None
+        self.augment_p = p0
         self.history: list[list] = []
         self.rollbacks = 0
         self.step = 0
@@ -147,6 +149,8 @@ class Trainer:
         torch.manual_seed(self.tc.seed + 7919 * self.dist.rank)
         self.G = Generator(self.mc).to(self.device)
         self.D = Discriminator(self.mc).to(self.device)
+        # minibatch-std groups must not straddle the real and fake halves of a D batch
+        self.D.set_group_size(self.tc.batch_size)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         betas = (self.tc.beta1, self.tc.beta2)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=self.tc.lr_g, betas=betas)
@@ -192,6 +196,10 @@ class Trainer:
             if self.device.type == "cuda" and st.rng_cuda:
                 torch.cuda.set_rng_state(st.rng_cuda[0], self.device)
         self.step = st.step
+        if "augment_p" in st.info:
+            self.augment_p = float(st.info["augment_p"])
+        if self.ada is not None:
+            self.ada.load(st.info.get("ada") or {"p": self.augment_p})
         self.elapsed_before = float(st.info.get("elapsed_s", 0.0))
         self.history = st.info.get("history", [])
 
@@ -203,7 +211,8 @@ class Trainer:
             discriminator=_unwrap(self.D).state_dict(), opt_g=self.opt_g.state_dict(),
             opt_d=self.opt_d.state_dict(), rng_torch=torch.get_rng_state(), rng_cuda=cuda,
             info={"model_config": self.mc.to_dict(), "train_config": self.tc.to_dict(),
-                  "elapsed_s": elapsed, "history": self.history, "data": self.dataset.summary()})
+                  "elapsed_s": elapsed, "history": self.history, "data": self.dataset.summary(),
+                  "augment_p": self.augment_p, "ada": self.ada.state() if self.ada else None})
 
     def save_checkpoint(self, elapsed: float) -> None:
         """Write the training state, then the exported EMA generator (rank 0 only)."""
@@ -217,7 +226,7 @@ class Trainer:
 
     def _export_model(self, elapsed: float) -> dict:
         training = {"step": self.step, "preset": self.mc.preset, "loss": self.tc.loss,
-                    "elapsed_s": round(elapsed, 1), "augment_p": self.augment_p}
+                    "elapsed_s": round(elapsed, 1), "augment_p": round(self.augment_p, 4)}
         save_model(self.out, self.G_ema, self.mc, self.dataset.summary(), training)
         return training
 
@@ -265,6 +274,8 @@ class Trainer:
             labels = torch.cat([y_real, y_fake]) if y_real is not None else None
             scores = self.D(torch.cat([real_a, fake_a]), labels)
             out = d_loss(tc.loss, scores[: tc.batch_size], scores[tc.batch_size:])
+            if self.ada is not None:
+                self.ada.observe(scores[: tc.batch_size])
             total = out["d/adv"]
             if tc.loss == "wgan-gp":
                 out["d/gp"] = gradient_penalty(lambda x: D_raw(x, y_real), real_a, fake_a)
@@ -293,6 +304,10 @@ class Trainer:
         update_ema(self.G_ema, _unwrap(self.G), decay)
         out.update(penalties)
         out.update(g)
+        if self.ada is not None:
+            self.ada.step(self.step + 1, lambda t: dist_util.mean_over_ranks(self.dist, t))
+            self.augment_p = self.ada.p
+            out["aug/p"] = torch.tensor(self.augment_p)
         return out
 
     # ---- the loop -----------------------------------------------------------------------
