@@ -48,7 +48,7 @@ def cmd_train(a: argparse.Namespace) -> int:
         _print_skips(dataset)
     overrides = {k: v for k, v in {"loss": a.loss, "batch_size": a.batch, "seed": a.seed,
                                    "device": a.device, "checkpoint_every": a.checkpoint_every,
-                                   "keep_every": a.keep_every}.items() if v is not None}
+                                   "keep_every": a.keep_every, "precision": a.precision}.items() if v is not None}
     tc = recipe(a.preset, max_steps=a.steps or 0, max_minutes=a.minutes or 0.0,
                 conditional=a.conditional, **overrides)
     if not tc.max_steps and not tc.max_minutes:
@@ -294,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .data import SUPPORTED_RATES
     from .models import PRESETS
     from .training import LOSSES
+    from .training.config import PRECISIONS
 
     p = argparse.ArgumentParser(prog="ganstudio", description="GAN Studio: train a GAN on your sounds.")
     p.add_argument("--version", action="version", version=f"ganstudio {__version__}")
@@ -315,6 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int)
     t.add_argument("--device", help="auto (default), cpu, cuda, cuda:N")
     t.add_argument("--threads", type=int, help="CPU threads for torch")
+    t.add_argument("--precision", choices=PRECISIONS,
+                   help="fp32, bf16 (mixed precision) or auto: bf16 where the CPU or GPU has it (the preset's default)")
     t.add_argument("--checkpoint-every", type=int, help="steps between checkpoints")
     t.add_argument("--keep-every", type=int, default=1000,
                    help="also keep a numbered snapshot in MODEL/snapshots every N steps (0 = off)")

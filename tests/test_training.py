@@ -205,3 +205,18 @@ def test_training_reports_and_checkpoints_the_adaptive_probability(small_dataset
     st = load_state(tmp_path / "m")
     assert st.info["ada"]["p"] == pytest.approx(ps[-1]) and st.info["augment_p"] == pytest.approx(ps[-1])
     assert load_model(tmp_path / "m").meta["training"]["augment_p"] == pytest.approx(ps[-1], abs=1e-4)
+
+
+def test_bf16_mixed_precision_trains_and_exports_float32(small_dataset, tmp_path):
+    from ganstudio.training.precision import autocast_dtype
+    cpu = torch.device("cpu")
+    assert autocast_dtype("fp32", cpu) is None and autocast_dtype("bf16", cpu) is torch.bfloat16
+    assert recipe("wavegan").precision == "fp32"           # the paper's reference stays as it was
+    events = []
+    mc, tc = small(small_dataset, precision="bf16", max_steps=3)
+    Trainer(small_dataset, tmp_path / "m", mc, tc, progress_fn=events.append).run()
+    assert "bfloat16" in events[0].message
+    assert all(np.isfinite(list(e.losses.values())).all() for e in events if e.event == "step")
+    m = load_model(tmp_path / "m")
+    assert m.meta["training"]["precision"] == "bfloat16"
+    assert all(t.dtype == torch.float32 for t in m.generator.state_dict().values())

@@ -137,8 +137,9 @@ class SpectralHead(nn.Module):
         self.fc = nn.Linear(chans[-1] + (1 if mbstd else 0), 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        spec = torch.stft(x.squeeze(1), self.n_fft, self.n_fft // 4, window=self.window,
-                          return_complex=True).abs()
+        with torch.autocast(x.device.type, enabled=False):   # the FFT and log stay in float32
+            spec = torch.stft(x.squeeze(1).float(), self.n_fft, self.n_fft // 4, window=self.window,
+                              return_complex=True).abs()
         # A floor ~80 dB under a full-scale sine's bin: far enough down to hear hiss in a tail,
         # high enough that gradient penalties at digital silence stay bounded.
         h = torch.log(spec + 1e-2).unsqueeze(1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 
 LOSSES = ("wgan-gp", "hinge", "ns")
+PRECISIONS = ("fp32", "bf16", "auto")
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class TrainConfig:
     augment_p: float = -1.0      # probability of each augmentation; < 0 = chosen from dataset size
     augment_target: float = 0.0  # > 0: adapt the probability so E[sign D(real)] stays near this (ADA)
     grad_clip: float = 0.0       # 0 = off
+    precision: str = "fp32"      # "fp32", "bf16" (autocast) or "auto" (bf16 where the hardware has it)
     max_steps: int = 0           # 0 = no step limit
     max_minutes: float = 0.0     # 0 = no time limit
     checkpoint_every: int = 200  # steps between writes of `latest` (also every checkpoint_minutes)
@@ -42,6 +44,8 @@ class TrainConfig:
             raise ValueError(f"unknown loss {self.loss!r}; choose from {', '.join(LOSSES)}")
         if self.batch_size < 1 or self.n_critic < 1:
             raise ValueError("batch_size and n_critic must be at least 1")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {self.precision!r}; choose from {', '.join(PRECISIONS)}")
         if not 0.0 <= self.augment_target < 1.0:
             raise ValueError("augment_target must be in [0, 1)")
 

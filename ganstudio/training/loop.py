@@ -27,6 +27,7 @@ from .checkpoint import STATE_FILE, CheckpointError, TrainState, load_state, sav
 from .config import TrainConfig, recipe
 from .ema import update_ema
 from .losses import d_loss, g_loss, gradient_penalty, r1_penalty
+from .precision import autocast_dtype
 
 HISTORY_MAX = 2000
 
@@ -139,6 +140,7 @@ class Trainer:
         p0 = self.tc.augment_p if self.tc.augment_p >= 0 else auto_probability(len(dataset))
         self.ada = AdaptiveProbability(p0, self.tc.augment_target) if self.tc.augment_target > 0 else None
         self.augment_p = p0
+        self.amp_dtype = autocast_dtype(self.tc.precision, self.device)
         self.history: list[list] = []
         self.rollbacks = 0
         self.step = 0
@@ -226,7 +228,8 @@ class Trainer:
 
     def _export_model(self, elapsed: float) -> dict:
         training = {"step": self.step, "preset": self.mc.preset, "loss": self.tc.loss,
-                    "elapsed_s": round(elapsed, 1), "augment_p": round(self.augment_p, 4)}
+                    "elapsed_s": round(elapsed, 1), "augment_p": round(self.augment_p, 4),
+                    "precision": str(self.amp_dtype or torch.float32).removeprefix("torch.")}
         save_model(self.out, self.G_ema, self.mc, self.dataset.summary(), training)
         return training
 
@@ -249,7 +252,16 @@ class Trainer:
     # ---- one step -----------------------------------------------------------------------
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         idx = torch.randint(0, self.real.shape[0], (self.tc.batch_size,), device=self.device)
-        return self.real[idx], (self.labels[idx] if self.mc.num_classes else None)
+        real = self.real[idx]
+        if self.amp_dtype is not None:
+            # fakes come out of G rounded to bfloat16: round the real clips alike, or the
+            # spectral head (float32 FFT) could tell the two apart by their rounding noise
+            real = real.to(self.amp_dtype).float()
+        return real, (self.labels[idx] if self.mc.num_classes else None)
+
+    def _autocast(self):
+        return torch.autocast(self.device.type, dtype=self.amp_dtype or torch.float32,
+                              enabled=self.amp_dtype is not None)
 
     def _fake_labels(self) -> torch.Tensor | None:
         if not self.mc.num_classes:
@@ -268,11 +280,13 @@ class Trainer:
         for k in range(tc.n_critic):
             real, y_real = self._batch()
             y_fake = self._fake_labels()
-            with torch.no_grad():
-                fake = _unwrap(self.G)(self._z(), y_fake)
+            with torch.no_grad(), self._autocast():
+                fake = _unwrap(self.G)(self._z(), y_fake).float()
             real_a, fake_a = augment(real, p), augment(fake, p)
             labels = torch.cat([y_real, y_fake]) if y_real is not None else None
-            scores = self.D(torch.cat([real_a, fake_a]), labels)
+            with self._autocast():
+                scores = self.D(torch.cat([real_a, fake_a]), labels).float()
+            # penalties below run in float32: their second derivatives are too fine for bfloat16
             out = d_loss(tc.loss, scores[: tc.batch_size], scores[tc.batch_size:])
             if self.ada is not None:
                 self.ada.observe(scores[: tc.batch_size])
@@ -291,8 +305,10 @@ class Trainer:
             self.opt_d.step()
         D_raw.requires_grad_(False)
         y_fake = self._fake_labels()
-        fake = self.G(self._z(), y_fake)
-        g = g_loss(tc.loss, D_raw(augment(fake, p), y_fake))
+        with self._autocast():
+            fake = self.G(self._z(), y_fake).float()
+            fake_score = D_raw(augment(fake, p), y_fake).float()
+        g = g_loss(tc.loss, fake_score)
         self.opt_g.zero_grad(set_to_none=True)
         g["g/loss"].backward()
         if tc.grad_clip:
@@ -359,7 +375,8 @@ class Trainer:
         self._active = 0.0
         run_start, last_ckpt_t, last_ckpt_step = time.monotonic(), time.monotonic(), self.step
         rate, losses, stopped = 0.0, {}, False
-        self._emit("start", self.elapsed_before, 0.0, {}, f"training on {self.device}")
+        precision = "bfloat16 mixed precision" if self.amp_dtype is not None else "float32"
+        self._emit("start", self.elapsed_before, 0.0, {}, f"training on {self.device} in {precision}")
         while True:
             if tc.max_steps and self.step >= tc.max_steps:
                 break
