@@ -62,7 +62,8 @@ class TrainConfig:
 # steps, batch 64, Adam(1e-4, 0.5, 0.9).
 # `tiny` trades the paper's 5 critic steps and batch 64 for one critic step on batch 16 with the
 # non-saturating loss, R1 and a higher learning rate: on 2 CPU cores that reaches drum-like
-# sounds in minutes (bench/train_speed.py measures it against the paper's recipe).
+# sounds in minutes (bench/train_speed.py measures it against the paper's recipe). Adaptive
+# augmentation stopped its divergences after ~800 steps and widened what it makes (docs/quality.md).
 _RECIPES = {
     "tiny": dict(loss="ns", batch_size=16, n_critic=1, r1_gamma=1.0, lr_g=5e-4, lr_d=5e-4, augment_target=0.6),
     "standard": dict(loss="ns", batch_size=32, n_critic=1, r1_gamma=1.0, lr_g=3e-4, lr_d=3e-4, augment_target=0.6),
