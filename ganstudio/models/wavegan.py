@@ -128,15 +128,16 @@ class SpectralHead(nn.Module):
     which a waveform discriminator barely notices early in training.
     """
 
-    def __init__(self, width: int, n_fft: int, mbstd: int = 0):
+    def __init__(self, width: int, n_fft: int, mbstd: bool = False):
         super().__init__()
-        self.n_fft, self.mbstd = n_fft, mbstd   # the trainer may narrow mbstd (set_group_size)
+        self.n_fft, self.mbstd = n_fft, mbstd
         self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
         chans = [1, width, 2 * width, 4 * width, 8 * width]
         self.convs = nn.ModuleList(nn.Conv2d(chans[i], chans[i + 1], 3, 2, 1) for i in range(4))
         self.fc = nn.Linear(chans[-1] + (1 if mbstd else 0), 1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, group: int = 1) -> torch.Tensor:
+        """``group``: the minibatch-std group size, when the head was built with ``mbstd``."""
         with torch.autocast(x.device.type, enabled=False):   # the FFT and log stay in float32
             spec = torch.stft(x.squeeze(1).float(), self.n_fft, self.n_fft // 4, window=self.window,
                               return_complex=True).abs()
@@ -147,7 +148,7 @@ class SpectralHead(nn.Module):
             h = F.leaky_relu(conv(h), 0.2)
         h = h.mean(dim=(2, 3))
         if self.mbstd:
-            h = minibatch_std(h, self.mbstd)
+            h = minibatch_std(h, group)
         return self.fc(h).squeeze(1)
 
 
@@ -173,7 +174,7 @@ class Discriminator(nn.Module):
         feat = START_FRAMES * widths[-1]
         self.fc = nn.Linear(feat + (1 if cfg.minibatch_std else 0), 1)
         self.embed = nn.Embedding(cfg.num_classes, feat) if cfg.num_classes else None
-        self.spectral = (SpectralHead(cfg.spectral_d, cfg.spectral_fft, cfg.minibatch_std)
+        self.spectral = (SpectralHead(cfg.spectral_d, cfg.spectral_fft, bool(cfg.minibatch_std))
                          if cfg.spectral_d else None)
         self.group_size = cfg.minibatch_std
 
@@ -182,8 +183,6 @@ class Discriminator(nn.Module):
         clips in one concatenated batch, and a group must not mix the two."""
         if self.cfg.minibatch_std:
             self.group_size = largest_divisor(batch_size, self.cfg.minibatch_std)
-            if self.spectral is not None:
-                self.spectral.mbstd = self.group_size
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         audio = x
@@ -201,4 +200,4 @@ class Discriminator(nn.Module):
             out = out + (self.embed(labels) * h).sum(1)
         if self.spectral is None:
             return out.unsqueeze(1)
-        return torch.stack([out, self.spectral(audio)], dim=1)
+        return torch.stack([out, self.spectral(audio, self.group_size)], dim=1)

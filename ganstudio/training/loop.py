@@ -137,14 +137,19 @@ class Trainer:
         self.device = resolve_device(self.tc.device, self.dist.local_rank)
         if self.device.type == "cuda":
             torch.cuda.set_device(self.device)
-        p0 = self.tc.augment_p if self.tc.augment_p >= 0 else auto_probability(len(dataset))
-        self.ada = AdaptiveProbability(p0, self.tc.augment_target) if self.tc.augment_target > 0 else None
-        self.augment_p = p0
+        self._fixed_p = self.tc.augment_p if self.tc.augment_p >= 0 else auto_probability(len(dataset))
+        self.ada = (AdaptiveProbability(self._fixed_p, self.tc.augment_target)
+                    if self.tc.augment_target > 0 else None)
         self.amp_dtype = autocast_dtype(self.tc.precision, self.device)
         self.history: list[list] = []
         self.rollbacks = 0
         self.step = 0
         self.elapsed_before = 0.0
+
+    @property
+    def augment_p(self) -> float:
+        """The augmentation probability in use: adaptive (ADA) or fixed by the recipe."""
+        return self.ada.p if self.ada is not None else self._fixed_p
 
     # ---- set-up -------------------------------------------------------------------------
     def _build(self) -> None:
@@ -198,10 +203,8 @@ class Trainer:
             if self.device.type == "cuda" and st.rng_cuda:
                 torch.cuda.set_rng_state(st.rng_cuda[0], self.device)
         self.step = st.step
-        if "augment_p" in st.info:
-            self.augment_p = float(st.info["augment_p"])
         if self.ada is not None:
-            self.ada.load(st.info.get("ada") or {"p": self.augment_p})
+            self.ada.load(st.info.get("ada") or {"p": st.info.get("augment_p", self._fixed_p)})
         self.elapsed_before = float(st.info.get("elapsed_s", 0.0))
         self.history = st.info.get("history", [])
 
@@ -322,7 +325,6 @@ class Trainer:
         out.update(g)
         if self.ada is not None:
             self.ada.step(self.step + 1, lambda t: dist_util.mean_over_ranks(self.dist, t))
-            self.augment_p = self.ada.p
             out["aug/p"] = torch.tensor(self.augment_p)
         return out
 
