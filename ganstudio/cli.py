@@ -1,17 +1,61 @@
-"""``ganstudio`` command line: ``train``, ``generate``, ``export``, ``info``, ``pack``, ``kit`` (headless,
-no Qt); no command opens the studio window."""
+"""``ganstudio`` command line: with no command it opens the studio window; ``train``, ``generate``,
+``export``, ``info``, ``pack``, ``kit``, ``devices`` and ``selftest`` work headless.
+
+Every argument is checked (type, range, finite) before work starts, and every failure ends as one
+line naming the file, the field and what is allowed; the traceback goes to the log (and to the
+terminal with ``--debug``)."""
 from __future__ import annotations
 
 import argparse
 import json
+import logging
+import math
 import os
+import re
 import signal
 import sys
 from pathlib import Path
 
 from . import __version__
 
-EXIT_USAGE, EXIT_FAILED = 2, 1
+EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
+MAX_CLIPS = 1000          # generate -n, export --random / --variations: one run's worth of stems
+MAX_STEPS = 10**9
+MAX_MINUTES = 7 * 24 * 60
+log = logging.getLogger("ganstudio.cli")
+
+
+def int_in(lo: int, hi: int):
+    """An argparse type: a whole number in [lo, hi]."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{value} is out of range; use {lo} to {hi}")
+        return value
+    return parse
+
+
+def float_in(lo: float, hi: float):
+    """An argparse type: a finite number in [lo, hi]."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not math.isfinite(value) or not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{text} is out of range; use a number from {lo:g} to {hi:g}")
+        return value
+    return parse
+
+
+def device_name(text: str) -> str:
+    """An argparse type: auto, cpu, cuda or cuda:N (checked against this machine when training)."""
+    if not re.fullmatch(r"auto|cpu|cuda(:\d{1,2})?", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a device; use auto, cpu, cuda or cuda:N")
+    return text
 
 
 def _is_main_rank() -> bool:
@@ -35,8 +79,8 @@ def cmd_train(a: argparse.Namespace) -> int:
     from .data import ImportSettings, import_folder
     from .training import TrainControl, Trainer, model_config_for, recipe
 
-    if a.threads:
-        torch.set_num_threads(a.threads)
+    from .training.threads import training_threads
+    torch.set_num_threads(a.threads or training_threads())
     length = a.length or (int(round(a.seconds * a.rate)) if a.seconds else 16384)
     settings = ImportSettings(sample_rate=a.rate, clip_length=length)
     main = _is_main_rank()
@@ -90,7 +134,10 @@ def cmd_train(a: argparse.Namespace) -> int:
     trainer = Trainer(dataset, a.out, mc, tc, resume=not a.fresh, progress_fn=progress, control=control)
     if main and (Path(a.out) / "train_state.safetensors").exists() and not a.fresh:
         print(f"resuming from the checkpoint in {a.out}")
-    result = trainer.run()
+    try:
+        result = trainer.run()
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(f"training aborted; the last checkpoint in {a.out} is kept") from None
     if main:
         print(f"{'stopped' if result.stopped else 'done'} at step {result.step} after "
               f"{result.elapsed_s / 60:.1f} min of training; model in {result.out_dir}")
@@ -118,10 +165,16 @@ def cmd_generate(a: argparse.Namespace) -> int:
     labels = None
     if model.config.num_classes:
         labels = np.full(a.n, cls) if cls is not None else np.arange(a.n) % model.config.num_classes
-    audio = render(model, z, labels)
+    problems: list = []
+    audio = render(model, z, labels, problems=problems)
+    bad = dict(problems)
+    for i, why in problems:
+        print(f"warning: clip {i} came out unusable ({why}); it is not written", file=sys.stderr)
     names = list(model.config.class_names)
     written = []
     for i in tqdm(range(a.n), unit="clip", desc="writing", disable=a.quiet):
+        if i in bad:
+            continue
         tag = f"_{names[labels[i]]}" if labels is not None else ""
         path = out / f"{model.name}{tag}_{a.seed}_{i:03d}.wav"
         if path.exists() and not a.overwrite:
@@ -129,16 +182,19 @@ def cmd_generate(a: argparse.Namespace) -> int:
             return EXIT_FAILED
         written.append(write_wav(path, audio[i], model.config.sample_rate, a.format))
     print(f"wrote {len(written)} clip(s) to {out}")
-    return 0
+    return EXIT_FAILED if bad else 0
 
 
 def _remake_sidecars(a: argparse.Namespace) -> int:
     from .export import remake_from_sidecar, write_wav
+    from .export import safe_name
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     for sc in a.from_sidecar:
-        audio, rate, settings, doc = remake_from_sidecar(sc, a.model)
-        path = out / doc["wav"]
+        audio, rate, settings, doc = remake_from_sidecar(sc, a.model, a.accept_different)
+        # the output folder and the sidecar's own file name decide where it goes, never a
+        # name written inside the sidecar
+        path = out / f"{safe_name(Path(sc).stem)}.wav"
         if path.exists() and not a.overwrite:
             print(f"error: {path} exists; pass --overwrite to replace it", file=sys.stderr)
             return EXIT_FAILED
@@ -160,8 +216,14 @@ def _export_specs(a: argparse.Namespace):
         doc = load_session(source)
         model = load_model(doc["model"] or demo_model_path())
         pads = doc["pads"]
+        if doc.get("model_sha256") and doc["model_sha256"] != model.weights_hash and not a.any_model:
+            raise ValueError(f"{source}: the session was saved with another model than the one now at "
+                             f"{model.path} (weights hash differs), so its pads would sound different; "
+                             "pass --any-model to export them anyway")
     else:
         model = load_model(source)
+        if a.pads or a.of_pad:
+            raise ValueError("pads come from a session: give a .gss file as SOURCE to use --pads or --of-pad")
     label = class_index(model, a.class_name)
     specs = []
 
@@ -171,11 +233,15 @@ def _export_specs(a: argparse.Namespace):
         if not 1 <= n <= len(pads):
             raise ValueError(f"the session has pads 1-{len(pads)}; there is no pad {n}")
         d = pads[n - 1]
-        return d.get("latent", []), d.get("label"), d
+        if d.get("latent") is None:
+            raise ValueError(f"{source}: pad {n} has no latent to export")
+        if len(d["latent"]) != model.config.latent_dim:
+            raise ValueError(f"{source}: pad {n}'s latent has {len(d['latent'])} values; the model wants "
+                             f"{model.config.latent_dim}")
+        return d["latent"], d.get("label"), d
 
     if a.pads:
-        numbers = range(1, len(pads or []) + 1) if a.pads == "all" else \
-            [int(x) for x in a.pads.split(",") if x.strip()]
+        numbers = range(1, len(pads or []) + 1) if a.pads == "all" else _pad_numbers(a.pads)
         for n in numbers:
             z, lab, d = pad_data(n)
             specs.append(pad_spec(n - 1, z, lab, d))
@@ -193,9 +259,20 @@ def _export_specs(a: argparse.Namespace):
     if a.texture:
         specs.append(texture_spec(a.texture, a.seed))
     if not specs:
-        specs = [pad_spec(i, d.get("latent", []), d.get("label"), d) for i, d in enumerate(pads)] \
+        specs = [pad_spec(i, *pad_data(i + 1)) for i in range(len(pads))] \
             if pads is not None else random_specs(model, 16, a.seed, label)
     return model, specs
+
+
+def _pad_numbers(text: str) -> list[int]:
+    from .session import MAX_PADS
+    out = []
+    for part in text.split(","):
+        if part.strip():
+            if not part.strip().isdigit() or not 1 <= int(part) <= MAX_PADS:
+                raise ValueError(f"--pads: {part.strip()!r} is not a pad number from 1 to {MAX_PADS}")
+            out.append(int(part))
+    return out
 
 
 def cmd_export(a: argparse.Namespace) -> int:
@@ -246,15 +323,13 @@ def cmd_info(a: argparse.Namespace) -> int:
 def cmd_pack(a: argparse.Namespace) -> int:
     from .models.modelfile import load_model, pack_gsm
 
-    load_model(a.model)  # refuse to pack something that would not load
-    out = pack_gsm(a.model, a.out)
+    out = pack_gsm(a.model, a.out, overwrite=a.overwrite)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 
 def cmd_kit(a: argparse.Namespace) -> int:
     from .library import write_kit
-
     out = write_kit(a.out, per_class=a.per_class, sample_rate=a.rate, seed=a.seed)
     print(f"wrote the demo kit ({a.per_class} sounds per class) to {out}")
     return 0
@@ -298,28 +373,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = argparse.ArgumentParser(prog="ganstudio", description="GAN Studio: train a GAN on your sounds.")
     p.add_argument("--version", action="version", version=f"ganstudio {__version__}")
+    p.add_argument("--debug", action="store_true", help="print the full traceback of an error")
     sub = p.add_subparsers(dest="command")
 
     t = sub.add_parser("train", help="train a model on a folder of sounds")
     t.add_argument("folder", help="folder of sounds (subfolders become classes)")
     t.add_argument("--out", required=True, help="model folder to write (and resume from)")
     t.add_argument("--preset", choices=PRESETS, default="tiny")
-    t.add_argument("--minutes", type=float, help="stop after this many minutes of training")
-    t.add_argument("--steps", type=int, help="stop after this many steps")
+    t.add_argument("--minutes", type=float_in(0.01, MAX_MINUTES), help="stop after this many minutes of training")
+    t.add_argument("--steps", type=int_in(1, MAX_STEPS), help="stop after this many steps")
     t.add_argument("--rate", type=int, choices=SUPPORTED_RATES, default=16000, help="model sample rate (Hz)")
     g = t.add_mutually_exclusive_group()
-    g.add_argument("--length", type=int, help="clip length in samples (default 16384)")
-    g.add_argument("--seconds", type=float, help="clip length in seconds (0.5-4)")
+    g.add_argument("--length", type=int_in(1, 1 << 20), help="clip length in samples (default 16384)")
+    g.add_argument("--seconds", type=float_in(0.5, 4.0), help="clip length in seconds (0.5-4)")
     t.add_argument("--loss", choices=LOSSES)
-    t.add_argument("--batch", type=int)
+    t.add_argument("--batch", type=int_in(2, 512))
     t.add_argument("--conditional", action="store_true", help="condition on subfolder classes")
-    t.add_argument("--seed", type=int)
-    t.add_argument("--device", help="auto (default), cpu, cuda, cuda:N")
-    t.add_argument("--threads", type=int, help="CPU threads for torch")
+    t.add_argument("--seed", type=int_in(0, 2**31 - 1))
+    t.add_argument("--device", type=device_name, help="auto (default), cpu, cuda, cuda:N")
+    t.add_argument("--threads", type=int_in(1, 256),
+                   help="CPU threads for torch (default: leave a core for the rest of the machine)")
     t.add_argument("--precision", choices=PRECISIONS,
                    help="fp32, bf16 (mixed precision) or auto: bf16 where the CPU or GPU has it (the preset's default)")
-    t.add_argument("--checkpoint-every", type=int, help="steps between checkpoints")
-    t.add_argument("--keep-every", type=int, default=1000,
+    t.add_argument("--checkpoint-every", type=int_in(1, MAX_STEPS), help="steps between checkpoints")
+    t.add_argument("--keep-every", type=int_in(0, MAX_STEPS), default=1000,
                    help="also keep a numbered snapshot in MODEL/snapshots every N steps (0 = off)")
     t.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint in --out")
     t.add_argument("--no-cache", action="store_true", help="don't read or write the clip cache")
@@ -330,12 +407,14 @@ def build_parser() -> argparse.ArgumentParser:
                      "use this model instead of the sidecar's path; its hash must match)")
     gen.add_argument("--from-sidecar", action="append", metavar="JSON",
                      help="remake the exact sound a stem's sidecar describes (repeatable)")
-    gen.add_argument("-n", type=int, default=32, help="number of clips")
+    gen.add_argument("-n", type=int_in(1, MAX_CLIPS), default=32, help="number of clips")
     gen.add_argument("--out", required=True, help="folder for the WAV files")
-    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--seed", type=int_in(0, 2**63 - 1), default=0)
     gen.add_argument("--class", dest="class_name", help="class name (conditioned models)")
     gen.add_argument("--format", choices=("pcm16", "pcm24", "float"), default="pcm24")
     gen.add_argument("--overwrite", action="store_true")
+    gen.add_argument("--accept-different", action="store_true",
+                     help="with --from-sidecar: write the sound even if it differs from the stem the sidecar describes")
     gen.add_argument("--quiet", action="store_true")
     gen.set_defaults(func=cmd_generate)
 
@@ -344,26 +423,31 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("source", help="model folder / .gsm, or a session .gss (for its pads)")
     e.add_argument("--out", required=True, help="folder for the stems")
     e.add_argument("--pads", help="'all' or a list like 1,3,5 (sessions)")
-    e.add_argument("--variations", type=int, default=0, help="N mutations (of --of-pad, or of a random sound)")
-    e.add_argument("--of-pad", type=int, help="the pad to vary (sessions)")
-    e.add_argument("--amount", type=float, default=0.25, help="mutation distance 0..1")
-    e.add_argument("--random", type=int, default=0, help="N random sounds")
-    e.add_argument("--texture", type=float, default=0.0, metavar="SECONDS", help="record texture mode")
-    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--variations", type=int_in(0, MAX_CLIPS), default=0,
+                   help="N mutations (of --of-pad, or of a random sound)")
+    e.add_argument("--of-pad", type=int_in(1, 16), help="the pad to vary (sessions)")
+    e.add_argument("--amount", type=float_in(0.0, 1.0), default=0.25, help="mutation distance 0..1")
+    e.add_argument("--random", type=int_in(0, MAX_CLIPS), default=0, help="N random sounds")
+    e.add_argument("--texture", type=float_in(0.0, 600.0), default=0.0, metavar="SECONDS",
+                   help="record texture mode (0.1-600 s)")
+    e.add_argument("--seed", type=int_in(0, 2**63 - 1), default=0)
     e.add_argument("--class", dest="class_name", help="class name (conditioned models)")
     e.add_argument("--format", choices=("pcm16", "pcm24", "float"), default="pcm24")
     e.add_argument("--rate", choices=("model", "44100", "48000"), default="48000")
     e.add_argument("--stereo", action="store_true", help="two identical channels")
     e.add_argument("--no-trim", action="store_true", help="keep leading / trailing silence")
-    e.add_argument("--fade-in", type=float, default=0.0, metavar="MS")
-    e.add_argument("--fade-out", type=float, default=10.0, metavar="MS")
+    e.add_argument("--fade-in", type=float_in(0.0, 5000.0), default=0.0, metavar="MS")
+    e.add_argument("--fade-out", type=float_in(0.0, 5000.0), default=10.0, metavar="MS")
     e.add_argument("--no-dc", action="store_true", help="keep any DC offset")
     e.add_argument("--normalize", choices=NORMALIZE, default="peak")
-    e.add_argument("--peak", type=float, default=-1.0, metavar="DBFS", help="peak target")
-    e.add_argument("--lufs", type=float, default=-16.0, help="loudness target (never past -0.3 dBFS peak)")
+    e.add_argument("--peak", type=float_in(-60.0, 0.0), default=-1.0, metavar="DBFS", help="peak target (-60..0)")
+    e.add_argument("--lufs", type=float_in(-70.0, 0.0), default=-16.0,
+                   help="loudness target (-70..0; never past -0.3 dBFS peak)")
     e.add_argument("--template", default=DEFAULT_TEMPLATE,
                    help="file name template: {model} {name} {kind} {pad} {class} {index} {seed}")
     e.add_argument("--overwrite", action="store_true", help="replace stems of the same name")
+    e.add_argument("--any-model", action="store_true",
+                   help="export a session's pads even if its model changed since the session was saved")
     e.add_argument("--quiet", action="store_true")
     e.set_defaults(func=cmd_export)
 
@@ -373,7 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser("selftest", help="open the studio, play the demo model's pads, record the output")
     st.add_argument("--out", help="WAV file for what the sound card played")
     st.add_argument("--device", help="output device name or index (default: the system's)")
-    st.add_argument("--seconds", type=float, default=3.0)
+    st.add_argument("--seconds", type=float_in(0.5, 600.0), default=3.0)
     st.add_argument("--train", action="store_true", help="also train briefly from the panel until a snapshot is heard")
     st.set_defaults(func=cmd_selftest)
 
@@ -385,13 +469,14 @@ def build_parser() -> argparse.ArgumentParser:
     pk = sub.add_parser("pack", help="pack a model folder into a single .gsm file to share")
     pk.add_argument("model")
     pk.add_argument("out", help="the .gsm file to write")
+    pk.add_argument("--overwrite", action="store_true", help="replace an existing file")
     pk.set_defaults(func=cmd_pack)
 
     k = sub.add_parser("kit", help="write the built-in procedural drum kit as WAV files")
     k.add_argument("out")
-    k.add_argument("--per-class", type=int, default=24)
-    k.add_argument("--rate", type=int, default=16000)
-    k.add_argument("--seed", type=int, default=0)
+    k.add_argument("--per-class", type=int_in(1, 1000), default=24)
+    k.add_argument("--rate", type=int, choices=SUPPORTED_RATES, default=16000)
+    k.add_argument("--seed", type=int_in(0, 2**63 - 1), default=0)
     k.set_defaults(func=cmd_kit)
     return p
 
@@ -401,17 +486,39 @@ def main(argv: list[str] | None = None) -> int:
     a = parser.parse_args(argv)
     if a.command is None:
         return cmd_gui(a)
+    from .logs import setup_logging
+    setup_logging()
+    try:
+        return a.func(a)
+    except KeyboardInterrupt as exc:
+        print(f"\n{exc or 'interrupted'}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:   # every failure is one clear line; the traceback goes to the log
+        log.error("ganstudio %s failed", a.command, exc_info=True)
+        if a.debug:
+            import traceback
+            traceback.print_exc()
+        print(f"error: {describe_error(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for a failure: our own errors carry their message; an OSError names its file;
+    anything else names its type (it is a bug: the log has the traceback)."""
     from .data import DatasetError
     from .export import ExportError
     from .models.modelfile import ModelFileError
     from .session import SessionError
     from .training import CheckpointError, TrainingDiverged
-    try:
-        return a.func(a)
-    except (DatasetError, ModelFileError, CheckpointError, TrainingDiverged, ExportError, SessionError,
-            ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename and str(exc.filename) not in (exc.strerror or "") else ""
+        return f"{where}{exc.strerror or exc}"
+    if isinstance(exc, MemoryError):
+        return "not enough memory for this request; ask for less (fewer clips, a smaller batch)"
+    if isinstance(exc, (DatasetError, ModelFileError, CheckpointError, TrainingDiverged, ExportError,
+                        SessionError, ValueError, RuntimeError)):
+        return str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {exc} (this is a bug; details are in the log)"
 
 
 if __name__ == "__main__":

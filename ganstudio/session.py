@@ -4,8 +4,10 @@ sounds. Written atomically; read with every value checked, never executed."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+from . import validate as v
 from .fileio import atomic_write_bytes, read_json_document
 
 SESSION_FORMAT = "ganstudio-session"
@@ -33,23 +35,100 @@ def save_session(path: str | Path, *, model_path: str | None, model_hash: str | 
             stored = str(mp)
     doc = {"format": SESSION_FORMAT, "version": SESSION_VERSION, "model": stored,
            "model_sha256": model_hash, "pads": pads, "settings": settings or {}}
-    atomic_write_bytes(path, json.dumps(doc, indent=1).encode())
+    atomic_write_bytes(path, json.dumps(doc, indent=1, allow_nan=False).encode())
     return path
 
 
+MAX_PADS = 16
+MAX_SESSION_BYTES = 4 << 20
+PITCH_RANGE = 24.0            # semitones either way, as the window's knob
+GAIN_RANGE = (0.0, 4.0)
+PAD_DEFAULTS = {"name": "", "gain": 1.0, "pitch": 0.0, "reverse": False, "loop": False, "start": 0.0, "end": 1.0}
+
+
+def check_pad(d, where: str, latent_dim: int | None = None) -> dict:
+    """A pad's settings from a file (session or sidecar), every field typed and ranged:
+    ``{name, gain, pitch, reverse, loop, start, end}`` plus ``latent`` (float32 list or None) and
+    ``label`` (int or None) when present. Missing settings take their defaults; raises ValueError
+    naming ``where`` and the field."""
+    if not isinstance(d, dict):
+        raise ValueError(f"{where} must be a JSON object")
+    out = dict(PAD_DEFAULTS)
+    try:
+        if "name" in d and d["name"] is not None:
+            out["name"] = v.text(d["name"], "name")
+        if "gain" in d:
+            out["gain"] = v.number(d["gain"], "gain", *GAIN_RANGE)
+        if "pitch" in d:
+            out["pitch"] = v.number(d["pitch"], "pitch (semitones)", -PITCH_RANGE, PITCH_RANGE)
+        for key in ("reverse", "loop"):
+            if key in d:
+                out[key] = v.boolean(d[key], key)
+        if "start" in d:
+            out["start"] = v.number(d["start"], "start", 0.0, 0.99)
+        if "end" in d:
+            out["end"] = v.number(d["end"], "end", 0.01, 1.0)
+        if out["end"] <= out["start"]:
+            raise ValueError(f"end ({out['end']}) must lie after start ({out['start']})")
+        if d.get("latent") is not None:
+            out["latent"] = [float(x) for x in v.latent(d["latent"], "latent", latent_dim)]
+        if "label" in d:
+            out["label"] = v.optional(d["label"], v.integer, "label", 0, 1023)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+    return out
+
+
+def _check_settings(st, path: Path) -> dict:
+    """The session's window settings: unknown keys are dropped, known ones must be valid."""
+    if not isinstance(st, dict):
+        raise SessionError(f"{path}: the session's settings are damaged (not a JSON object)")
+    rules = {"volume": (v.number, 0.0, 2.0), "texture_gain": (v.number, 0.0, 2.0),
+             "mutate_amount": (v.number, 0.0, 1.0), "selected": (v.integer, 0, MAX_PADS - 1)}
+    out: dict = {}
+    try:
+        for key, (check, lo, hi) in rules.items():
+            if key in st:
+                out[key] = check(st[key], f"settings.{key}", lo, hi)
+        if "texture" in st:
+            out["texture"] = v.boolean(st["texture"], "settings.texture")
+        if "morph" in st:
+            m = st["morph"]
+            if not isinstance(m, list) or len(m) != 3:
+                raise ValueError("settings.morph must be [pad A, pad B, position]")
+            out["morph"] = [v.integer(m[0], "morph pad A", 1, MAX_PADS), v.integer(m[1], "morph pad B", 1, MAX_PADS),
+                            v.integer(m[2], "morph position", 0, 1000)]
+    except ValueError as exc:
+        raise SessionError(f"{path}: {exc}") from None
+    return out
+
+
 def load_session(path: str | Path) -> dict:
-    """The session as saved, with ``model`` resolved to an absolute path (or None for the demo)."""
+    """The session as saved, every value checked: ``model`` resolved to an absolute path (or None
+    for the demo), ``model_sha256`` (str or None), ``pads`` as :func:`check_pad` returns them
+    (at most 16) and ``settings``."""
     path = Path(path)
-    doc = read_json_document(path, SESSION_FORMAT, SESSION_VERSION, SessionError, "session")
+    doc = read_json_document(path, SESSION_FORMAT, SESSION_VERSION, SessionError, "session",
+                             max_bytes=MAX_SESSION_BYTES)
     pads = doc.get("pads")
-    if not isinstance(pads, list) or not all(isinstance(p, dict) for p in pads):
-        raise SessionError(f"{path}: the session's pads are damaged")
+    if not isinstance(pads, list):
+        raise SessionError(f"{path}: the session's pads are damaged (not a list)")
+    if len(pads) > MAX_PADS:
+        raise SessionError(f"{path}: the session has {len(pads)} pads; a session holds at most {MAX_PADS}")
+    try:
+        doc["pads"] = [check_pad(p, f"pad {i + 1}") for i, p in enumerate(pads)]
+    except ValueError as exc:
+        raise SessionError(f"{path}: {exc}") from None
     model = doc.get("model")
     if model is not None:
-        if not isinstance(model, str):
-            raise SessionError(f"{path}: the session's model path is damaged")
+        try:
+            v.text(model, "model path", 4096, allow_empty=False)
+        except ValueError as exc:
+            raise SessionError(f"{path}: the session's model path is damaged ({exc})") from None
         mp = Path(model)
         doc["model"] = str(mp if mp.is_absolute() else (path.parent / mp).resolve())
-    if not isinstance(doc.get("settings", {}), dict):
-        raise SessionError(f"{path}: the session's settings are damaged")
+    h = doc.get("model_sha256")
+    if h is not None and not (isinstance(h, str) and re.fullmatch(r"[0-9a-f]{64}", h)):
+        raise SessionError(f"{path}: the session's model hash is damaged")
+    doc["settings"] = _check_settings(doc.get("settings", {}), path)
     return doc

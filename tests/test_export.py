@@ -127,7 +127,7 @@ def test_bad_folders_and_templates(model, tmp_path):
         export_stems(model, random_specs(model, 1, seed=1), f / "sub", ExportSettings())
     with pytest.raises(ExportError, match="bad name template"):
         export_stems(model, random_specs(model, 1, seed=1), tmp_path / "o", ExportSettings(template="{nope}"))
-    with pytest.raises(ValueError, match="unknown format"):
+    with pytest.raises(ValueError, match="format must be one of pcm16, pcm24, float"):
         ExportSettings(fmt="mp3")
 
 

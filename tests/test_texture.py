@@ -9,14 +9,16 @@ from ganstudio.models import Generator, preset
 
 
 class ConstantGenerator(torch.nn.Module):
-    """A stand-in generator that always returns ones: overlap-added, the texture must be flat."""
+    """A stand-in generator that always returns the same +1/-1 alternation (a constant DC clip would
+    be refused as stuck): overlap-added at an even hop, the texture must keep a flat envelope."""
 
     def __init__(self):
         super().__init__()
         self.cfg = preset("tiny", clip_length=8000)
 
     def forward(self, z, labels=None):
-        return torch.ones(z.shape[0], 1, self.cfg.clip_length)
+        sign = 1.0 - 2.0 * (torch.arange(self.cfg.clip_length) % 2)
+        return sign.expand(z.shape[0], 1, -1).clone()
 
 
 def collect(ring, frames, timeout=10.0):
@@ -41,8 +43,9 @@ def test_crossfaded_windows_sum_to_one():
         audio = collect(ring, 40000)[:, 0]
     finally:
         tex.stop()
-    np.testing.assert_allclose(audio[4000:], 1.0, atol=1e-5)   # after the first half-window
-    assert np.all(np.diff(audio[:4000]) >= 0)                    # the very start fades in
+    sign = 1.0 - 2.0 * (np.arange(len(audio)) % 2)
+    np.testing.assert_allclose(audio[4000:] * sign[4000:], 1.0, atol=1e-5)   # after the first half-window
+    assert np.all(np.diff(audio[:4000] * sign[:4000]) >= 0)                  # the very start fades in
 
 
 def test_generator_texture_walks_and_resamples():

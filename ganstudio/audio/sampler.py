@@ -7,6 +7,7 @@ the current one between renders; only the newest pending snapshot is kept.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 
@@ -14,10 +15,13 @@ import numpy as np
 import soxr
 import torch
 
+from ..dsp.processing import silence_bad_clips
 from ..models.latent import mutate, random_latent, slerp
 from ..models.wavegan import Generator
 from .engine import lower_thread_priority
 from .voices import VoiceMixer
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -131,6 +135,11 @@ class SamplerWorker:
         labels = torch.tensor([p[2] or 0 for p in pads]) if g.cfg.num_classes else None
         with torch.inference_mode():
             audio = g(z, labels).squeeze(1).float().numpy()
+        bad = silence_bad_clips(audio)
+        if bad:   # never let a broken snapshot reach the speakers; say which pads went quiet
+            self.error = "the model made unusable sound for pad(s) " + ", ".join(
+                f"{pads[i][0] + 1} ({why})" for i, why in bad) + "; they play silence"
+            log.warning(self.error)
         model_rate = g.cfg.sample_rate
         out = {}
         for (i, _, _), clip in zip(pads, audio):

@@ -13,6 +13,7 @@ import numpy as np
 import soxr
 import torch
 
+from ..dsp.processing import sound_problem
 from ..models.latent import LatentWalk
 from ..models.wavegan import Generator
 from .engine import lower_thread_priority
@@ -59,6 +60,10 @@ class TextureStream:
             if g.cfg.num_classes else None
         with torch.inference_mode():
             clip = g(z, labels)[0, 0].float().numpy()
+        why = sound_problem(clip)
+        if why:   # a broken snapshot plays silence, never a DC step or NaNs
+            self.error = f"the model made unusable sound ({why}); texture plays silence"
+            clip = np.zeros_like(clip)
         if g.cfg.sample_rate != self.device_rate:
             clip = soxr.resample(clip, g.cfg.sample_rate, self.device_rate, quality="HQ")
         out = np.zeros(self._length, dtype=np.float32)

@@ -88,3 +88,34 @@ def normalize_loudness(x: np.ndarray, sample_rate: int, target_lufs: float = -16
     limited = gain_db > headroom
     gain_db = min(gain_db, headroom)
     return (x * db_to_gain(gain_db)).astype(np.float32), float(gain_db), bool(limited)
+
+
+# A clip whose samples barely move around a large offset is "stuck" (NaN weights push tanh to
+# -1 on every sample, for example): it would be a full-scale DC step, not a sound.
+STUCK_OFFSET = 0.25    # an offset above this ...
+STUCK_SPREAD = 0.1     # ... with a spread below this fraction of the offset
+
+
+def sound_problem(x: np.ndarray) -> str | None:
+    """Why ``x`` must not reach a speaker or a file ("non-finite samples", "stuck at DC"), or
+    None when it may."""
+    if x.size == 0:
+        return None
+    if not np.all(np.isfinite(x)):
+        return "non-finite samples"
+    mean = float(np.mean(x))
+    if abs(mean) > STUCK_OFFSET and float(np.std(x)) < STUCK_SPREAD * abs(mean):
+        return f"stuck at DC ({mean:+.2f})"
+    return None
+
+
+def silence_bad_clips(clips: np.ndarray) -> list[tuple[int, str]]:
+    """Replace, in place, every clip of ``clips`` [n, frames] that :func:`sound_problem` refuses
+    with silence; returns (index, reason) of each one replaced."""
+    bad = []
+    for i in range(len(clips)):
+        why = sound_problem(clips[i])
+        if why:
+            clips[i] = 0.0
+            bad.append((i, why))
+    return bad

@@ -8,7 +8,6 @@ round differently from run to run, so the same sidecar gives the same samples ev
 """
 from __future__ import annotations
 
-import errno
 import json
 import re
 import warnings
@@ -21,8 +20,9 @@ import soxr
 import torch
 
 from .. import __version__
+from .. import validate as v
 from ..dsp import processing as dsp
-from ..fileio import atomic_write_bytes, read_json_document, sha256_bytes
+from ..fileio import atomic_write_bytes, describe_os_error, read_json_document, sha256_bytes
 from ..models.latent import LatentWalk, mutate
 from ..models.modelfile import LoadedModel, ModelFileError, load_model
 from .wav import SUBTYPES, write_wav
@@ -34,6 +34,12 @@ DEFAULT_TEMPLATE = "{model}_{name}_{index:03d}"
 TEMPLATE_FIELDS = ("model", "name", "kind", "pad", "class", "index", "seed")
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                      *(f"LPT{i}" for i in range(1, 10))}
+
+
+MAX_FADE_MS = 5000.0
+SILENT_DBFS = -100.0           # a stem whose peak stays below this holds nothing worth a file
+MAX_STEM_SECONDS = 600.0       # one stem (a texture recording, or a pad pitched down) at most
+MAX_TEXTURE_SPEED = 1.0
 
 
 class ExportError(Exception):
@@ -61,18 +67,20 @@ class ExportSettings:
     overwrite: bool = False
 
     def __post_init__(self) -> None:
-        if self.fmt not in SUBTYPES:
-            raise ValueError(f"unknown format {self.fmt!r}; choose from {', '.join(SUBTYPES)}")
-        if self.rate is not None and self.rate not in (44100, 48000) and not 8000 <= self.rate <= 192000:
-            raise ValueError(f"sample rate {self.rate} Hz is out of range")
-        if self.channels not in (1, 2):
-            raise ValueError("channels must be 1 (mono) or 2 (stereo, duplicated)")
-        if self.normalize not in NORMALIZE:
-            raise ValueError(f"unknown normalisation {self.normalize!r}; choose from {', '.join(NORMALIZE)}")
-        if self.peak_dbfs > 0 or not -70 <= self.lufs <= 0:
-            raise ValueError("the peak target must be at most 0 dBFS and the loudness target within -70..0 LUFS")
-        if self.fade_in_ms < 0 or self.fade_out_ms < 0:
-            raise ValueError("fades can't be negative")
+        v.choice(self.fmt, "format", tuple(SUBTYPES))
+        if self.rate is not None:
+            v.integer(self.rate, "sample rate", 8000, 192000)
+        v.choice(self.channels, "channels", (1, 2))
+        v.boolean(self.trim, "trim")
+        v.number(self.trim_db, "trim threshold (dB)", -120.0, -10.0)
+        v.number(self.fade_in_ms, "fade-in (ms)", 0.0, MAX_FADE_MS)
+        v.number(self.fade_out_ms, "fade-out (ms)", 0.0, MAX_FADE_MS)
+        v.boolean(self.dc, "dc")
+        v.choice(self.normalize, "normalisation", NORMALIZE)
+        v.number(self.peak_dbfs, "peak target (dBFS)", -60.0, 0.0)
+        v.number(self.lufs, "loudness target (LUFS)", -70.0, 0.0)
+        v.text(self.template, "name template", 200, allow_empty=False)
+        v.boolean(self.overwrite, "overwrite")
 
     def processing(self) -> dict:
         """The settings that shape the audio (kept in every sidecar)."""
@@ -83,8 +91,11 @@ class ExportSettings:
 
     @classmethod
     def from_dict(cls, d: dict) -> "ExportSettings":
+        """Settings from a sidecar's ``processing``; unknown keys are ignored, known ones checked."""
+        if not isinstance(d, dict):
+            raise ValueError("processing must be a JSON object")
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known})
+        return cls(**{k: val for k, val in d.items() if k in known})
 
 
 @dataclass
@@ -123,7 +134,12 @@ def render_exact(model: LoadedModel, latent: np.ndarray, label: int | None) -> n
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")     # torch warns about oneDNN TF32 when toggling the flag
         with torch.inference_mode(), torch.backends.mkldnn.flags(enabled=False):
-            return g(z, y)[0, 0].float().numpy().copy()
+            x = g(z, y)[0, 0].float().numpy().copy()
+    why = dsp.sound_problem(x)
+    if why:
+        raise ExportError(f"the model {model.name} makes no usable sound for this latent ({why}); "
+                          "nothing was written")
+    return x
 
 
 def _resample(x: np.ndarray, rate_in: float, rate_out: float) -> np.ndarray:
@@ -191,8 +207,12 @@ def make_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings) -> 
         x, info["gain_db"], info["limited_by_peak"] = dsp.normalize_loudness(x, rate, settings.lufs)
     if np.max(np.abs(x), initial=0.0) > 1.0:       # "none" on a hot sound: scale, never clip
         x, info["gain_db"] = dsp.normalize_peak(x, dsp.PEAK_CEILING_DBFS)
+    why = dsp.sound_problem(x)
+    if why or not len(x) or dsp.peak_dbfs(x) < SILENT_DBFS:
+        raise ExportError(f"the stem {spec.name or spec.kind!r} came out {why or 'silent'}; nothing was written")
     info["peak_dbfs"] = round(float(dsp.peak_dbfs(x)), 3)
-    info["lufs"] = round(dsp.loudness_lufs(x, rate), 3) if len(x) else None
+    lufs = dsp.loudness_lufs(x, rate)
+    info["lufs"] = round(lufs, 3) if np.isfinite(lufs) else None
     info["frames"] = len(x)
     if settings.channels == 2:
         x = np.stack([x, x], axis=1)
@@ -201,7 +221,7 @@ def make_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings) -> 
 
 # ---- what to export -------------------------------------------------------------------------
 def latent_source(latent, label: int | None) -> dict:
-    return {"type": "latent", "latent": [float(v) for v in np.asarray(latent, np.float32)],
+    return {"type": "latent", "latent": [float(x) for x in np.asarray(latent, np.float32)],
             "label": None if label is None else int(label)}
 
 
@@ -232,10 +252,23 @@ def random_specs(model: LoadedModel, n: int, seed: int, label: int | None = None
 
 
 def texture_spec(seconds: float, seed: int = 0, speed: float = 0.15) -> StemSpec:
-    if not 0.1 <= seconds <= 600:
-        raise ValueError("a texture recording must be between 0.1 s and 10 minutes long")
-    return StemSpec("texture", {"type": "texture", "seconds": float(seconds), "seed": int(seed),
-                                "speed": float(speed)}, "texture", None, None, seed)
+    src = check_source({"type": "texture", "seconds": seconds, "seed": seed, "speed": speed})
+    return StemSpec("texture", src, "texture", None, None, seed)
+
+
+def check_source(src, latent_dim: int | None = None) -> dict:
+    """A stem's source (from a sidecar or an argument) with every field typed and ranged; raises
+    ValueError naming the field."""
+    if not isinstance(src, dict):
+        raise ValueError("source must be a JSON object")
+    kind = v.choice(src.get("type"), "source type", ("latent", "texture"))
+    if kind == "latent":
+        return {"type": "latent", "latent": [float(x) for x in v.latent(src.get("latent"), "latent", latent_dim)],
+                "label": v.optional(src.get("label"), v.integer, "label", 0, 1023)}
+    return {"type": "texture",
+            "seconds": v.number(src.get("seconds"), "texture length (s)", 0.1, MAX_STEM_SECONDS),
+            "seed": v.integer(src.get("seed"), "texture seed", 0, 2**63 - 1),
+            "speed": v.number(src.get("speed"), "texture speed", 1e-4, MAX_TEXTURE_SPEED)}
 
 
 # ---- names ----------------------------------------------------------------------------------
@@ -269,14 +302,6 @@ def _free_path(folder: Path, stem: str, overwrite: bool, taken: set[Path]) -> Pa
 
 
 # ---- writing --------------------------------------------------------------------------------
-def _describe_os_error(exc: OSError, path: Path) -> str:
-    if exc.errno == errno.ENOSPC:
-        return f"the disk is full while writing {path.name} in {path.parent}"
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"no permission to write in {path.parent}"
-    return f"can't write {path}: {exc.strerror or exc}"
-
-
 def export_stems(model: LoadedModel, specs: list[StemSpec], folder: str | Path, settings: ExportSettings,
                  progress_fn: Callable[[int, int, str], None] | None = None) -> list[ExportedStem]:
     """Make and write every stem: ``NAME.wav`` and ``NAME.json`` side by side, each written
@@ -286,7 +311,7 @@ def export_stems(model: LoadedModel, specs: list[StemSpec], folder: str | Path, 
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ExportError(_describe_os_error(exc, folder / "x")) from None
+        raise ExportError(describe_os_error(exc, folder / "x")) from None
     if not folder.is_dir():
         raise ExportError(f"{folder} is not a folder")
     classes = list(model.config.class_names)
@@ -314,12 +339,12 @@ def export_stems(model: LoadedModel, specs: list[StemSpec], folder: str | Path, 
         try:
             write_wav(path, audio, rate, settings.fmt)
             try:
-                atomic_write_bytes(sidecar, json.dumps(doc, indent=1).encode())
+                atomic_write_bytes(sidecar, json.dumps(doc, indent=1, allow_nan=False).encode())
             except BaseException:
                 path.unlink(missing_ok=True)
                 raise
         except OSError as exc:
-            raise ExportError(_describe_os_error(exc, path)) from None
+            raise ExportError(describe_os_error(exc, path)) from None
         done.append(ExportedStem(path, sidecar, doc["result"]))
         if progress_fn:
             progress_fn(i + 1, len(specs), path.name)
@@ -327,19 +352,50 @@ def export_stems(model: LoadedModel, specs: list[StemSpec], folder: str | Path, 
 
 
 # ---- sidecars -------------------------------------------------------------------------------
+MAX_SIDECAR_BYTES = 1 << 20
+KINDS = ("pad", "variation", "random", "texture")
+
+
 def read_sidecar(path: str | Path) -> dict:
+    """A stem's sidecar with every field that remaking uses checked (types, ranges, finite
+    numbers): ``model`` {name, path (absolute, resolved against the sidecar's folder),
+    weights_sha256}, ``kind``, ``source``, ``pad``, ``settings`` (an :class:`ExportSettings`) and
+    ``audio_sha256`` (or None). The sidecar's ``wav`` name is never used to choose a path."""
+    from ..session import check_pad
     path = Path(path)
-    doc = read_json_document(path, SIDECAR_FORMAT, SIDECAR_VERSION, ExportError, "sidecar")
-    src = doc.get("source")
-    if not isinstance(src, dict) or src.get("type") not in ("latent", "texture"):
-        raise ExportError(f"{path}: the sidecar's source is damaged")
-    return doc
+    doc = read_json_document(path, SIDECAR_FORMAT, SIDECAR_VERSION, ExportError, "sidecar",
+                             max_bytes=MAX_SIDECAR_BYTES)
+    try:
+        m = doc.get("model")
+        if not isinstance(m, dict):
+            raise ValueError("model must be a JSON object")
+        mp = Path(v.text(m.get("path"), "model.path", 4096, allow_empty=False))
+        h = m.get("weights_sha256")
+        if not isinstance(h, str) or not re.fullmatch(r"[0-9a-f]{64}", h):
+            raise ValueError("model.weights_sha256 must be a 64-digit hex hash")
+        out = {"model": {"name": v.text(m.get("name", ""), "model.name"),
+                         "path": str(mp if mp.is_absolute() else (path.parent / mp).resolve()),
+                         "weights_sha256": h},
+               "kind": v.choice(doc.get("kind", "random"), "kind", KINDS),
+               "source": check_source(doc.get("source")),
+               "pad": v.optional(doc.get("pad"), check_pad, "pad"),
+               "settings": ExportSettings.from_dict(doc.get("processing"))}
+        res = doc.get("result", {})
+        audio_hash = res.get("audio_sha256") if isinstance(res, dict) else None
+        if audio_hash is not None and not (isinstance(audio_hash, str) and re.fullmatch(r"[0-9a-f]{64}", audio_hash)):
+            raise ValueError("result.audio_sha256 must be a 64-digit hex hash")
+        out["audio_sha256"] = audio_hash
+    except (ValueError, TypeError) as exc:
+        raise ExportError(f"{path}: the sidecar is damaged ({exc})") from None
+    return out
 
 
-def remake_from_sidecar(sidecar: str | Path, model_path: str | Path | None = None
-                        ) -> tuple[np.ndarray, int, ExportSettings, dict]:
-    """Make a stem's audio again from its sidecar: (audio as :func:`make_audio`, rate, settings, doc).
-    The model is the one at ``model_path`` or the sidecar's; its weights hash must match."""
+def remake_from_sidecar(sidecar: str | Path, model_path: str | Path | None = None,
+                        accept_different: bool = False) -> tuple[np.ndarray, int, ExportSettings, dict]:
+    """Make a stem's audio again from its sidecar: (audio as :func:`make_audio`, rate, settings,
+    checked sidecar as :func:`read_sidecar`). The model is the one at ``model_path`` or the
+    sidecar's; its weights hash must match, and the audio must hash as the sidecar says (a
+    tampered latent would make another sound under the stem's name) unless ``accept_different``."""
     doc = read_sidecar(sidecar)
     mp = model_path or doc["model"]["path"]
     try:
@@ -349,7 +405,13 @@ def remake_from_sidecar(sidecar: str | Path, model_path: str | Path | None = Non
     if model.weights_hash != doc["model"]["weights_sha256"]:
         raise ExportError(f"{mp} is not the model this stem was made with (weights hash "
                           f"{model.weights_hash[:12]}…, the sidecar wants {doc['model']['weights_sha256'][:12]}…)")
-    settings = ExportSettings.from_dict(doc["processing"])
-    spec = StemSpec(doc.get("kind", "random"), doc["source"], "", doc.get("pad"))
+    if doc["source"]["type"] == "latent":
+        check_source(doc["source"], model.config.latent_dim)
+    settings = doc["settings"]
+    spec = StemSpec(doc["kind"], doc["source"], "", doc["pad"])
     audio, rate, _ = make_audio(model, spec, settings)
+    if doc["audio_sha256"] and sha256_bytes(audio.tobytes()) != doc["audio_sha256"] and not accept_different:
+        raise ExportError(f"{sidecar}: the remade audio differs from the stem the sidecar describes "
+                          "(the sidecar was edited, or this machine renders differently); "
+                          "pass --accept-different to write it anyway")
     return audio, rate, settings, doc

@@ -3,7 +3,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
 
+from .. import validate as v
+
 PRESETS = ("tiny", "standard", "large", "wavegan")
+MAX_CLASSES = 256
+MAX_WIDTH = 256        # model_dim / d_model_dim: the large preset uses 64
+MAX_CHANNELS = 4096    # widest layer; with MAX_PARAMETERS in modelfile this bounds what a file can ask for
 
 
 @dataclass(frozen=True)
@@ -41,29 +46,44 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "ModelConfig":
+        """A config from a model file's ``model`` entry: every field typed and ranged before
+        anything is built from it (raises ValueError naming the field)."""
+        if not isinstance(d, dict):
+            raise ValueError("the model settings must be a JSON object")
         known = {f.name for f in fields(cls)}
         unknown = set(d) - known
         if unknown:
-            raise ValueError(f"unknown model settings: {', '.join(sorted(unknown))}")
+            raise ValueError(f"unknown model settings: {', '.join(sorted(map(str, unknown)))[:200]}")
         d = dict(d)
-        d["class_names"] = tuple(d.get("class_names", ()))
+        d["class_names"] = tuple(v.text_list(d.get("class_names", []), "class_names", MAX_CLASSES))
         cfg = cls(**d)
         cfg.validate()
         return cfg
 
     def validate(self) -> None:
-        if self.upsample not in ("transposed", "nearest"):
-            raise ValueError(f"upsample must be 'transposed' or 'nearest', not {self.upsample!r}")
-        for name in ("latent_dim", "model_dim", "d_model_dim", "kernel_size", "clip_length", "max_mult"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or not 0 < v <= (1 << 22):
-                raise ValueError(f"{name} must be a positive integer, not {v!r}")
-        if not 0 <= self.spectral_d <= 256 or self.spectral_fft not in (256, 512, 1024, 2048):
-            raise ValueError("spectral_d must be 0-256 and spectral_fft one of 256, 512, 1024, 2048")
-        if not 0 <= self.minibatch_std <= 64:
-            raise ValueError("minibatch_std must be between 0 and 64")
-        if not 0 <= self.phase_shuffle <= 16:
-            raise ValueError("phase_shuffle must be between 0 and 16")
+        """Raise ValueError naming the first field out of its type or range."""
+        from ..data.settings import MAX_SECONDS, MIN_SECONDS, SUPPORTED_RATES
+        v.choice(self.preset, "preset", PRESETS)
+        v.choice(self.sample_rate, "sample_rate", SUPPORTED_RATES)
+        v.integer(self.clip_length, "clip_length", int(MIN_SECONDS * 16000) - 16,
+                  int(MAX_SECONDS * max(SUPPORTED_RATES)) + 4800)
+        v.integer(self.latent_dim, "latent_dim", 1, v.MAX_LATENT_DIM)
+        v.integer(self.model_dim, "model_dim", 1, MAX_WIDTH)
+        v.integer(self.d_model_dim, "d_model_dim", 1, MAX_WIDTH)
+        v.integer(self.kernel_size, "kernel_size", 2, 101)
+        v.integer(self.max_mult, "max_mult", 1, 64)
+        v.integer(self.phase_shuffle, "phase_shuffle", 0, 16)
+        v.choice(self.upsample, "upsample", ("transposed", "nearest"))
+        v.boolean(self.envelope, "envelope")
+        v.integer(self.spectral_d, "spectral_d", 0, 256)
+        v.choice(self.spectral_fft, "spectral_fft", (256, 512, 1024, 2048))
+        v.integer(self.minibatch_std, "minibatch_std", 0, 64)
+        v.text_list(list(self.class_names), "class_names", MAX_CLASSES)
+        if len(set(self.class_names)) != len(self.class_names):
+            raise ValueError("class_names must not repeat a name")
+        widest = self.max_mult * max(self.model_dim, self.d_model_dim)
+        if widest > MAX_CHANNELS:
+            raise ValueError(f"max_mult x model_dim asks for {widest} channels; at most {MAX_CHANNELS} are allowed")
 
 
 # Presets: widths chosen so `tiny` trains usefully on 2 CPU cores in minutes and `large` wants a GPU.

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import io
 import json
+import math
+import os
+import re
+import stat
 import time
 import zipfile
 from dataclasses import dataclass
@@ -16,7 +20,7 @@ import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-from .. import __version__
+from .. import __version__, validate
 from ..fileio import atomic_write_bytes, sha256_bytes
 from .config import ModelConfig
 from .wavegan import Generator
@@ -25,7 +29,8 @@ FORMAT = "ganstudio.model"
 FORMAT_VERSION = 1
 WEIGHTS, CONFIG = "generator.safetensors", "config.json"
 MAX_CONFIG_BYTES = 1 << 20
-MAX_WEIGHTS_BYTES = 4 << 30
+MAX_WEIGHTS_BYTES = 1 << 30
+MAX_PARAMETERS = 100_000_000     # float32: 400 MB; `large` at 48 kHz and 4 s has 71 M
 
 
 class ModelFileError(Exception):
@@ -85,72 +90,186 @@ def save_model(folder: str | Path, generator: torch.nn.Module, cfg: ModelConfig,
     weights = generator_bytes(generator)
     meta = build_meta(cfg, weights, data_summary, training)
     atomic_write_bytes(folder / WEIGHTS, weights)
-    atomic_write_bytes(folder / CONFIG, json.dumps(meta, indent=2).encode())
+    atomic_write_bytes(folder / CONFIG, json.dumps(meta, indent=2, allow_nan=False).encode())
     return meta
 
 
-def pack_gsm(folder: str | Path, out: str | Path) -> Path:
-    """Zip a model folder's two files into a single ``.gsm`` file (written atomically)."""
-    folder, out = Path(folder), Path(out)
+def pack_gsm(source: str | Path, out: str | Path, overwrite: bool = False) -> Path:
+    """Zip a model (a folder, or another ``.gsm``) into a single ``.gsm`` file, written atomically.
+
+    The model is loaded first (so nothing damaged is packed), and ``out`` is never an existing
+    file unless ``overwrite``, nor one of the source model's own files."""
+    source, out = Path(source), Path(out)
+    load_model(source)
+    if out.suffix.lower() != ".gsm":
+        raise ModelFileError(f"{out}: a packed model file must end in .gsm")
+    src = source.resolve()
+    if out.resolve() == src or (source.is_dir() and out.resolve().parent == src):
+        raise ModelFileError(f"{out} is part of the model {source}; choose a file outside it")
+    if out.exists() and not overwrite:
+        raise ModelFileError(f"{out} exists; pass --overwrite to replace it")
+    parts = _Parts(source)
+    try:
+        config = parts.read(CONFIG, MAX_CONFIG_BYTES)
+        weights = parts.read(WEIGHTS, MAX_WEIGHTS_BYTES)
+    finally:
+        parts.close()
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
-        for name in (WEIGHTS, CONFIG):
-            z.write(folder / name, name)
+        z.writestr(WEIGHTS, weights)
+        z.writestr(CONFIG, config)
     atomic_write_bytes(out, buf.getvalue())
     return out
 
 
-def _read_parts(path: Path) -> tuple[bytes, bytes]:
-    if path.is_dir():
-        missing = [n for n in (WEIGHTS, CONFIG) if not (path / n).is_file()]
-        if missing:
-            raise ModelFileError(f"{path} is not a GAN Studio model: missing {', '.join(missing)}")
-        if (path / CONFIG).stat().st_size > MAX_CONFIG_BYTES:
-            raise ModelFileError(f"{path / CONFIG} is too large to be a model config")
-        return (path / CONFIG).read_bytes(), (path / WEIGHTS).read_bytes()
-    if not path.exists():
-        raise ModelFileError(f"no model at {path}")
+def _open_regular(path: Path, max_bytes: int, what: str):
+    """A binary file object for ``path`` if it is a regular file of at most ``max_bytes``."""
     try:
-        with zipfile.ZipFile(path) as z:
-            infos = {i.filename: i for i in z.infolist()}
-            missing = [n for n in (WEIGHTS, CONFIG) if n not in infos]
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise ModelFileError(f"no model at {path}") from None
+    except OSError as exc:
+        raise ModelFileError(f"can't read {path}: {exc.strerror or exc}") from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
+        os.close(fd)
+        why = "is not a regular file" if not stat.S_ISREG(st.st_mode) else \
+            f"is {st.st_size / 1e6:.0f} MB, more than a {what} can be ({max_bytes / 1e6:.0f} MB)"
+        raise ModelFileError(f"{path} {why}")
+    return os.fdopen(fd, "rb")
+
+
+def _read_capped(path: Path, max_bytes: int, what: str) -> bytes:
+    try:
+        return validate.read_regular_file(path, max_bytes, what)
+    except OSError as exc:
+        raise ModelFileError(f"can't read {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise ModelFileError(str(exc)) from None
+
+
+class _Parts:
+    """The two parts of a model file; the weights are read only after the config was checked,
+    with a cap that the config's own size decides."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.zip = None
+        if path.is_dir():
+            missing = [n for n in (WEIGHTS, CONFIG) if not (path / n).exists()]
             if missing:
                 raise ModelFileError(f"{path} is not a GAN Studio model: missing {', '.join(missing)}")
-            if infos[CONFIG].file_size > MAX_CONFIG_BYTES or infos[WEIGHTS].file_size > MAX_WEIGHTS_BYTES:
-                raise ModelFileError(f"{path}: an entry is too large for a model file")
-            return z.read(CONFIG), z.read(WEIGHTS)
-    except zipfile.BadZipFile:
-        raise ModelFileError(f"{path} is neither a model folder nor a .gsm model file") from None
+            return
+        f = _open_regular(path, MAX_WEIGHTS_BYTES + MAX_CONFIG_BYTES + (1 << 16), "model file")
+        try:
+            self.zip = zipfile.ZipFile(f)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            f.close()
+            raise ModelFileError(f"{path} is neither a model folder nor a .gsm model file") from None
+        self.infos = {i.filename: i for i in self.zip.infolist()}
+        missing = [n for n in (WEIGHTS, CONFIG) if n not in self.infos]
+        if missing:
+            self.close()
+            raise ModelFileError(f"{path} is not a GAN Studio model: missing {', '.join(missing)}")
+
+    def read(self, name: str, max_bytes: int) -> bytes:
+        if self.zip is None:
+            return _read_capped(self.path / name, max_bytes, name)
+        info = self.infos[name]
+        # the declared size bounds what zipfile will inflate, so a zip bomb stops here
+        if info.file_size > max_bytes:
+            raise ModelFileError(f"{self.path}: {name} would unpack to {info.file_size / 1e6:.0f} MB, "
+                                 f"more than this model's settings allow ({max_bytes / 1e6:.1f} MB)")
+        try:
+            return self.zip.read(name)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
+            raise ModelFileError(f"{self.path}: {name} is damaged ({exc})") from None
+
+    def close(self) -> None:
+        if self.zip is not None:
+            self.zip.fp.close() if self.zip.fp else None
+            self.zip.close()
 
 
 def parse_meta(config_bytes: bytes, source: Path) -> tuple[dict, ModelConfig]:
     """Check and parse a config.json; raises :class:`ModelFileError` with the reason."""
     try:
         meta = json.loads(config_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"{source}: config.json is not valid JSON ({exc})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ModelFileError(f"{source}: config.json is not valid JSON ({str(exc)[:120]})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError(f"{source}: config.json is not a GAN Studio model config")
     version = meta.get("format_version")
-    if not isinstance(version, int) or version < 1:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ModelFileError(f"{source}: config.json has no valid format_version")
     if version > FORMAT_VERSION:
         raise ModelFileError(f"{source} was made by a newer GAN Studio (format {version}; "
                              f"this version reads up to {FORMAT_VERSION}); please update")
     try:
-        cfg = ModelConfig.from_dict(meta["model"])
-    except (KeyError, TypeError, ValueError) as exc:
+        cfg = ModelConfig.from_dict(meta.get("model"))
+        for key in ("sample_rate", "clip_length", "latent_dim"):
+            if key in meta and meta[key] != getattr(cfg, key):
+                raise ValueError(f"{key} {meta[key]!r:.40} differs from the model settings' "
+                                 f"{getattr(cfg, key)}")
+        if "class_names" in meta and validate.text_list(meta["class_names"], "class_names", 256) \
+                != list(cfg.class_names):
+            raise ValueError("class_names differs from the model settings'")
+        for key in ("data", "training"):
+            if not isinstance(meta.get(key, {}), dict):
+                raise ValueError(f"{key} must be a JSON object")
+    except (TypeError, ValueError) as exc:
         raise ModelFileError(f"{source}: config.json has invalid model settings ({exc})") from None
-    if not isinstance(meta.get("weights_sha256"), str):
-        raise ModelFileError(f"{source}: config.json has no weights hash")
+    h = meta.get("weights_sha256")
+    if not isinstance(h, str) or not re.fullmatch(r"[0-9a-f]{64}", h):
+        raise ModelFileError(f"{source}: config.json has no weights hash (or an invalid one)")
     return meta, cfg
 
 
+def expected_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
+    """The generator's tensor names and shapes for ``cfg``, worked out without allocating them
+    (on torch's meta device), so a config asking for a huge network costs nothing."""
+    with torch.device("meta"):
+        g = Generator(cfg)
+    return {k: tuple(t.shape) for k, t in g.state_dict().items()}
+
+
+def weights_budget(shapes: dict[str, tuple[int, ...]], source: Path) -> int:
+    """The most bytes a float32 safetensors file of these shapes can take; refuses networks
+    larger than :data:`MAX_PARAMETERS`."""
+    n = sum(math.prod(s) for s in shapes.values())
+    if n > MAX_PARAMETERS:
+        raise ModelFileError(f"{source}: config.json describes a generator of {n / 1e6:.0f} M parameters; "
+                             f"GAN Studio loads at most {MAX_PARAMETERS / 1e6:.0f} M")
+    return 4 * n + (1 << 16) + 256 * len(shapes)
+
+
+def _check_tensors(tensors: dict[str, torch.Tensor], shapes: dict, source: Path) -> None:
+    got = {k: tuple(v.shape) for k, v in tensors.items()}
+    if shapes != got:
+        diff = sorted(set(shapes.items()) ^ set(got.items()))[:3]
+        raise ModelFileError(f"{source}: weights do not fit the settings in config.json (e.g. {diff})")
+    for k, t in tensors.items():
+        if not t.is_floating_point():
+            raise ModelFileError(f"{source}: weight {k} holds {str(t.dtype).removeprefix('torch.')}, "
+                                 "not floating-point numbers")
+        if not bool(torch.isfinite(t).all()):
+            raise ModelFileError(f"{source}: weight {k} holds NaN or infinite values; the model is damaged")
+
+
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
-    """Load a model folder or ``.gsm`` file into an eval-mode :class:`Generator` on ``device``."""
+    """Load a model folder or ``.gsm`` file into an eval-mode :class:`Generator` on ``device``.
+
+    Order matters: the config is read (capped) and checked, the network's size is worked out
+    without allocating it, then the weights are read with a cap that size sets, hash-checked,
+    shape-, type- and finiteness-checked, and only then is the generator built."""
     path = Path(path)
-    config_bytes, weights = _read_parts(path)
-    meta, cfg = parse_meta(config_bytes, path)
+    parts = _Parts(path)
+    try:
+        meta, cfg = parse_meta(parts.read(CONFIG, MAX_CONFIG_BYTES), path)
+        shapes = expected_shapes(cfg)
+        weights = parts.read(WEIGHTS, min(MAX_WEIGHTS_BYTES, weights_budget(shapes, path)))
+    finally:
+        parts.close()
     if sha256_bytes(weights) != meta["weights_sha256"]:
         raise ModelFileError(f"{path}: generator.safetensors does not match the hash in config.json "
                              "(the file was modified, damaged or saved incompletely)")
@@ -158,12 +277,8 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedMo
         tensors = st_load(weights)
     except Exception as exc:  # safetensors raises its own error types for bad headers
         raise ModelFileError(f"{path}: generator.safetensors is damaged ({exc})") from None
+    _check_tensors(tensors, shapes, path)
     generator = Generator(cfg)
-    expected = {k: tuple(v.shape) for k, v in generator.state_dict().items()}
-    got = {k: tuple(v.shape) for k, v in tensors.items()}
-    if expected != got:
-        diff = sorted(set(expected.items()) ^ set(got.items()))[:3]
-        raise ModelFileError(f"{path}: weights do not fit the settings in config.json (e.g. {diff})")
-    generator.load_state_dict(tensors, strict=True)
+    generator.load_state_dict({k: t.float() for k, t in tensors.items()}, strict=True)
     generator.eval().requires_grad_(False).to(device)
     return LoadedModel(generator, cfg, meta, path)

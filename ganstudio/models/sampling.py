@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..dsp.processing import silence_bad_clips
 from .modelfile import LoadedModel
 
 
@@ -27,10 +28,12 @@ def class_index(model: LoadedModel, name: str | None) -> int | None:
 
 
 def render(model: LoadedModel, z: np.ndarray, labels: np.ndarray | None = None,
-           batch_size: int = 16) -> np.ndarray:
+           batch_size: int = 16, problems: list | None = None) -> np.ndarray:
     """Generate audio float32 [n, clip_length] at the model rate from latents ``z`` [n, latent_dim].
 
     ``labels`` int [n] picks classes of a conditioned model (random-but-seeded if omitted).
+    A clip that is non-finite or stuck at DC comes back as silence; ``problems`` (if given)
+    receives its (index, reason).
     """
     g = model.generator
     dev = next(g.parameters()).device
@@ -46,4 +49,7 @@ def render(model: LoadedModel, z: np.ndarray, labels: np.ndarray | None = None,
             yb = torch.from_numpy(np.asarray(labels[i:i + batch_size], dtype=np.int64)).to(dev) \
                 if model.config.num_classes else None
             out[i:i + len(zb)] = g(zb, yb).squeeze(1).float().cpu().numpy()
+    bad = silence_bad_clips(out)
+    if problems is not None:
+        problems.extend(bad)
     return out

@@ -17,6 +17,7 @@ from ..data import Dataset
 from ..models import Generator, ModelConfig
 from .config import TrainConfig
 from .loop import Progress, TrainControl, Trainer
+from .threads import training_threads
 
 
 def _child(dataset: Dataset, out_dir: str, mc: ModelConfig, tc: TrainConfig, resume: bool,
@@ -26,8 +27,7 @@ def _child(dataset: Dataset, out_dir: str, mc: ModelConfig, tc: TrainConfig, res
         # the scheduler then serves the audio thread, the sound server and the GUI first; training
         # still gets every cycle they leave
         os.nice(nice)
-    if threads:
-        torch.set_num_threads(threads)
+    torch.set_num_threads(threads or training_threads())
     control = TrainControl()
 
     def progress(p: Progress) -> None:

@@ -3,37 +3,14 @@ exceptions in the GUI thread are logged and shown instead of ending the app."""
 from __future__ import annotations
 
 import logging
-import logging.handlers
-import os
 import sys
 import traceback
-from pathlib import Path
 
 from PySide6 import QtWidgets
 
+from ..logs import log_dir, setup_logging  # noqa: F401  (re-exported for the window)
+
 log = logging.getLogger("ganstudio")
-
-
-def log_dir() -> Path:
-    env = os.environ.get("GANSTUDIO_LOG_DIR")
-    if env:
-        return Path(env)
-    from platformdirs import user_log_dir
-    return Path(user_log_dir("ganstudio"))
-
-
-def setup_logging() -> Path:
-    """Log to ``ganstudio.log`` in the user log folder (1 MB, 3 backups) and to stderr."""
-    folder = log_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "ganstudio.log"
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("ganstudio")
-    if not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
-        root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    return path
 
 
 class ErrorReporter:
