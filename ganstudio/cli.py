@@ -63,11 +63,12 @@ def _is_main_rank() -> bool:
 
 
 def _print_skips(dataset, limit: int = 20) -> None:
+    from .validate import printable
     if not dataset.skipped:
         return
     print(f"skipped {len(dataset.skipped)} file(s):", file=sys.stderr)
     for s in dataset.skipped[:limit]:
-        print(f"  {s.path}: {s.reason}", file=sys.stderr)
+        print(f"  {printable(s.path)}: {s.reason}", file=sys.stderr)
     if len(dataset.skipped) > limit:
         print(f"  ... and {len(dataset.skipped) - limit} more", file=sys.stderr)
 
@@ -206,7 +207,7 @@ def _remake_sidecars(a: argparse.Namespace) -> int:
 def _export_specs(a: argparse.Namespace):
     """The model and the stems that ``ganstudio export`` was asked for."""
     from .export import pad_spec, random_specs, texture_spec, variation_specs
-    from .models.modelfile import load_model
+    from .models.modelfile import ModelFileError, load_model
     from .models.sampling import class_index
     from .session import SUFFIX, load_session
     from .library.demo_model import demo_model_path
@@ -214,7 +215,10 @@ def _export_specs(a: argparse.Namespace):
     pads = None
     if source.suffix == SUFFIX:
         doc = load_session(source)
-        model = load_model(doc["model"] or demo_model_path())
+        try:
+            model = load_model(doc["model"] or demo_model_path())
+        except ModelFileError as exc:
+            raise ModelFileError(f"{source}: the session's model can't be loaded: {exc}") from None
         pads = doc["pads"]
         if doc.get("model_sha256") and doc["model_sha256"] != model.weights_hash and not a.any_model:
             raise ValueError(f"{source}: the session was saved with another model than the one now at "

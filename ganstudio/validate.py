@@ -120,6 +120,14 @@ def read_regular_file(path: str | Path, max_bytes: int, what: str) -> bytes:
         os.close(fd)
 
 
+def printable(name: str) -> str:
+    """``name`` with control characters shown as escapes, so a file name can't forge lines in a
+    report or move the terminal's cursor."""
+    if all(32 <= ord(c) != 127 for c in name):
+        return name
+    return "".join(c if 32 <= ord(c) != 127 else repr(c)[1:-1] for c in name)
+
+
 def is_regular_file(path: str | Path) -> bool:
     """True for a regular file (following links); FIFOs, devices and sockets are not."""
     try:

@@ -64,8 +64,14 @@ def test_config_round_trip_and_validation():
         ModelConfig.from_dict({**cfg.to_dict(), "evil": 1})
     with pytest.raises(ValueError, match="unknown preset"):
         preset("huge")
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ValueError, match="model_dim must be from 1 to 256, not -3"):
         ModelConfig.from_dict({**cfg.to_dict(), "model_dim": -3})
+    with pytest.raises(ValueError, match="latent_dim must be a whole number"):
+        ModelConfig.from_dict({**cfg.to_dict(), "latent_dim": True})       # bools are not integers
+    with pytest.raises(ValueError, match="sample_rate must be one of"):
+        ModelConfig.from_dict({**cfg.to_dict(), "sample_rate": "16000"})
+    with pytest.raises(ValueError, match="class_names must be a list"):
+        ModelConfig.from_dict({**cfg.to_dict(), "class_names": "ab"})
 
 
 def test_minibatch_std_sees_a_collapsed_batch_and_never_mixes_groups():

@@ -96,6 +96,11 @@ class SamplerWorker:
         label = self.pads[a].label if t < 0.5 else self.pads[b].label
         self.set_pad(target, slerp(self.pads[a].latent, self.pads[b].latent, t), label)
 
+    @property
+    def busy(self) -> bool:
+        """True while pads wait to be rendered or a render is under way."""
+        return bool(self._dirty or self._busy or self._pending is not None)
+
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until every pad is rendered; False on timeout."""
         with self._wake:

@@ -22,6 +22,17 @@ def default_cache_dir() -> Path:
     return Path(env) if env else Path(platformdirs.user_cache_dir("ganstudio")) / "clips"
 
 
+DEFAULT_LIMIT_BYTES = 1 << 30
+
+
+def cache_limit() -> int:
+    """The clip cache's size limit: ``$GANSTUDIO_CACHE_LIMIT_MB`` or 1 GB."""
+    try:
+        return max(0, int(float(os.environ["GANSTUDIO_CACHE_LIMIT_MB"]) * 1e6))
+    except (KeyError, ValueError, OverflowError):
+        return DEFAULT_LIMIT_BYTES
+
+
 def content_hash(path: Path) -> str:
     """blake2b of the file's bytes (hex, 32 chars)."""
     h = hashlib.blake2b(digest_size=16)
@@ -43,16 +54,43 @@ class ClipCache:
             self.writable = False
 
     def get(self, digest: str) -> np.ndarray | str | None:
-        """The cached clip, the cached skip reason, or None."""
+        """The cached clip, the cached skip reason, or None (a hit counts as a use for eviction)."""
         npy, skip = self.dir / f"{digest}.npy", self.dir / f"{digest}.skip"
         try:
             if npy.exists():
+                os.utime(npy) if self.writable else None
                 return np.load(npy, allow_pickle=False)
             if skip.exists():
                 return skip.read_text(encoding="utf-8")
         except (OSError, ValueError):
             return None  # a damaged entry is simply recomputed
         return None
+
+    def evict(self, max_bytes: int | None = None) -> int:
+        """Delete the least recently used clips of every settings key until the whole cache is at
+        most ``max_bytes`` (default :func:`cache_limit`); returns how many files went."""
+        if not self.writable:
+            return 0
+        limit = cache_limit() if max_bytes is None else max_bytes
+        entries = []
+        for p in self.dir.parent.glob("*/*"):
+            try:
+                st = p.stat()
+            except OSError:
+                continue
+            entries.append((st.st_mtime, st.st_size, p))
+        total = sum(e[1] for e in entries)
+        removed = 0
+        for _, size, p in sorted(entries):
+            if total <= limit:
+                break
+            try:
+                p.unlink()
+                total -= size
+                removed += 1
+            except OSError:
+                pass
+        return removed
 
     def put(self, digest: str, value: np.ndarray | str) -> None:
         if not self.writable:

@@ -12,6 +12,7 @@ from .cache import ClipCache, content_hash, default_cache_dir
 from .decode import decode
 from .prepare import SkipFile, prepare_clip
 from .settings import ImportSettings
+from ..validate import is_regular_file, printable
 
 UNLABELLED = "unlabelled"
 
@@ -64,8 +65,8 @@ class Dataset:
         }
 
     def skip_report(self) -> str:
-        """One line per skipped file: ``path: reason``."""
-        return "\n".join(f"{s.path}: {s.reason}" for s in self.skipped)
+        """One line per skipped file: ``path: reason`` (control characters in names escaped)."""
+        return "\n".join(f"{printable(s.path)}: {s.reason}" for s in self.skipped)
 
     @classmethod
     def from_arrays(cls, clips_by_class: dict[str, list[np.ndarray]], settings: ImportSettings,
@@ -123,6 +124,12 @@ def import_folder(root: str | Path, settings: ImportSettings | None = None,
     clips, label_names, files, hits = [], [], [], 0
     for i, path in enumerate(paths):
         rel = path.relative_to(root)
+        if path.exists() and not is_regular_file(path):
+            # a FIFO or device would block (or never end) when opened to hash or decode it
+            skipped.append(SkippedFile(str(rel), "not a regular file: a pipe, device or socket"))
+            if progress_fn:
+                progress_fn(i + 1, len(paths), str(rel))
+            continue
         try:
             digest = content_hash(path) if cache else None
         except OSError:
@@ -135,7 +142,13 @@ def import_folder(root: str | Path, settings: ImportSettings | None = None,
                 raise SkipFile(cached)
             if cached is None:
                 audio, rate = decode(path, settings.max_source_seconds)
-                cached = prepare_clip(audio, rate, settings)
+                try:
+                    cached = prepare_clip(audio, rate, settings)
+                except SkipFile as exc:
+                    if len(audio) >= int(settings.max_source_seconds * rate) and str(exc).startswith("silent"):
+                        raise SkipFile(f"{exc} (only the first {settings.max_source_seconds:.0f} s of a "
+                                       "long file are read)") from None
+                    raise
                 if cache and digest:
                     cache.put(digest, cached)
             if cached.shape != (settings.clip_length,):
@@ -149,8 +162,11 @@ def import_folder(root: str | Path, settings: ImportSettings | None = None,
             skipped.append(SkippedFile(str(rel), str(exc)))
         if progress_fn:
             progress_fn(i + 1, len(paths), str(rel))
+    if cache:
+        cache.evict()
     if not clips:
-        detail = f"; {len(skipped)} file(s) skipped, e.g. {skipped[0].path}: {skipped[0].reason}" if skipped else ""
+        detail = f"; {len(skipped)} file(s) skipped, e.g. {printable(skipped[0].path)}: {skipped[0].reason}" \
+            if skipped else ""
         raise DatasetError(f"no usable sounds found in {root}{detail}")
     class_names = sorted(set(label_names))
     index = {n: k for k, n in enumerate(class_names)}

@@ -23,7 +23,8 @@ from ..fileio import remove_stale_temp_files
 from ..models.modelfile import save_model
 from . import distributed as dist_util
 from .augment import AdaptiveProbability, augment, auto_probability
-from .checkpoint import STATE_FILE, CheckpointError, TrainState, load_state, save_state
+from .checkpoint import (SNAPSHOTS, STATE_FILE, CheckpointError, TrainState, clean_snapshots, load_state,
+                         save_snapshot, save_state, snapshot_dir)
 from .config import TrainConfig, recipe
 from .ema import update_ema
 from .losses import d_loss, g_loss, gradient_penalty, r1_penalty
@@ -226,8 +227,7 @@ class Trainer:
         save_state(self.out, self._state(elapsed))
         training = self._export_model(elapsed)
         if self.tc.keep_every and self.step % self.tc.keep_every == 0:
-            save_model(self.out / "snapshots" / f"step_{self.step:07d}", self.G_ema, self.mc,
-                       self.dataset.summary(), training)
+            save_snapshot(self.out / SNAPSHOTS, self.step, self.G_ema, self.mc, self.dataset.summary(), training)
 
     def _export_model(self, elapsed: float) -> dict:
         training = {"step": self.step, "preset": self.mc.preset, "loss": self.tc.loss,
@@ -338,7 +338,8 @@ class Trainer:
         if max_steps and rate > 0:
             eta = max(0.0, (max_steps - self.step) / rate)
         if tc.max_minutes:
-            left = max(0.0, tc.max_minutes * 60 - elapsed)
+            # the time limit counts this run only; ``elapsed`` includes the runs before a resume
+            left = max(0.0, tc.max_minutes * 60 - getattr(self, "_active", 0.0))
             eta = left if eta is None else min(eta, left)
         self.progress_fn(Progress(event, self.step, max_steps, elapsed, rate, eta, losses, msg))
 
@@ -362,6 +363,10 @@ class Trainer:
 
     def run(self) -> TrainResult:
         """Train until a limit is reached or the user stops; always ends with a checkpoint."""
+        if self.dist.is_main and self.out.is_dir():
+            # what a killed run left: temp files of atomic writes, half-written numbered snapshots
+            remove_stale_temp_files(self.out)
+            clean_snapshots(self.out / SNAPSHOTS)
         self._build()
         tc = self.tc
         start_step = self.step
@@ -370,9 +375,12 @@ class Trainer:
             self.save_checkpoint(0.0)  # the first "last good checkpoint" to roll back to
         elif self.dist.is_main:
             # the training state is one atomic file, the model two: a process killed between the
-            # model's two writes leaves them torn, so export the model again from the state
-            remove_stale_temp_files(self.out)
-            self._export_model(self.elapsed_before)
+            # model's two writes leaves them torn, so export the model again from the state;
+            # a kill between the state and its numbered snapshot would lose that snapshot
+            training = self._export_model(self.elapsed_before)
+            if self.tc.keep_every and self.step % self.tc.keep_every == 0 and \
+                    not snapshot_dir(self.out / SNAPSHOTS, self.step).exists():
+                save_snapshot(self.out / SNAPSHOTS, self.step, self.G_ema, self.mc, self.dataset.summary(), training)
         dist_util.barrier(self.dist)
         self._active = 0.0
         run_start, last_ckpt_t, last_ckpt_step = time.monotonic(), time.monotonic(), self.step

@@ -1,13 +1,22 @@
 """Run a :class:`Trainer` in its own process, so training never competes with the audio callback
 for the Python interpreter lock. Progress and generator snapshots come back through queues;
 snapshots travel as plain CPU state dicts and are rebuilt into frozen generators here.
+
+Hand-offs are drained to the end: a queue's feeder thread in the child can't finish (and so the
+child can't exit) until the parent has read what it wrote, so the parent keeps reading until the
+child is gone. The child never outlives the parent: it asks the kernel for SIGTERM when the parent
+dies (Linux) and also watches its parent id, then stops after the current step with a checkpoint.
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 import queue
+import signal
+import sys
 import threading
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -19,16 +28,51 @@ from .config import TrainConfig
 from .loop import Progress, TrainControl, Trainer
 from .threads import training_threads
 
+log = logging.getLogger(__name__)
+EXIT_GRACE_S = 60.0     # after its last word, the child has this long to flush and exit
+
+
+def _die_with_parent(parent_pid: int, on_orphaned: Callable[[], None]) -> None:
+    """Call ``on_orphaned`` once the parent process is gone: SIGTERM from the kernel on Linux
+    (PR_SET_PDEATHSIG), and a watchdog thread that polls the parent id everywhere."""
+    def orphaned(*_args) -> None:
+        on_orphaned()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGTERM)          # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    signal.signal(signal.SIGTERM, orphaned)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        on_orphaned()
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    if os.getppid() != parent_pid:      # the parent died before the signal was armed
+        on_orphaned()
+
 
 def _child(dataset: Dataset, out_dir: str, mc: ModelConfig, tc: TrainConfig, resume: bool,
            events: mp.Queue, snapshots: mp.Queue, stop_flag, pause_flag, threads: int,
-           nice: int) -> None:
+           nice: int, parent_pid: int) -> None:
     if nice and hasattr(os, "nice"):
         # the scheduler then serves the audio thread, the sound server and the GUI first; training
         # still gets every cycle they leave
         os.nice(nice)
     torch.set_num_threads(threads or training_threads())
     control = TrainControl()
+    orphan = threading.Event()
+
+    def on_orphaned() -> None:
+        # nobody reads the queues any more: don't let exit wait on flushing them
+        orphan.set()
+        stop_flag.set()
+        events.cancel_join_thread()
+        snapshots.cancel_join_thread()
+    _die_with_parent(parent_pid, on_orphaned)
 
     def progress(p: Progress) -> None:
         try:
@@ -38,11 +82,13 @@ def _child(dataset: Dataset, out_dir: str, mc: ModelConfig, tc: TrainConfig, res
 
     def poll_flags() -> bool:
         # polled every step and while paused, so the parent's buttons act at once
-        if pause_flag.is_set() != control.paused:
+        if pause_flag.is_set() != control.paused and not orphan.is_set():
             control.pause() if pause_flag.is_set() else control.resume()
         return stop_flag.is_set()
 
     def snapshot(g, step: int) -> None:
+        if orphan.is_set():
+            return
         # numpy arrays pickle by value; torch tensors would travel as shared-memory handles that
         # die with the child
         state = {k: v.detach().cpu().numpy().copy() for k, v in g.state_dict().items()}
@@ -79,8 +125,9 @@ class TrainerProcess:
         self.error: str | None = None
         self.final_step: int | None = None
         self._proc = ctx.Process(target=_child, daemon=True, args=(
-            dataset, str(out_dir), mc, tc, resume, self._events, self._snapshots, self._stop, self._pause, threads, nice))
-        self._listener = threading.Thread(target=self._listen, daemon=True)
+            dataset, str(out_dir), mc, tc, resume, self._events, self._snapshots, self._stop, self._pause,
+            threads, nice, os.getpid()))
+        self._listener = threading.Thread(target=self._listen, name="trainer-listener", daemon=True)
 
     def start(self) -> None:
         self._proc.start()
@@ -98,40 +145,79 @@ class TrainerProcess:
         self._pause.clear()
 
     @property
+    def pid(self) -> int | None:
+        return self._proc.pid
+
+    @property
     def running(self) -> bool:
         return self._proc.is_alive() or self._listener.is_alive()
 
-    def join(self, timeout: float | None = None) -> None:
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the child to exit and its last messages to be read; True if both are done."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         self._listener.join(timeout)
-        self._proc.join(timeout)
+        self._proc.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return not self.running
+
+    def shutdown(self, timeout: float = 30.0) -> bool:
+        """Stop, wait up to ``timeout`` s for the checkpoint and a clean exit, then kill the child
+        if it has not gone. True if it exited by itself."""
+        self.stop()
+        clean = self.join(timeout)
+        if self._proc.is_alive():
+            log.warning("the training process did not exit within %.0f s; killing it", timeout)
+            self._proc.kill()
+            self._proc.join(5.0)
+        self._listener.join(5.0)
+        return clean
 
     def _listen(self) -> None:
+        finished_at = None
         while True:
             try:
                 kind, payload = self._events.get(timeout=0.05)
             except queue.Empty:
-                self._deliver_snapshot()
-                if not self._proc.is_alive() and self._events.empty():
-                    if self.final_step is None and self.error is None:
-                        self.error = f"the training process exited with code {self._proc.exitcode}"
-                    return
-                continue
+                kind = None
+            except (EOFError, OSError):     # the child died mid-message
+                kind = None
             self._deliver_snapshot()
             if kind == "progress":
                 if self.progress_fn:
                     self.progress_fn(payload)
-                continue
-            if kind == "done":
+            elif kind == "done":
+                self.final_step, finished_at = payload, time.monotonic()
+            elif kind == "error":
+                self.error, finished_at = payload, time.monotonic()
+            if kind is None and not self._proc.is_alive():
+                self._drain()
+                if self.final_step is None and self.error is None:
+                    self.error = f"the training process exited with code {self._proc.exitcode}"
+                return
+            if finished_at is not None and time.monotonic() - finished_at > EXIT_GRACE_S:
+                log.warning("the training process has not exited %.0f s after it finished; killing it",
+                            EXIT_GRACE_S)
+                self._proc.kill()
+                finished_at = None
+
+    def _drain(self) -> None:
+        """Read what is left in both queues once the child is gone."""
+        while True:
+            try:
+                kind, payload = self._events.get_nowait()
+            except (queue.Empty, EOFError, OSError):
+                break
+            if kind == "progress" and self.progress_fn:
+                self.progress_fn(payload)
+            elif kind == "done":
                 self.final_step = payload
-            else:
+            elif kind == "error":
                 self.error = payload
-            self._deliver_snapshot()
-            return
+        self._deliver_snapshot()
 
     def _deliver_snapshot(self) -> None:
         try:
             step, state = self._snapshots.get_nowait()
-        except queue.Empty:
+        except (queue.Empty, EOFError, OSError):
             return
         if self.snapshot_fn:
             g = Generator(self.mc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -17,14 +18,24 @@ from ..export.wav import write_wav
 from ..library.demo_model import demo_model_path, load_demo_model
 from ..models.modelfile import ModelFileError, load_model
 from ..session import SessionError, load_session, save_session
-from ..training import model_config_for, recipe
 from .errors import ErrorReporter
 from .main_window import MainWindow
 from .pads import PAD_KEYS
 from .settings_dialog import AudioSettingsDialog
-from .workers import CallThread, TrainingThread
+from .training_flow import TrainingFlow
+from .workers import CallThread
 
-log = logging.getLogger("ganstudio.ui")
+log = logging.getLogger(__name__)
+
+
+def models_dir() -> Path:
+    """Where the window proposes model folders: ``$GANSTUDIO_MODELS_DIR`` or the user data folder."""
+    import os
+    env = os.environ.get("GANSTUDIO_MODELS_DIR")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+    return Path(user_data_dir("ganstudio")) / "models"
 FPS = 30
 MAX_RECENT = 8
 
@@ -46,11 +57,14 @@ class Controller(QtCore.QObject):
         self.dataset = None
         self.import_thread: CallThread | None = None
         self.export_thread: CallThread | None = None
-        self.train_thread: TrainingThread | None = None
         self.session_path: str | None = None
         self.drag_dir = Path(tempfile.mkdtemp(prefix="ganstudio-drag-"))
         self.w = MainWindow(self.export_pad_for_drag, rate)
         self.errors.parent = self.w
+        self.training = TrainingFlow(self.studio, self.w.training, self.w.status.showMessage,
+                                     lambda *q: self.ask(*q), lambda *e: self.errors.show(*e))
+        self.w.close_guard = self.confirm_close
+        self._clip_shown: tuple | None = None
         self._wire()
         self._shortcuts()
         self._menus()
@@ -84,11 +98,9 @@ class Controller(QtCore.QObject):
         w.reopen.clicked.connect(self.reopen_audio)
         w.dataset.open_folder.connect(self.import_dataset)
         w.dataset.play_clip.connect(self.play_dataset_clip)
-        t = w.training
-        t.start.connect(self.start_training)
-        t.pause.connect(lambda: self.train_thread and self.train_thread.pause())
-        t.resume.connect(lambda: self.train_thread and self.train_thread.resume())
-        t.stop.connect(self.stop_training)
+        w.dataset.settings_changed.connect(self._reimport)
+        w.training.start.connect(self.start_training)
+        self.training.model_ready.connect(self.use_model)
 
     def _shortcuts(self) -> None:
         for key, pad in PAD_KEYS.items():
@@ -144,15 +156,19 @@ class Controller(QtCore.QObject):
         self.show_clip()
 
     def _latent_move(self, fn, *args) -> None:
-        fn(*args)
-        QtCore.QTimer.singleShot(150, self.show_clip)   # after the worker re-rendered
+        fn(*args)       # the clip view follows once the worker has re-rendered (see tick)
 
     def _pad_names(self) -> None:
         self.w.pads.set_names([s.name or f"Pad {i + 1}" for i, s in enumerate(self.studio.pad_settings)])
 
     def show_clip(self) -> None:
         s = self.studio.pad_settings[self.selected]
+        self._clip_shown = self._render_mark()
         self.w.clip.show_clip(self.studio.pad_clip(self.selected), self.studio.sample_rate, s.start, s.end)
+
+    def _render_mark(self) -> tuple:
+        """Changes whenever the sampler has rendered something new (or was replaced)."""
+        return id(self.studio.worker), self.studio.worker.renders, self.selected
 
     # ---- the 30 Hz view timer ------------------------------------------------------------------
     def tick(self) -> None:
@@ -171,6 +187,16 @@ class Controller(QtCore.QObject):
         if self.studio.check_audio() and not self.w.reopen.isVisible():
             self._show_audio()
         self.w.training.losses.redraw()
+        if self._clip_shown != self._render_mark() and not self.studio.worker.busy:
+            self.show_clip()
+        self._report_worker_errors()
+
+    def _report_worker_errors(self) -> None:
+        for source in (self.studio.worker, self.studio.texture):
+            if source is not None and source.error:
+                msg, source.error = source.error, None
+                log.warning(msg)
+                self.w.status.showMessage(msg, 10000)
 
     # ---- audio device ---------------------------------------------------------------------------
     def _show_audio(self) -> None:
@@ -260,10 +286,12 @@ class Controller(QtCore.QObject):
         except ModelFileError as exc:
             self.errors.show("Can't open the model", str(exc))
             return False
+        self.use_model(model)
+        return True
+
+    def use_model(self, model) -> None:
         self.studio.set_model(model)
         self.refresh_model()
-        QtCore.QTimer.singleShot(300, self.show_clip)
-        return True
 
     def open_model_dialog(self) -> None:
         path = QtWidgets.QFileDialog.getExistingDirectory(self.w, "Model folder")
@@ -284,15 +312,20 @@ class Controller(QtCore.QObject):
         self.import_thread.done.connect(self._dataset_ready)
         self.import_thread.failed.connect(self.w.dataset.show_error)
         self.import_thread.start()
+        self._import_folder = folder
         self.settings.setValue("dataset/last", folder)
+
+    def _reimport(self) -> None:
+        """The rate or length changed: the clips must be prepared again for training to use them."""
+        folder = getattr(self, "_import_folder", None)
+        if folder and not (self.import_thread and self.import_thread.isRunning()):
+            self.dataset = None
+            self.import_dataset(folder)
 
     def _dataset_ready(self, ds) -> None:
         self.dataset = ds
         self.w.dataset.show_dataset(ds)
-        if not self.w.training.out.text():
-            from platformdirs import user_data_dir
-            name = re.sub(r"[^\w.-]+", "_", Path(ds.source).name) or "model"
-            self.w.training.out.setText(str(Path(user_data_dir("ganstudio")) / "models" / name))
+        self.w.training.out.setText(self.training.folder_for(ds, models_dir()))
         self.w.status.showMessage(f"Imported {len(ds)} clips, skipped {len(ds.skipped)}", 5000)
 
     def play_dataset_clip(self, row: int) -> None:
@@ -301,55 +334,34 @@ class Controller(QtCore.QObject):
 
     # ---- training -----------------------------------------------------------------------------
     def start_training(self) -> None:
-        t = self.w.training
-        if self.dataset is None:
-            self.errors.show("Nothing to train on", "Import a folder of sounds first (Dataset tab).")
+        if self.import_thread and self.import_thread.isRunning():
+            self.errors.show("Still importing", "Wait until the clips are imported with the new settings.")
             return
-        out = t.out.text().strip()
-        if not out:
-            self.errors.show("No model folder", "Choose where the model should be written.")
-            return
-        preset = t.preset.currentText()
-        overrides = {"max_minutes": t.minutes.value(), "max_steps": t.steps.value(), "snapshot_every": 25,
-                     "conditional": t.conditional.isChecked()}
-        if t.loss.currentData():
-            overrides["loss"] = t.loss.currentData()
-        try:
-            tc = recipe(preset, **overrides)
-            mc = model_config_for(self.dataset, preset, tc.conditional)
-        except ValueError as exc:
-            self.errors.show("Can't train with these settings", str(exc))
-            return
-        t.losses.clear_curves()
-        self.train_thread = TrainingThread(self.dataset, out, mc, tc)
-        self.train_thread.progress.connect(t.show_progress)
-        self.train_thread.snapshot.connect(self._snapshot)
-        self.train_thread.finished_ok.connect(self._training_done)
-        self.train_thread.failed.connect(self._training_failed)
-        self.train_thread.start()
-        t.set_running(True)
-        self.w.status.showMessage(f"Training {preset} into {out}")
+        self.training.start(self.dataset, self._snapshot)
+
+    def stop_training(self) -> None:
+        self.training.stop()
 
     def _snapshot(self, generator, step: int) -> None:
         if generator.cfg.latent_dim != self.studio.model.config.latent_dim:
             return
         self.studio.submit_snapshot(generator, step)
         self.w.snapshot_label.setText(f"hearing training step {step}")
-        QtCore.QTimer.singleShot(300, self.show_clip)
 
-    def _training_done(self, step: int) -> None:
-        self.w.training.set_running(False)
-        out = self.w.training.out.text().strip()
-        self.w.status.showMessage(f"Training stopped at step {step}; model saved in {out}")
-        self.open_model(out)
+    def ask(self, title: str, text: str, yes: str, no: str) -> bool:
+        """A question with two answers; True for ``yes`` (tests replace this)."""
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Question, title, text, parent=self.w)
+        yes_b = box.addButton(yes, QtWidgets.QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(no, QtWidgets.QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        return box.clickedButton() is yes_b
 
-    def _training_failed(self, msg: str) -> None:
-        self.w.training.set_running(False)
-        self.errors.show("Training stopped", msg)
-
-    def stop_training(self) -> None:
-        if self.train_thread:
-            self.train_thread.stop()
+    def confirm_close(self) -> bool:
+        """Closing the window while training asks first (the checkpoint is saved either way)."""
+        if not self.training.running:
+            return True
+        return self.ask("Training is running", "Stop training and quit? The model and its checkpoint "
+                        "are saved, and training resumes from them next time.", "Stop and quit", "Keep training")
 
     # ---- sessions ------------------------------------------------------------------------------
     def session_doc(self) -> dict:
@@ -422,7 +434,6 @@ class Controller(QtCore.QObject):
         sel = st.get("selected", 0)
         self.w.pads.select.emit(sel if isinstance(sel, int) and 0 <= sel < PADS else 0)
         self.w.setWindowTitle(f"GAN Studio · {Path(path).name}")
-        QtCore.QTimer.singleShot(300, self.show_clip)
         return True
 
     def open_session_dialog(self) -> None:
@@ -518,24 +529,30 @@ class Controller(QtCore.QObject):
         geo = self.settings.value("window/geometry")
         if geo is not None:
             self.w.restoreGeometry(geo)
-        t = self.w.training
-        t.preset.setCurrentText(str(self.settings.value("training/preset", "tiny")))
-        t.minutes.setValue(float(self.settings.value("training/minutes", 10)))
+        self.w.training.restore_state(self.settings)
+        self.w.dataset.restore_state(self.settings)
+        last = self.settings.value("dataset/last")
+        if isinstance(last, str) and last and Path(last).is_dir():
+            self.import_dataset(last)       # the folder the user worked on last time
 
     def save_window(self) -> None:
         self.settings.setValue("window/geometry", self.w.saveGeometry())
-        self.settings.setValue("training/preset", self.w.training.preset.currentText())
-        self.settings.setValue("training/minutes", self.w.training.minutes.value())
+        self.w.training.save_state(self.settings)
+        self.w.dataset.save_state(self.settings)
 
     def shutdown(self) -> None:
+        """Stop everything the window started: the trainer child (checkpoint saved, joined, killed
+        if it does not answer), the workers, MIDI, the sound card and the drag-out temp files."""
+        if getattr(self, "_shut", False):
+            return
+        self._shut = True
         self.timer.stop()
         self.save_window()
-        if self.train_thread and self.train_thread.isRunning():
-            self.train_thread.stop()
-            self.train_thread.wait(30000)
+        self.training.shutdown()
         for th in (self.import_thread, self.export_thread):
             if th and th.isRunning():
                 th.wait(60000)
         if self.midi:
             self.midi.close()
         self.studio.close()
+        shutil.rmtree(self.drag_dir, ignore_errors=True)

@@ -77,3 +77,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status = QtWidgets.QStatusBar()
         self.setStatusBar(self.status)
         self.resize(1360, 800)
+        self.close_guard = None     # () -> bool: False keeps the window open (e.g. while training)
+
+    def closeEvent(self, event) -> None:
+        if self.close_guard is not None and not self.close_guard():
+            event.ignore()
+            return
+        event.accept()

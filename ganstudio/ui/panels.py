@@ -20,11 +20,28 @@ def _fmt_time(s: float | None) -> str:
     return f"{s // 60}:{s % 60:02d}"
 
 
+def _float(value, default: float) -> float:
+    """A number from QSettings (which may hand back strings, or anything a user edited in)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return default
+    return v if v == v and abs(v) != float("inf") else default
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
 class DatasetPanel(QtWidgets.QWidget):
     """Drop or choose a folder of sounds; shows what was imported and what was skipped."""
 
     open_folder = QtCore.Signal(str)
     play_clip = QtCore.Signal(int)
+    settings_changed = QtCore.Signal()          # rate or clip length: the clips must be re-imported
 
     def __init__(self):
         super().__init__()
@@ -43,6 +60,9 @@ class DatasetPanel(QtWidgets.QWidget):
         row.addWidget(self.choose)
         row.addWidget(self.rate)
         row.addWidget(self.seconds)
+        self.rate.currentIndexChanged.connect(lambda _i: self.settings_changed.emit())
+        self.seconds.editingFinished.connect(self._seconds_done)
+        self._last_seconds = self.seconds.value()
         lay.addLayout(row)
         self.summary = QtWidgets.QLabel("Drop a folder of sounds here")
         self.summary.setWordWrap(True)
@@ -60,6 +80,23 @@ class DatasetPanel(QtWidgets.QWidget):
 
     def settings(self) -> tuple[int, float]:
         return int(self.rate.currentData()), float(self.seconds.value())
+
+    def _seconds_done(self) -> None:
+        if self.seconds.value() != self._last_seconds:
+            self._last_seconds = self.seconds.value()
+            self.settings_changed.emit()
+
+    def save_state(self, s: QtCore.QSettings) -> None:
+        s.setValue("dataset/rate", self.rate.currentData())
+        s.setValue("dataset/seconds", self.seconds.value())
+
+    def restore_state(self, s: QtCore.QSettings) -> None:
+        self.blockSignals(True)         # restoring is not a change that asks for a re-import
+        i = self.rate.findData(_int(s.value("dataset/rate"), 16000))
+        self.rate.setCurrentIndex(max(i, 0))
+        self.seconds.setValue(_float(s.value("dataset/seconds"), 1.0))
+        self._last_seconds = self.seconds.value()
+        self.blockSignals(False)
 
     def _dialog(self) -> None:
         d = QtWidgets.QFileDialog.getExistingDirectory(self, "Folder of sounds")
@@ -135,7 +172,7 @@ class TrainingPanel(QtWidgets.QWidget):
         self.stop_b = QtWidgets.QPushButton("Stop", enabled=False)
         self.start_b.setToolTip("Start training (or resume from the model folder's checkpoint)")
         self.start_b.clicked.connect(self.start)
-        self.pause_b.toggled.connect(lambda on: (self.pause if on else self.resume).emit())
+        self.pause_b.toggled.connect(self._pause_toggled)
         self.stop_b.clicked.connect(self.stop)
         for b in (self.start_b, self.pause_b, self.stop_b):
             buttons.addWidget(b)
@@ -150,6 +187,27 @@ class TrainingPanel(QtWidgets.QWidget):
         self.losses = LossView()
         lay.addWidget(self.losses, 1)
 
+    def _pause_toggled(self, on: bool) -> None:
+        self.pause_b.setText("Resume" if on else "Pause")
+        (self.pause if on else self.resume).emit()
+
+    def save_state(self, s: QtCore.QSettings) -> None:
+        s.setValue("training/preset", self.preset.currentText())
+        s.setValue("training/loss", self.loss.currentData())
+        s.setValue("training/minutes", self.minutes.value())
+        s.setValue("training/steps", self.steps.value())
+        s.setValue("training/conditional", self.conditional.isChecked())
+        s.setValue("training/out", self.out.text())
+
+    def restore_state(self, s: QtCore.QSettings) -> None:
+        preset = str(s.value("training/preset", "tiny"))
+        self.preset.setCurrentText(preset if preset in PRESETS else "tiny")
+        self.loss.setCurrentIndex(max(self.loss.findData(str(s.value("training/loss", "") or "")), 0))
+        self.minutes.setValue(_float(s.value("training/minutes"), 10.0))
+        self.steps.setValue(_int(s.value("training/steps"), 0))
+        self.conditional.setChecked(str(s.value("training/conditional", "false")).lower() == "true")
+        self.out.setText(str(s.value("training/out", "") or ""))
+
     def _browse(self) -> None:
         d = QtWidgets.QFileDialog.getExistingDirectory(self, "Model folder")
         if d:
@@ -162,6 +220,7 @@ class TrainingPanel(QtWidgets.QWidget):
         if not running:
             self.pause_b.blockSignals(True)
             self.pause_b.setChecked(False)
+            self.pause_b.setText("Pause")
             self.pause_b.blockSignals(False)
 
     def show_progress(self, p) -> None:
