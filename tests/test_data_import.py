@@ -164,3 +164,14 @@ def test_unreadable_subfolder_is_reported(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "scandir", scandir)
     ds = import_folder(tmp_path, cache_dir=False)
     assert len(ds) == 1 and reasons(ds) == {"locked": "unreadable folder: Permission denied"}
+
+
+def test_the_clip_cache_stays_under_its_size_limit(kit_dir, tmp_path, monkeypatch):
+    from ganstudio.data import ImportSettings, import_folder
+    monkeypatch.setenv("GANSTUDIO_CACHE_LIMIT_MB", "0.5")          # about 7 clips of 16384 floats
+    cache = tmp_path / "cache"
+    ds = import_folder(kit_dir, ImportSettings(), cache_dir=cache)
+    size = sum(p.stat().st_size for p in cache.rglob("*") if p.is_file())
+    assert len(ds) == 24 and 0 < size <= 500_000
+    again = import_folder(kit_dir, ImportSettings(), cache_dir=cache)     # evicted clips are remade
+    assert np.array_equal(again.clips, ds.clips)

@@ -220,3 +220,25 @@ def test_bf16_mixed_precision_trains_and_exports_float32(small_dataset, tmp_path
     m = load_model(tmp_path / "m")
     assert m.meta["training"]["precision"] == "bfloat16"
     assert all(t.dtype == torch.float32 for t in m.generator.state_dict().values())
+
+
+def test_the_eta_of_a_resumed_run_counts_this_run_only(small_dataset, tmp_path):
+    """A resumed model has minutes of training behind it; a 10-minute limit still means 10 more."""
+    import json
+    from ganstudio.training.checkpoint import load_state, save_state
+    mc = model_config_for(small_dataset, "tiny", False, model_dim=4, d_model_dim=4)
+    Trainer(small_dataset, tmp_path / "m", mc, recipe("tiny", batch_size=4, max_steps=1)).run()
+    st = load_state(tmp_path / "m")
+    st.info["elapsed_s"] = 3600.0                    # an hour of earlier training
+    save_state(tmp_path / "m", st)
+    etas, control = [], TrainControl()
+
+    def progress(p):
+        if p.event == "step":
+            etas.append((p.eta_s, p.elapsed_s))
+            if len(etas) == 2:
+                control.stop()
+    Trainer(small_dataset, tmp_path / "m", mc, recipe("tiny", batch_size=4, max_minutes=10),
+            progress_fn=progress, control=control).run()
+    assert len(etas) == 2 and all(eta > 500 and elapsed >= 3600 for eta, elapsed in etas), etas
+    assert json.loads((tmp_path / "m" / "config.json").read_text())["training"]["step"] == 3

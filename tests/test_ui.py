@@ -25,6 +25,14 @@ def ctl(qtbot, tmp_path, monkeypatch, jack_device):
     c.shutdown()
 
 
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def wait_for(qtbot, cond, timeout=10.0):
     deadline = time.monotonic() + timeout
     while not cond() and time.monotonic() < deadline:
@@ -248,3 +256,90 @@ def test_selftest_command_plays_the_demo_model(jack_device, tmp_path):
     assert report["audio_error"] is None and report["peak"] > 0.1
     data, sr = sf.read(out)
     assert sr == 48000 and len(data) > 48000 and np.abs(data).max() > 0.1
+
+
+def test_a_new_import_gets_its_own_model_folder_and_resuming_other_sounds_asks(ctl, qtbot, kit_dir, tmp_path,
+                                                                               monkeypatch):
+    from ganstudio.models.modelfile import load_model, save_model
+    monkeypatch.setenv("GANSTUDIO_MODELS_DIR", str(tmp_path / "models"))
+    ctl.w.dataset.seconds.setValue(0.5)
+    ctl.import_dataset(str(kit_dir))
+    assert wait_for(qtbot, lambda: ctl.dataset is not None, 120)
+    t = ctl.w.training
+    first = tmp_path / "models" / kit_dir.name
+    assert t.out.text() == str(first)
+    # a model of other sounds already sits there: the next import proposes another folder
+    demo = ctl.studio.model
+    save_model(first, demo.generator, demo.config, {"source": "/elsewhere/whooshes"}, {"step": 3})
+    ctl._dataset_ready(ctl.dataset)
+    assert t.out.text() == str(first) + "-2"
+    # the user points back at it and trains: asked, says "New folder", and the whooshes model stays
+    questions = []
+    ctl.ask = lambda title, text, yes, no: questions.append(title) or False
+    t.out.setText(str(first))
+    t.steps.setValue(2)
+    t.start_b.click()
+    assert questions[0] == "Resume a model made from other sounds?"
+    assert t.out.text() == str(first) + "-2"
+    assert wait_for(qtbot, lambda: t.start_b.isEnabled(), 600)
+    assert load_model(first).meta["data"]["source"] == "/elsewhere/whooshes"
+    assert load_model(str(first) + "-2").meta["training"]["step"] == 2
+    assert questions[-1] == "Use the new model?" and ctl.studio.model.path == demo.path   # kept the demo
+
+
+def test_closing_while_training_asks_then_stops_the_child_cleanly(ctl, qtbot, kit_dir, tmp_path):
+    from ganstudio.training.checkpoint import load_state
+    ctl.w.dataset.seconds.setValue(0.5)
+    ctl.import_dataset(str(kit_dir))
+    assert wait_for(qtbot, lambda: ctl.dataset is not None, 120)
+    t = ctl.w.training
+    t.out.setText(str(tmp_path / "m"))
+    t.minutes.setValue(0)
+    t.steps.setValue(0)                      # no limit
+    steps = []
+    t.start_b.click()
+    ctl.training.thread.progress.connect(lambda p: steps.append(p.step))
+    assert wait_for(qtbot, lambda: len(steps) > 1, 600)
+    t.pause_b.click()
+    assert t.pause_b.text() == "Resume"
+    t.pause_b.click()
+    assert t.pause_b.text() == "Pause"
+    answers = [False, True]
+    ctl.ask = lambda title, text, yes, no: answers.pop(0)
+    ctl.w.close()
+    assert ctl.w.isVisible() and ctl.training.running          # "Keep training"
+    ctl.w.close()
+    assert not ctl.w.isVisible()
+    pid = ctl.training.thread.proc.pid
+    ctl.shutdown()
+    assert not ctl.training.running and not _alive(pid)
+    assert load_state(tmp_path / "m").step >= 1 and not ctl.drag_dir.exists()
+
+
+def test_training_and_dataset_settings_survive_a_relaunch(qtbot, tmp_path):
+    from ganstudio.ui.panels import DatasetPanel, TrainingPanel
+    settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
+    t, d = TrainingPanel(), DatasetPanel()
+    t.preset.setCurrentText("standard")
+    t.loss.setCurrentIndex(t.loss.findData("hinge"))
+    t.minutes.setValue(3)
+    t.steps.setValue(700)
+    t.conditional.setChecked(True)
+    t.out.setText(str(tmp_path / "mine"))
+    d.rate.setCurrentIndex(d.rate.findData(22050))
+    d.seconds.setValue(1.5)
+    t.save_state(settings)
+    d.save_state(settings)
+    settings.sync()
+    t2, d2 = TrainingPanel(), DatasetPanel()
+    again = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
+    changed = []
+    d2.settings_changed.connect(lambda: changed.append(1))
+    t2.restore_state(again)
+    d2.restore_state(again)
+    assert (t2.preset.currentText(), t2.loss.currentData(), t2.minutes.value(), t2.steps.value()) == \
+        ("standard", "hinge", 3, 700)
+    assert t2.conditional.isChecked() and t2.out.text() == str(tmp_path / "mine")
+    assert d2.settings() == (22050, 1.5) and not changed          # restoring is not a change
+    d2.rate.setCurrentIndex(d2.rate.findData(16000))
+    assert changed == [1]                                          # a real change asks to re-import

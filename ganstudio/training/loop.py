@@ -226,7 +226,7 @@ class Trainer:
             return
         save_state(self.out, self._state(elapsed))
         training = self._export_model(elapsed)
-        if self.tc.keep_every and self.step % self.tc.keep_every == 0:
+        if self.tc.keep_every and self.step and self.step % self.tc.keep_every == 0:   # step 0 is noise
             save_snapshot(self.out / SNAPSHOTS, self.step, self.G_ema, self.mc, self.dataset.summary(), training)
 
     def _export_model(self, elapsed: float) -> dict:
@@ -378,7 +378,7 @@ class Trainer:
             # model's two writes leaves them torn, so export the model again from the state;
             # a kill between the state and its numbered snapshot would lose that snapshot
             training = self._export_model(self.elapsed_before)
-            if self.tc.keep_every and self.step % self.tc.keep_every == 0 and \
+            if self.tc.keep_every and self.step and self.step % self.tc.keep_every == 0 and \
                     not snapshot_dir(self.out / SNAPSHOTS, self.step).exists():
                 save_snapshot(self.out / SNAPSHOTS, self.step, self.G_ema, self.mc, self.dataset.summary(), training)
         dist_util.barrier(self.dist)

@@ -73,6 +73,14 @@ def write_corpus(folder: str | Path) -> dict[str, str]:
     expect["loop_a.wav"] = expect["loop_b.wav"] = "unreadable: symbolic link loop"
     os.symlink("does_not_exist.wav", d / "dangling.wav")
     expect["dangling.wav"] = "unreadable: broken symbolic link"
+    # a pipe named like audio would block whoever opens it (hashing or decoding)
+    os.mkfifo(d / "pipe.wav")
+    expect["pipe.wav"] = "not a regular file: a pipe, device or socket"
+    # 70 s whose only sound comes after the first 60 s (all that is read of a long file)
+    late = np.zeros(70 * 8000)
+    late[65 * 8000:65 * 8000 + 3200] = hit(0.4, rate=8000)
+    wav("late_sound.wav", late, rate=8000, subtype="PCM_16",
+        expected="silent: peak level below -80 dBFS (only the first 60 s of a long file are read)")
     return expect
 
 
