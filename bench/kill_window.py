@@ -50,7 +50,7 @@ def kill_once(kit: Path, model: Path, work: Path, delay: float, guard_s: float =
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "GANSTUDIO_LOG_DIR": str(work / "log"),
            "GANSTUDIO_CACHE_DIR": str(work / "cache"), "GANSTUDIO_MODELS_DIR": str(work / "models")}
     proc = subprocess.Popen([sys.executable, str(SCRIPT), str(kit), str(model), str(work / "settings.ini")],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=open(work / "window.log", "a"), text=True, env=env)
     line = wait_line(proc, "CHILD", guard_s)
     if line is None:
         proc.kill()

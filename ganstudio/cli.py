@@ -325,7 +325,7 @@ def cmd_info(a: argparse.Namespace) -> int:
 
 
 def cmd_pack(a: argparse.Namespace) -> int:
-    from .models.modelfile import load_model, pack_gsm
+    from .models.modelfile import pack_gsm
 
     out = pack_gsm(a.model, a.out, overwrite=a.overwrite)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")

@@ -70,3 +70,26 @@ def test_readme_test_command_is_what_ci_runs():
     test_line = next(line for line in readme[:6] if "pytest" in line)
     assert test_line.startswith("bash tools/install.sh && .venv/bin/python -m pytest")
     assert "grep -m1 -o 'bash tools/install.sh && .venv/bin/python -m pytest" in ci
+
+
+def test_ctrl_c_twice_aborts_with_one_line_and_keeps_the_checkpoint(tmp_path, kit_dir):
+    import signal
+    import time
+    model = tmp_path / "m"
+    proc = subprocess.Popen([sys.executable, "-m", "ganstudio", "train", str(kit_dir), "--out", str(model),
+                             "--length", "8000", "--no-cache"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 300          # a guard only: the first checkpoint comes at step 0
+    while not (model / "train_state.safetensors").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode in (0, 130), err[-2000:]
+    assert "Traceback" not in err
+    if proc.returncode == 130:
+        assert "training aborted; the last checkpoint" in err
+    from ganstudio.training.checkpoint import load_state
+    assert load_state(model).step >= 0

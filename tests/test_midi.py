@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from ganstudio.audio.midi import PadMidiMap, velocity_gain
-from ganstudio.audio.voices import VoiceMixer
 
 mido = pytest.importorskip("mido")
 
@@ -15,11 +14,24 @@ def queued(mixer):
     return mixer._cmd[mixer._cmd_read:mixer._cmd_written].copy()
 
 
-def test_notes_from_36_play_pads_with_velocity():
-    mixer = VoiceMixer(pads=16, voices=4, max_frames=100)
+@pytest.fixture
+def studio():
+    """A real Studio (not started: no sound card, no sampler thread), so notes go the way they
+    go in the app: MIDI -> Studio.trigger / release -> the mixer's trigger ring."""
+    from ganstudio.audio.studio import Studio
+    from ganstudio.library.demo_model import load_demo_model
+    return Studio(load_demo_model(), device=999)
+
+
+def midi_map(studio, **kw):
+    return PadMidiMap(studio.trigger, studio.release, **kw)
+
+
+def test_notes_from_36_play_pads_with_velocity(studio):
+    mixer = studio.mixer
+    studio.change_pad(3, {"gain": 0.5, "pitch": 12.0})
     lit = []
-    m = PadMidiMap(mixer, pad_params=lambda p: {"gain": 0.5, "rate": 2.0} if p == 3 else {},
-                   on_pad=lambda p, v: lit.append((p, v)))
+    m = midi_map(studio, on_pad=lambda p, v: lit.append((p, v)))
     assert m.handle(mido.Message("note_on", note=36, velocity=127)) == 0
     assert m.handle(mido.Message("note_on", note=39, velocity=64)) == 3
     assert m.handle(mido.Message("note_on", note=35, velocity=100)) is None      # below the pads
@@ -28,13 +40,14 @@ def test_notes_from_36_play_pads_with_velocity():
     rows = queued(mixer)
     assert rows[:, 0].tolist() == [0, 3]
     assert rows[0, 1] == pytest.approx(1.0) and rows[1, 1] == pytest.approx(0.5 * (64 / 127) ** 2)
-    assert rows[1, 2] == 2.0
+    assert rows[1, 2] == 1.0            # pitch is baked into the pad's clip by the render path
     assert lit == [(0, 127), (3, 64)]
 
 
-def test_note_off_stops_only_looping_pads_and_channel_filter():
-    mixer = VoiceMixer(pads=16, voices=4, max_frames=100)
-    m = PadMidiMap(mixer, channel=9, pad_params=lambda p: {"loop": p == 1})
+def test_note_off_stops_only_looping_pads_and_channel_filter(studio):
+    mixer = studio.mixer
+    studio.change_pad(1, {"loop": True})
+    m = midi_map(studio, channel=9)
     m.handle(mido.Message("note_on", note=37, velocity=90, channel=9))
     m.handle(mido.Message("note_off", note=37, channel=9))
     m.handle(mido.Message("note_on", note=36, velocity=0, channel=9))      # running-status note off
@@ -49,16 +62,16 @@ def test_velocity_curve():
     assert np.all(np.diff([velocity_gain(v) for v in range(128)]) > 0)
 
 
-def test_a_real_jack_midi_port_triggers_a_pad(jack_device):
+def test_a_real_jack_midi_port_triggers_a_pad(jack_device, studio):
     pytest.importorskip("rtmidi")
     from ganstudio.audio.midi import MidiInput, midi_inputs
     backend = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
-    mixer = VoiceMixer(pads=16, voices=4, max_frames=100)
+    mixer = studio.mixer
     lit = []
     out = backend.open_output("gs-test-keys", virtual=True)
     try:
         name = next(n for n in midi_inputs("UNIX_JACK") if "gs-test-keys" in n)
-        port = MidiInput(PadMidiMap(mixer, on_pad=lambda p, v: lit.append((p, v))), name, api="UNIX_JACK")
+        port = MidiInput(midi_map(studio, on_pad=lambda p, v: lit.append((p, v))), name, api="UNIX_JACK")
         try:
             out.send(mido.Message("note_on", note=41, velocity=100))
             deadline = time.monotonic() + 3

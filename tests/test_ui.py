@@ -76,8 +76,10 @@ def test_pad_controls_change_how_it_plays_and_drag_out_is_a_wav(ctl, qtbot):
     path = mime.urls()[0].toLocalFile()
     data, sr = sf.read(path, dtype="float32")
     assert sr == 48000 and sf.info(path).subtype == "PCM_24"
-    expected = 0.5 * ctl.studio.pad_clip(2)[::-1]
+    expected = 0.5 * ctl.studio.pad_raw(2)[::-1]
     np.testing.assert_allclose(data, expected, atol=2e-4)
+    assert ctl.studio.worker.wait_idle(10)                      # the voice's clip was re-shaped too
+    np.testing.assert_allclose(ctl.studio.pad_clip(2), ctl.studio.pad_raw(2)[::-1], atol=1e-7)
 
 
 def test_randomize_and_mutate_change_the_latent(ctl, qtbot):

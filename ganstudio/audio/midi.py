@@ -1,14 +1,13 @@
 """MIDI note-on to pad triggers (the optional ``midi`` extra: mido + python-rtmidi).
 
 Notes ``base_note`` .. ``base_note + pads - 1`` play pads 0..pads-1 (36, C1, is pad 1 on most drum
-controllers); velocity sets the voice gain on a square-law curve, as drum modules do. rtmidi calls
-back on its own thread; :meth:`VoiceMixer.trigger` is safe to call from there.
+controllers); velocity sets the voice gain on a square-law curve, as drum modules do. Notes go through the
+:class:`~ganstudio.audio.studio.Studio` (its ``trigger`` and ``release``), like clicks and keys.
+rtmidi calls back on its own thread; the mixer's trigger ring is safe to write from there.
 """
 from __future__ import annotations
 
 from typing import Callable
-
-from .voices import VoiceMixer
 
 DEFAULT_BASE_NOTE = 36
 
@@ -33,15 +32,16 @@ def velocity_gain(velocity: int) -> float:
 
 class PadMidiMap:
     """Turns MIDI messages (mido ``Message`` or anything with ``type``, ``note``, ``velocity``,
-    ``channel``) into triggers of ``mixer``'s pads. ``pad_params(pad)`` gives the pad's other trigger
-    arguments (rate, loop, reverse, start, end) and its own gain; ``on_pad(pad, velocity)`` tells
-    the UI which pad lit up. ``channel`` None listens to all 16 channels."""
+    ``channel``) into ``trigger(pad, gain)`` (gain 0..1 from the velocity curve) and, on note-off,
+    ``release(pad)``; ``on_pad(pad, velocity)`` tells the UI which pad lit up. ``channel`` None
+    listens to all 16 channels."""
 
-    def __init__(self, mixer: VoiceMixer, pads: int = 16, base_note: int = DEFAULT_BASE_NOTE,
-                 channel: int | None = None, pad_params: Callable[[int], dict] | None = None,
+    def __init__(self, trigger: Callable[[int, float], None], release: Callable[[int], None] | None = None,
+                 pads: int = 16, base_note: int = DEFAULT_BASE_NOTE, channel: int | None = None,
                  on_pad: Callable[[int, int], None] | None = None):
-        self.mixer, self.pads, self.base_note, self.channel = mixer, pads, base_note, channel
-        self.pad_params, self.on_pad = pad_params, on_pad
+        self.trigger, self.release = trigger, release
+        self.pads, self.base_note, self.channel = pads, base_note, channel
+        self.on_pad = on_pad
         self.received = 0
 
     def pad_for(self, note: int) -> int | None:
@@ -58,13 +58,11 @@ class PadMidiMap:
         pad = self.pad_for(msg.note)
         if pad is None:
             return None
-        params = dict(self.pad_params(pad)) if self.pad_params else {}
         if msg.type == "note_off" or msg.velocity == 0:
-            if params.get("loop"):          # one-shots ring out; held loops stop on release
-                self.mixer.stop_pad(pad)
+            if self.release:                # one-shots ring out; held loops stop on release
+                self.release(pad)
             return pad
-        gain = params.pop("gain", 1.0) * velocity_gain(msg.velocity)
-        self.mixer.trigger(pad, gain=gain, **params)
+        self.trigger(pad, velocity_gain(msg.velocity))
         if self.on_pad:
             self.on_pad(pad, msg.velocity)
         return pad

@@ -1,22 +1,24 @@
 """The sampler worker: a thread that runs the generator and keeps every pad's clip rendered.
 
-It renders under ``torch.inference_mode()``, resamples from the model rate to the device rate with
-soxr and hands finished clips to the :class:`VoiceMixer` (which double-buffers them), so a pad
-press never waits for the network. New generator snapshots from training ("hear it learn") replace
-the current one between renders; only the newest pending snapshot is kept.
+It renders through the one render path (:func:`models.sampling.generate`, then
+:func:`dsp.pad.resample` to the device rate and :func:`dsp.pad.shape_pad` with the pad's trim,
+reverse and pitch) and hands finished clips to the :class:`VoiceMixer` (which double-buffers them),
+so a pad press never waits for the network and plays exactly what drag-out and export write.
+A change of a pad's shape re-shapes its kept raw clip without running the network. New generator
+snapshots from training ("hear it learn") replace the current one between renders; only the
+newest pending snapshot is kept.
 """
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-import soxr
-import torch
 
-from ..dsp.processing import silence_bad_clips
+from ..dsp.pad import resample, shape_pad
 from ..models.latent import mutate, random_latent, slerp
+from ..models.sampling import generate
 from ..models.wavegan import Generator
 from .engine import lower_thread_priority
 from .voices import VoiceMixer
@@ -30,6 +32,8 @@ class Pad:
 
     latent: np.ndarray
     label: int | None = None
+    shape: dict = field(default_factory=dict)      # start, end, reverse, pitch (gain is the voice's)
+    raw: np.ndarray | None = None                   # the rendered clip at the device rate, unshaped
 
 
 class SamplerWorker:
@@ -46,6 +50,7 @@ class SamplerWorker:
         self.pads = [Pad(rng.standard_normal(generator.cfg.latent_dim).astype(np.float32),
                          (i % n_classes) if n_classes else None) for i in range(pads)]
         self._dirty = set(range(pads))
+        self._reshape: set[int] = set()
         self._wake = threading.Condition()
         self._stop = False
         self._busy = False
@@ -83,6 +88,14 @@ class SamplerWorker:
             self._dirty.add(index)
             self._wake.notify_all()
 
+    def set_shape(self, index: int, shape: dict) -> None:
+        """Change how pad ``index`` shapes its clip (start, end, reverse, pitch); its kept raw clip
+        is re-shaped in the background, without running the network."""
+        with self._wake:
+            self.pads[index].shape = dict(shape)
+            self._reshape.add(index)
+            self._wake.notify_all()
+
     def randomize(self, index: int) -> None:
         """Give pad ``index`` a fresh random latent."""
         self.set_pad(index, random_latent(len(self.pads[index].latent), self.rng))
@@ -98,57 +111,55 @@ class SamplerWorker:
 
     @property
     def busy(self) -> bool:
-        """True while pads wait to be rendered or a render is under way."""
-        return bool(self._dirty or self._busy or self._pending is not None)
+        """True while pads wait to be rendered or re-shaped, or a render is under way."""
+        return bool(self._dirty or self._reshape or self._busy or self._pending is not None)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until every pad is rendered; False on timeout."""
         with self._wake:
-            return self._wake.wait_for(
-                lambda: not (self._dirty or self._busy or self._pending is not None), timeout)
+            return self._wake.wait_for(lambda: not self.busy, timeout)
 
     # ---- the worker thread -------------------------------------------------------------
     def _run(self) -> None:
         lower_thread_priority()
         while True:
             with self._wake:
-                self._wake.wait_for(lambda: self._stop or self._dirty or self._pending is not None)
+                self._wake.wait_for(lambda: self._stop or self._dirty or self._reshape or self._pending is not None)
                 if self._stop:
                     return
                 if self._pending is not None:
                     self._generator, self._pending = self._pending, None
                     self.snapshots += 1
                 batch = sorted(self._dirty)
+                reshape = sorted(self._reshape - self._dirty)
                 self._dirty.clear()
+                self._reshape.clear()
                 self._busy = True
                 pads = [(i, self.pads[i].latent.copy(), self.pads[i].label) for i in batch]
             try:
-                clips = self._render(pads)
+                clips = self._render(pads) if pads else {}
             except Exception as exc:  # keep the audio going on the old clips; report the reason
                 self.error = f"rendering failed: {exc}"
                 clips = {}
-            for i, clip in clips.items():
-                self.mixer.load_clip(i, clip)
             with self._wake:
-                self.renders += len(clips)
+                for i, raw in clips.items():
+                    self.pads[i].raw = raw
+                work = [(i, self.pads[i].raw, dict(self.pads[i].shape)) for i in list(clips) + reshape
+                        if self.pads[i].raw is not None]
+            for i, raw, shape in work:
+                self.mixer.load_clip(i, shape_pad(raw, self.device_rate, shape, gain=False))
+            with self._wake:
+                self.renders += len(work)
                 self._busy = False
                 self._wake.notify_all()
 
     def _render(self, pads: list[tuple[int, np.ndarray, int | None]]) -> dict[int, np.ndarray]:
+        """Raw clips at the device rate for ``pads`` [(index, latent, label)]."""
         g = self._generator
-        z = torch.from_numpy(np.stack([p[1] for p in pads]))
-        labels = torch.tensor([p[2] or 0 for p in pads]) if g.cfg.num_classes else None
-        with torch.inference_mode():
-            audio = g(z, labels).squeeze(1).float().numpy()
-        bad = silence_bad_clips(audio)
+        bad: list = []
+        audio = generate(g, np.stack([p[1] for p in pads]), [p[2] for p in pads], problems=bad)
         if bad:   # never let a broken snapshot reach the speakers; say which pads went quiet
             self.error = "the model made unusable sound for pad(s) " + ", ".join(
                 f"{pads[i][0] + 1} ({why})" for i, why in bad) + "; they play silence"
             log.warning(self.error)
-        model_rate = g.cfg.sample_rate
-        out = {}
-        for (i, _, _), clip in zip(pads, audio):
-            if model_rate != self.device_rate:
-                clip = soxr.resample(clip, model_rate, self.device_rate, quality="HQ")
-            out[i] = np.ascontiguousarray(clip, dtype=np.float32)
-        return out
+        return {i: resample(clip, g.cfg.sample_rate, self.device_rate) for (i, _, _), clip in zip(pads, audio)}

@@ -6,13 +6,11 @@ export), ``audio_error`` says why there is no sound, and :meth:`reopen_audio` tr
 """
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
-import soxr
 
-from ..dsp.processing import trim_bounds
+from ..dsp.pad import resample, shape_pad
 from ..models.modelfile import LoadedModel
 from ..models.wavegan import Generator
 from .engine import AudioDeviceError, AudioEngine
@@ -39,9 +37,9 @@ class PadSettings:
     start: float = 0.0
     end: float = 1.0
 
-    def trigger_args(self) -> dict:
-        return {"gain": self.gain, "rate": 2.0 ** (self.pitch / 12.0), "loop": self.loop,
-                "reverse": self.reverse, "start": self.start, "end": self.end}
+    def shape(self) -> dict:
+        """What the sampler bakes into the pad's clip (the render path); gain and loop are the voice's."""
+        return {"start": self.start, "end": self.end, "reverse": self.reverse, "pitch": self.pitch}
 
     @classmethod
     def from_dict(cls, d: dict) -> "PadSettings":
@@ -119,6 +117,7 @@ class Studio:
         self.worker = SamplerWorker(self.mixer, model.generator, device_rate=self.sample_rate, pads=PADS)
         n_classes = model.config.num_classes
         for i, (z, label) in enumerate(zip(latents, labels)):
+            self.worker.set_shape(i, self.pad_settings[i].shape())
             if len(z) == model.config.latent_dim:
                 keep = label if (n_classes and label is not None and label < n_classes) else None
                 self.worker.set_pad(i, z, keep)
@@ -141,15 +140,28 @@ class Studio:
 
     # ---- pads ---------------------------------------------------------------------------
     def trigger(self, pad: int, velocity: float = 1.0) -> None:
-        args = self.pad_settings[pad].trigger_args()
-        args["gain"] *= velocity
-        self.mixer.trigger(pad, **args)
+        """Play ``pad`` (``velocity`` 0..1 scales its gain: the window sends 1, MIDI its curve).
+        The clip is already shaped by the render path, so the voice plays it as it is."""
+        s = self.pad_settings[pad]
+        self.mixer.trigger(pad, gain=s.gain * velocity, loop=s.loop)
+
+    def release(self, pad: int) -> None:
+        """A key or note let go: a looping pad stops, a one-shot rings out."""
+        if self.pad_settings[pad].loop:
+            self.mixer.stop_pad(pad)
+
+    def press(self, pad: int) -> bool:
+        """A click on a pad: a looping pad that plays stops (its tooltip says "until pressed
+        again"), anything else plays; True if it now plays."""
+        if self.pad_settings[pad].loop and self.mixer.playing(pad):
+            self.mixer.stop_pad(pad)
+            return False
+        self.trigger(pad)
+        return True
 
     def preview(self, clip: np.ndarray, rate: int) -> None:
         """Play any clip (float32 [frames] at ``rate`` Hz) once, e.g. a dataset clip."""
-        clip = np.asarray(clip, dtype=np.float32)
-        if rate != self.sample_rate:
-            clip = soxr.resample(clip, rate, self.sample_rate, quality="HQ").astype(np.float32)
+        clip = resample(clip, rate, self.sample_rate)
         self.mixer.stop_pad(PREVIEW_PAD)
         self.mixer.load_clip(PREVIEW_PAD, clip)
         self.mixer.trigger(PREVIEW_PAD)
@@ -157,31 +169,31 @@ class Studio:
     def stop_pad(self, pad: int) -> None:
         self.mixer.stop_pad(pad)
 
-    def pad_params(self, pad: int) -> dict:
-        """Trigger arguments of ``pad`` (for MIDI: velocity scales ``gain``)."""
-        return self.pad_settings[pad].trigger_args()
+    def change_pad(self, pad: int, changes: dict) -> None:
+        """Change pad settings (name, gain, pitch, reverse, loop, start, end); a change of its
+        shape re-shapes the clip in the sampler."""
+        s = self.pad_settings[pad]
+        before = s.shape()
+        for k, val in changes.items():
+            setattr(s, k, val)
+        if s.shape() != before:
+            self.worker.set_shape(pad, s.shape())
+
+    def pad_raw(self, pad: int) -> np.ndarray:
+        """The pad's rendered clip before shaping (float32 [frames] at ``sample_rate``)."""
+        raw = self.worker.pads[pad].raw
+        return np.zeros(0, np.float32) if raw is None else raw.copy()
 
     def pad_clip(self, pad: int) -> np.ndarray:
-        """A copy of the pad's rendered clip (float32 [frames] at ``sample_rate``), untrimmed."""
+        """A copy of what the pad's voice plays (shaped: trim, reverse, pitch; float32 [frames] at
+        ``sample_rate``), without its gain."""
         slot = int(self.mixer.active_slot[pad])
         return self.mixer.bank[pad, slot, :int(self.mixer.lengths[pad, slot])].copy()
 
     def pad_sound(self, pad: int) -> np.ndarray:
-        """What the pad plays once (trim, reverse, pitch, gain applied), at ``sample_rate``."""
-        s = self.pad_settings[pad]
-        clip = self.pad_clip(pad)
-        n = len(clip)
-        if n < 2:
-            return clip
-        first, last = trim_bounds(n, s.start, s.end)
-        clip = clip[first:last]
-        if s.reverse:
-            clip = clip[::-1]
-        rate = 2.0 ** (s.pitch / 12.0)
-        if not math.isclose(rate, 1.0):
-            pos = np.arange(0, len(clip) - 1, rate)
-            clip = np.interp(pos, np.arange(len(clip)), clip).astype(np.float32)
-        return (clip * s.gain).astype(np.float32)
+        """What the pad plays once, gain included, at ``sample_rate``: the render path's shaping of
+        its raw clip (for drag-out), the same samples the voice plays."""
+        return shape_pad(self.pad_raw(pad), self.sample_rate, asdict(self.pad_settings[pad]))
 
     def pad_latent(self, pad: int) -> np.ndarray:
         return self.worker.pads[pad].latent.copy()
@@ -234,6 +246,7 @@ class Studio:
         n_classes = self.model.config.num_classes
         for i, d in enumerate(pads[:PADS]):
             self.pad_settings[i] = PadSettings.from_dict(d)
+            self.worker.set_shape(i, self.pad_settings[i].shape())
             z = np.asarray(d.get("latent", []), dtype=np.float32)
             label = d.get("label")
             label = int(label) if (n_classes and isinstance(label, int) and 0 <= label < n_classes) else None

@@ -49,6 +49,7 @@ class VoiceMixer:
         self._pos = np.empty(max_block, dtype=np.float64)
         self._idx = np.empty(max_block, dtype=np.int64)
         self._frac = np.empty(max_block, dtype=np.float64)
+        self._frac32 = np.empty(max_block, dtype=np.float32)
         self._a = np.empty(max_block, dtype=np.float32)
         self._b = np.empty(max_block, dtype=np.float32)
         self._mix = np.empty(max_block, dtype=np.float32)
@@ -112,47 +113,63 @@ class VoiceMixer:
             self.v_pos[v] = 0.0
 
     def mix_into(self, out: np.ndarray) -> None:
-        """Add every active voice to ``out`` [frames, channels] (mono voices on every channel)."""
+        """Add every active voice to ``out`` [frames, channels] (mono voices on every channel).
+
+        Allocates nothing: every array is preallocated scratch, indexing is done with
+        ``ndarray.take(..., mode="clip")`` (numpy's default mode buffers a copy of the result) after
+        the indices were clamped to the voice's part of the clip in place; no ufunc mixes float32
+        and float64 (that casts through a buffer)."""
         self._drain()
         n = len(out)
         mix = self._mix[:n]
         mix[:] = 0.0
         pos, idx, frac, a, b = self._pos[:n], self._idx[:n], self._frac[:n], self._a[:n], self._b[:n]
-        for v in np.flatnonzero(self.v_on):
+        frac32 = self._frac32[:n]
+        for v in range(len(self.v_on)):
+            if not self.v_on[v]:
+                continue
             start, end = int(self.v_start[v]), int(self.v_end[v])
             span = end - start
             clip = self.bank[self.v_pad[v], self.v_slot[v]]
-            np.multiply(self._steps[:n], self.v_rate[v], out=pos)
+            loop, reverse, rate = bool(self.v_loop[v]), bool(self.v_reverse[v]), float(self.v_rate[v])
+            np.multiply(self._steps[:n], rate, out=pos)
             pos += self.v_pos[v]
-            if self.v_loop[v]:
+            if loop:
                 np.fmod(pos, span, out=pos)
             np.floor(pos, out=frac)
-            idx[:] = frac
+            np.copyto(idx, frac, casting="unsafe")
             np.subtract(pos, frac, out=frac)
-            valid = int(np.searchsorted(pos, span - 1, side="right")) if not self.v_loop[v] else n
+            np.copyto(frac32, frac, casting="unsafe")   # float32 math below: no casting buffers
+            valid = int(pos.searchsorted(span - 1, side="right")) if not loop else n
             # Neighbours idx and idx+1 (idx and idx-1 reversed), each clamped to the clip, so the
             # last sample plays exactly and nothing reads past the end.
-            direction = -1 if self.v_reverse[v] else 1
-            origin = end - 1 if self.v_reverse[v] else start
+            direction = -1 if reverse else 1
+            origin = end - 1 if reverse else start
             np.multiply(idx, direction, out=idx)
             idx += origin
-            np.clip(idx, start, end - 1, out=idx)
-            np.take(clip, idx, out=a)
+            np.minimum(idx, end - 1, out=idx)
+            np.maximum(idx, start, out=idx)
+            clip.take(idx, out=a, mode="clip")
             idx += direction
-            np.clip(idx, start, end - 1, out=idx)
-            np.take(clip, idx, out=b)
+            np.minimum(idx, end - 1, out=idx)
+            np.maximum(idx, start, out=idx)
+            clip.take(idx, out=b, mode="clip")
             b -= a                              # a + (b - a) * frac
-            b *= frac
+            b *= frac32
             a += b
             a *= self.v_gain[v]
             mix[:valid] += a[:valid]
-            self.v_pos[v] += n * self.v_rate[v]
-            if self.v_loop[v]:
+            self.v_pos[v] += n * rate
+            if loop:
                 self.v_pos[v] %= span
             elif valid < n or self.v_pos[v] > span - 1:
                 self.v_on[v] = False
         for c in range(out.shape[1]):
             out[:, c] += mix
+
+    def playing(self, pad: int) -> bool:
+        """Whether a voice plays ``pad`` now (read from the control side: a hint for the UI)."""
+        return bool(np.any(self.v_on & (self.v_pad == pad)))
 
     @property
     def active_voices(self) -> int:

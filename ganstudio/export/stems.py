@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import json
 import re
-import warnings
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
-import soxr
-import torch
 
 from .. import __version__
 from .. import validate as v
 from ..dsp import processing as dsp
 from ..fileio import atomic_write_bytes, describe_os_error, read_json_document, sha256_bytes
+from ..dsp.pad import resample, shape_pad
 from ..models.latent import LatentWalk, mutate
+from ..models.sampling import generate
 from ..models.modelfile import LoadedModel, ModelFileError, load_model
 from .wav import SUBTYPES, write_wav
 
@@ -122,30 +121,15 @@ class ExportedStem:
 # ---- rendering ------------------------------------------------------------------------------
 def render_exact(model: LoadedModel, latent: np.ndarray, label: int | None) -> np.ndarray:
     """One clip float32 [clip_length] at the model rate, bit-identical from run to run."""
-    g = model.generator
-    if next(g.parameters()).device.type != "cpu":
+    if next(model.generator.parameters()).device.type != "cpu":
         raise ValueError("exact rendering needs the model on the CPU")
-    z = torch.from_numpy(np.asarray(latent, dtype=np.float32).reshape(1, -1))
-    if z.shape[1] != model.config.latent_dim:
-        raise ValueError(f"latent has {z.shape[1]} values, the model wants {model.config.latent_dim}")
-    y = None
-    if model.config.num_classes:
-        y = torch.tensor([int(label or 0) % model.config.num_classes])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")     # torch warns about oneDNN TF32 when toggling the flag
-        with torch.inference_mode(), torch.backends.mkldnn.flags(enabled=False):
-            x = g(z, y)[0, 0].float().numpy().copy()
-    why = dsp.sound_problem(x)
-    if why:
-        raise ExportError(f"the model {model.name} makes no usable sound for this latent ({why}); "
+    problems: list = []
+    x = generate(model.generator, np.asarray(latent, dtype=np.float32).reshape(1, -1), [label], exact=True,
+                 problems=problems)[0]
+    if problems:
+        raise ExportError(f"the model {model.name} makes no usable sound for this latent ({problems[0][1]}); "
                           "nothing was written")
     return x
-
-
-def _resample(x: np.ndarray, rate_in: float, rate_out: float) -> np.ndarray:
-    if rate_in == rate_out:
-        return x.astype(np.float32)
-    return soxr.resample(x.astype(np.float32), rate_in, rate_out, quality="VHQ").astype(np.float32)
 
 
 def render_texture(model: LoadedModel, seconds: float, rate: int, seed: int, speed: float) -> np.ndarray:
@@ -162,23 +146,12 @@ def render_texture(model: LoadedModel, seconds: float, rate: int, seed: int, spe
     pos = -hop                           # the first half-window is the stream's fade-in
     while pos < total:
         z, label = walk.step()
-        clip = _resample(render_exact(model, z, label), cfg.sample_rate, rate)[:n]
+        clip = resample(render_exact(model, z, label), cfg.sample_rate, rate)[:n]
         clip = np.pad(clip, (0, n - len(clip)))
         lo = max(pos, 0)
         out[lo:pos + n] += (window * clip)[lo - pos:]
         pos += hop
     return out[:total]
-
-
-def _apply_pad(x: np.ndarray, rate: int, pad: dict) -> np.ndarray:
-    first, last = dsp.trim_bounds(len(x), float(pad.get("start", 0.0)), float(pad.get("end", 1.0)))
-    x = x[first:last]
-    if pad.get("reverse"):
-        x = x[::-1]
-    ratio = 2.0 ** (float(pad.get("pitch", 0.0)) / 12.0)
-    if abs(ratio - 1.0) > 1e-9:          # playing faster = fewer samples at the same rate
-        x = _resample(x, rate * ratio, rate)
-    return (x * float(pad.get("gain", 1.0))).astype(np.float32)
 
 
 def make_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings) -> tuple[np.ndarray, int, dict]:
@@ -187,14 +160,14 @@ def make_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings) -> 
     rate = settings.rate or model.config.sample_rate
     src = spec.source
     if src["type"] == "latent":
-        x = _resample(render_exact(model, np.asarray(src["latent"], np.float32), src.get("label")),
+        x = resample(render_exact(model, np.asarray(src["latent"], np.float32), src.get("label")),
                       model.config.sample_rate, rate)
     elif src["type"] == "texture":
         x = render_texture(model, float(src["seconds"]), rate, int(src["seed"]), float(src["speed"]))
     else:
         raise ValueError(f"unknown stem source {src['type']!r}")
-    if spec.pad:
-        x = _apply_pad(x, rate, spec.pad)
+    if spec.pad:        # the pad's own render path (dsp.pad), exactly as the pad plays it
+        x = shape_pad(x, rate, spec.pad)
     info: dict = {}
     if settings.dc:
         x = dsp.remove_dc(x)

@@ -1,5 +1,8 @@
-"""Run a generator: latents in, audio out (numpy). Used by the CLI, the sampler and export."""
+"""Run a generator: latents in, audio out (numpy): :func:`generate` is the only place a generator
+is called, and :func:`render_pad` the one render path of a pad (sampler, drag-out, export)."""
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import torch
@@ -27,29 +30,57 @@ def class_index(model: LoadedModel, name: str | None) -> int | None:
     return names.index(name)
 
 
-def render(model: LoadedModel, z: np.ndarray, labels: np.ndarray | None = None,
-           batch_size: int = 16, problems: list | None = None) -> np.ndarray:
-    """Generate audio float32 [n, clip_length] at the model rate from latents ``z`` [n, latent_dim].
+def class_ids(num_classes: int, labels, n: int) -> torch.Tensor | None:
+    """The one rule for a batch's classes: None for an unconditioned model; for a conditioned one
+    ``labels`` [n] (None entries become class 0, others wrap into range), or 0, 1, 2, ... when
+    ``labels`` is None."""
+    if not num_classes:
+        return None
+    if labels is None:
+        return torch.arange(n) % num_classes
+    return torch.tensor([0 if lab is None else int(lab) % num_classes for lab in labels], dtype=torch.long)
 
-    ``labels`` int [n] picks classes of a conditioned model (random-but-seeded if omitted).
-    A clip that is non-finite or stuck at DC comes back as silence; ``problems`` (if given)
-    receives its (index, reason).
-    """
-    g = model.generator
-    dev = next(g.parameters()).device
+
+def generate(generator, z: np.ndarray, labels=None, exact: bool = False,
+             problems: list | None = None) -> np.ndarray:
+    """The one way a generator is run: latents ``z`` [n, latent_dim] (and ``labels``, see
+    :func:`class_ids`) to float32 audio [n, clip_length] at the model rate.
+
+    ``exact`` renders one clip at a time on the CPU without oneDNN, whose kernels round
+    differently from run to run, so a sidecar remakes the same samples. A clip that is
+    non-finite or stuck at DC comes back as silence; ``problems`` receives its (index, reason)."""
     z = np.asarray(z, dtype=np.float32)
-    if z.ndim != 2 or z.shape[1] != model.config.latent_dim:
-        raise ValueError(f"latents must be [n, {model.config.latent_dim}], got {list(z.shape)}")
-    if model.config.num_classes and labels is None:
-        labels = np.arange(len(z)) % model.config.num_classes
-    out = np.empty((len(z), model.config.clip_length), dtype=np.float32)
-    with torch.inference_mode():
-        for i in range(0, len(z), batch_size):
-            zb = torch.from_numpy(z[i:i + batch_size]).to(dev)
-            yb = torch.from_numpy(np.asarray(labels[i:i + batch_size], dtype=np.int64)).to(dev) \
-                if model.config.num_classes else None
-            out[i:i + len(zb)] = g(zb, yb).squeeze(1).float().cpu().numpy()
+    cfg = generator.cfg
+    if z.ndim != 2 or z.shape[1] != cfg.latent_dim:
+        raise ValueError(f"latents must be [n, {cfg.latent_dim}], got {list(z.shape)}")
+    ids = class_ids(cfg.num_classes, labels, len(z))
+    dev = next(generator.parameters()).device
+    out = np.empty((len(z), cfg.clip_length), dtype=np.float32)
+    step = 1 if exact else 16
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")     # torch warns about oneDNN TF32 when toggling the flag
+        with torch.inference_mode(), torch.backends.mkldnn.flags(enabled=not exact):
+            for i in range(0, len(z), step):
+                zb = torch.from_numpy(z[i:i + step]).to(dev)
+                yb = ids[i:i + step].to(dev) if ids is not None else None
+                out[i:i + len(zb)] = generator(zb, yb).squeeze(1).float().cpu().numpy()
     bad = silence_bad_clips(out)
     if problems is not None:
         problems.extend(bad)
     return out
+
+
+def render(model: LoadedModel, z: np.ndarray, labels: np.ndarray | None = None,
+           problems: list | None = None) -> np.ndarray:
+    """:func:`generate` with a loaded model (the CLI's ``generate``)."""
+    return generate(model.generator, z, labels, problems=problems)
+
+
+def render_pad(generator, latent, label, pad: dict | None, rate: int, exact: bool = False) -> np.ndarray:
+    """THE render path: a pad's sound, float32 [frames] at ``rate`` Hz, from its latent, class and
+    settings (trim, reverse, pitch, gain). What a pad plays, what dragging it out writes and what
+    an export writes all come from here (the sampler leaves the gain to the voice)."""
+    from ..dsp.pad import resample, shape_pad
+    clip = generate(generator, np.asarray(latent, np.float32)[None], [label], exact=exact)[0]
+    clip = resample(clip, generator.cfg.sample_rate, rate)
+    return shape_pad(clip, rate, pad or {})

@@ -6,7 +6,8 @@ import sys
 from PySide6 import QtCore, QtWidgets
 
 from . import theme
-from .errors import ErrorReporter, log, setup_logging
+from ..logs import setup_logging
+from .errors import ErrorReporter, log
 
 
 class _App(QtWidgets.QApplication):

@@ -3,6 +3,7 @@ training threads, sessions and settings, and wires the window's intent signals t
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -28,9 +29,32 @@ from .workers import CallThread
 log = logging.getLogger(__name__)
 
 
+DRAG_PREFIX = "ganstudio-drag-"
+
+
+def remove_stale_drag_dirs() -> int:
+    """Remove the drag-out folders of windows that were killed (their process id is gone)."""
+    n = 0
+    for d in Path(tempfile.gettempdir()).glob(f"{DRAG_PREFIX}*-*"):
+        pid = d.name[len(DRAG_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)) and d.is_dir():
+            shutil.rmtree(d, ignore_errors=True)
+            n += 1
+    return n
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:          # someone else's process: alive
+        return True
+    return True
+
+
 def models_dir() -> Path:
     """Where the window proposes model folders: ``$GANSTUDIO_MODELS_DIR`` or the user data folder."""
-    import os
     env = os.environ.get("GANSTUDIO_MODELS_DIR")
     if env:
         return Path(env)
@@ -58,7 +82,8 @@ class Controller(QtCore.QObject):
         self.import_thread: CallThread | None = None
         self.export_thread: CallThread | None = None
         self.session_path: str | None = None
-        self.drag_dir = Path(tempfile.mkdtemp(prefix="ganstudio-drag-"))
+        remove_stale_drag_dirs()
+        self.drag_dir = Path(tempfile.mkdtemp(prefix=f"{DRAG_PREFIX}{os.getpid()}-"))
         self.w = MainWindow(self.export_pad_for_drag, rate)
         self.errors.parent = self.w
         self.training = TrainingFlow(self.studio, self.w.training, self.w.status.showMessage,
@@ -106,7 +131,7 @@ class Controller(QtCore.QObject):
         for key, pad in PAD_KEYS.items():
             sc = QtGui.QShortcut(QtGui.QKeySequence(key), self.w)
             sc.setAutoRepeat(False)
-            sc.activated.connect(lambda pad=pad: (self.w.pads.select.emit(pad), self.play(pad)))
+            sc.activated.connect(lambda pad=pad: (self.play(pad), self.w.pads.select.emit(pad)))
         for key, fn in ((QtGui.QKeySequence(QtCore.Qt.Key.Key_Space), lambda: self.play(self.selected)),
                         (QtGui.QKeySequence("Ctrl+R"), lambda: self.w.pad_panel.rand_b.click()),
                         (QtGui.QKeySequence("Ctrl+M"), lambda: self.w.pad_panel.mut_b.click())):
@@ -138,7 +163,8 @@ class Controller(QtCore.QObject):
     selected = 0
 
     def play(self, pad: int) -> None:
-        self.studio.trigger(pad)
+        """Queue the sound first, draw afterwards; a looping pad pressed again stops."""
+        self.studio.press(pad)
         self.w.pads.pads[pad].flash()
 
     def select(self, pad: int) -> None:
@@ -148,9 +174,7 @@ class Controller(QtCore.QObject):
         self.show_clip()
 
     def change_pad(self, changes: dict) -> None:
-        s = self.studio.pad_settings[self.selected]
-        for k, v in changes.items():
-            setattr(s, k, v)
+        self.studio.change_pad(self.selected, changes)
         if "name" in changes:
             self._pad_names()
         self.show_clip()
@@ -164,7 +188,7 @@ class Controller(QtCore.QObject):
     def show_clip(self) -> None:
         s = self.studio.pad_settings[self.selected]
         self._clip_shown = self._render_mark()
-        self.w.clip.show_clip(self.studio.pad_clip(self.selected), self.studio.sample_rate, s.start, s.end)
+        self.w.clip.show_clip(self.studio.pad_raw(self.selected), self.studio.sample_rate, s.start, s.end)
 
     def _render_mark(self) -> tuple:
         """Changes whenever the sampler has rendered something new (or was replaced)."""
@@ -256,7 +280,8 @@ class Controller(QtCore.QObject):
             self.midi = None
         if not enabled:
             return
-        mapping = PadMidiMap(self.studio.mixer, pad_params=lambda p: self.studio.pad_params(p),
+        # through the Studio (its model may change; the bound methods always reach the current one)
+        mapping = PadMidiMap(lambda p, g: self.studio.trigger(p, g), lambda p: self.studio.release(p),
                              on_pad=self.midi_pad.emit)
         try:
             self.midi = MidiInput(mapping)
@@ -314,6 +339,7 @@ class Controller(QtCore.QObject):
         self.import_thread.start()
         self._import_folder = folder
         self.settings.setValue("dataset/last", folder)
+        self.w.dataset.save_state(self.settings)      # kept now: a crash must not lose them
 
     def _reimport(self) -> None:
         """The rate or length changed: the clips must be prepared again for training to use them."""
@@ -337,7 +363,8 @@ class Controller(QtCore.QObject):
         if self.import_thread and self.import_thread.isRunning():
             self.errors.show("Still importing", "Wait until the clips are imported with the new settings.")
             return
-        self.training.start(self.dataset, self._snapshot)
+        if self.training.start(self.dataset, self._snapshot):
+            self.w.training.save_state(self.settings)
 
     def stop_training(self) -> None:
         self.training.stop()

@@ -8,7 +8,7 @@ import traceback
 
 from PySide6 import QtWidgets
 
-from ..logs import log_dir, setup_logging  # noqa: F401  (re-exported for the window)
+from ..logs import log_dir
 
 log = logging.getLogger("ganstudio")
 

@@ -2,7 +2,7 @@
 middle, live and clip views with the master section on the right."""
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
 
 from .panels import DatasetPanel, PadPanel, TrainingPanel
 from .pads import PadGrid

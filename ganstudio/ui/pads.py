@@ -45,8 +45,8 @@ class PadButton(QtWidgets.QPushButton):
             return
         if e.button() == QtCore.Qt.MouseButton.LeftButton:
             self._drag_start = e.position().toPoint()
+            self.pressed_pad.emit(self.index)       # the sound is queued before anything is drawn
             self.selected_pad.emit(self.index)
-            self.pressed_pad.emit(self.index)
         super().mousePressEvent(e)
 
     def mouseMoveEvent(self, e: QtGui.QMouseEvent) -> None:

@@ -22,7 +22,6 @@ import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
 import torch
 from safetensors.torch import save as st_save
 
@@ -268,7 +267,7 @@ def run(case: Case, work: Path) -> None:
         case.hung = True
     except SystemExit as exc:          # argparse
         case.rc = exc.code if isinstance(exc.code, int) else 2
-    except BaseException as exc:       # noqa: BLE001 - a crash is what this records
+    except BaseException:              # noqa: BLE001 - a crash is what this records
         import traceback
         case.traceback = True
         err.write(traceback.format_exc())

@@ -16,12 +16,18 @@ def main() -> int:
     settings = QtCore.QSettings(ini, QtCore.QSettings.Format.IniFormat)
     ctl = Controller(settings=settings, device=999, midi=False)      # 999: no sound card, still usable
     ctl.ask = lambda *q: True
+    if ctl.import_thread is not None:          # the window re-imports the last folder at launch
+        ctl.import_thread.wait()
     ctl.w.dataset.seconds.setValue(0.5)
+    ctl.dataset = None
     ctl.import_dataset(kit)
     told = []
 
+    started = []
+
     def poll():
-        if ctl.dataset is not None and not ctl.training.running and not told:
+        if ctl.dataset is not None and not started and not (ctl.import_thread and ctl.import_thread.isRunning()):
+            started.append(1)
             ctl.w.training.out.setText(model)
             ctl.w.training.minutes.setValue(0)
             ctl.w.training.steps.setValue(0)       # no limit: only a kill ends it
