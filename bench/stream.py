@@ -28,6 +28,29 @@ from ganstudio.training import TrainControl, Trainer, model_config_for, recipe
 from ganstudio.training.subprocess import TrainerProcess
 
 
+def mix_cpu_share(voices: int, block: int = 256, rate: int = 48000, blocks: int = 2000) -> dict:
+    """The mix loop's CPU time per block as a share of the block's deadline, with ``voices``
+    looping, pitched, reversed, trimmed voices (no stream: the callback's own work, measured)."""
+    from ganstudio.audio.voices import VoiceMixer
+    mixer = VoiceMixer(pads=17, voices=voices, max_frames=4 * rate, max_block=4096)
+    rng = np.random.default_rng(0)
+    for p in range(16):
+        mixer.load_clip(p, (0.1 * rng.standard_normal(rate)).astype(np.float32))
+    for v in range(voices):
+        mixer.trigger(v % 16, gain=0.3, rate=0.75 + 0.5 * v / voices, loop=True, reverse=bool(v % 2),
+                      start=0.1, end=0.9)
+    out = np.zeros((block, 2), np.float32)
+    times = np.empty(blocks)
+    for i in range(blocks):
+        out.fill(0.0)
+        t0 = time.perf_counter()
+        mixer.mix_into(out)
+        times[i] = time.perf_counter() - t0
+    deadline = block / rate
+    return {"voices": voices, "share_p50": round(float(np.percentile(times, 50) / deadline), 4),
+            "share_p99": round(float(np.percentile(times, 99) / deadline), 4)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=60.0)
@@ -42,7 +65,13 @@ def main() -> None:
                     help="run JACK without SCHED_FIFO even where it is allowed")
     ap.add_argument("--nice", type=int, default=10, help="niceness of the training process")
     ap.add_argument("--train-threads", type=int, default=0, help="torch threads (0 = torch's default)")
+    ap.add_argument("--mix-table", action="store_true",
+                    help="only measure the mix loop's CPU share at 8, 32 and 64 voices (no stream)")
     a = ap.parse_args()
+    if a.mix_table:
+        print(json.dumps({"block": a.block, "rate": a.rate,
+                          "mix_cpu_share": [mix_cpu_share(v, a.block, a.rate) for v in (8, 32, 64)]}, indent=1))
+        return
     if a.train_threads:
         torch.set_num_threads(a.train_threads)
     realtime = realtime_allowed() and not a.no_realtime

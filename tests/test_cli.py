@@ -1,3 +1,4 @@
+import pytest
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ def run(*args, check=True, env=None):
     return proc
 
 
+@pytest.mark.slow
 def test_kit_train_generate_info(tmp_path):
     kit, model, out = tmp_path / "kit", tmp_path / "model", tmp_path / "clips"
     run("kit", kit, "--per-class", 3)
@@ -72,6 +74,7 @@ def test_readme_test_command_is_what_ci_runs():
     assert "grep -m1 -o 'bash tools/install.sh && .venv/bin/python -m pytest" in ci
 
 
+@pytest.mark.slow
 def test_ctrl_c_twice_aborts_with_one_line_and_keeps_the_checkpoint(tmp_path, kit_dir):
     import signal
     import time

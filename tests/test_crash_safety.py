@@ -10,6 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_random_kills_lose_at_most_one_checkpoint_interval():
     proc = subprocess.run([sys.executable, str(ROOT / "bench" / "crash_resume.py"), "--kills", "4", "--every", "10",
                            "--seed", "3"], capture_output=True, text=True, timeout=400)
@@ -44,6 +45,7 @@ def test_a_torn_model_pair_is_healed_on_resume(small_dataset, tmp_path):
     assert not list((tmp_path / "m").glob(".*.tmp"))
 
 
+@pytest.mark.slow
 def test_killing_the_window_while_training_ends_the_child_and_the_model_resumes(tmp_path, kit_dir):
     """SIGKILL of the window process: the trainer child notices, saves and exits (no orphan), and
     the model folder loads and resumes. bench/kill_window.py does this 20 times."""

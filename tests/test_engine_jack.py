@@ -28,7 +28,11 @@ def test_pad_trigger_reaches_the_output_within_one_block(jack_device):
         start_frame = len(drain(engine))        # the scope has every frame since the start
         before = engine.frames
         mixer.trigger(3)
-        time.sleep(0.4)
+        levels = []                             # the meter while the burst plays
+        end = time.monotonic() + 0.4
+        while time.monotonic() < end:
+            levels.append(engine.meter.read())
+            time.sleep(0.002)
         played = drain(engine)
     finally:
         engine.stop()
@@ -40,8 +44,11 @@ def test_pad_trigger_reaches_the_output_within_one_block(jack_device):
     np.testing.assert_array_equal(played[:, 0], played[:, 1])
     assert not played[onset + 4800:].any()
     assert engine.frames > SR * 0.6 and not engine.running
-    peak, rms = engine.meter.read()
-    assert peak.shape == (2,)
+    peaks = np.array([p for p, _ in levels])
+    rms = np.array([r for _, r in levels])
+    # a full block of the 0.5 sine: peak about 0.5, RMS 0.5 / sqrt(2), on both channels
+    assert 0.45 < peaks.max() <= 0.5 + 1e-4 and np.allclose(peaks.max(axis=0), peaks.max())
+    assert abs(rms.max() - 0.5 / np.sqrt(2)) < 0.02
 
 
 def test_start_and_stop_fade_without_clicks(jack_device):

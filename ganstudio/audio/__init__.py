@@ -1,7 +1,8 @@
-"""Real-time audio (no Qt): ring buffer, pads and voices, master limiter and meters, and the
-sounddevice stream, and the sampler worker that keeps the pads rendered from the generator.
-Texture mode, morphing and MIDI follow with issue 4. Only ``sampler`` imports torch: it runs in
-its own thread, never in the callback."""
+"""Real-time audio (no Qt): ring buffer, pads and voices, master limiter and meters, the
+sounddevice stream, the sampler worker that keeps the pads rendered from the generator, texture
+mode, MIDI input and the :class:`~ganstudio.audio.studio.Studio` that ties them together. The
+callback's own files (engine, voices, ringbuffer, master) import numpy only and allocate nothing
+per block; the generator runs in the sampler and texture threads, never in the callback."""
 from .engine import AudioDeviceError, AudioEngine, output_devices
 from .master import Limiter, Meter
 from .ringbuffer import RingBuffer

@@ -10,11 +10,10 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-import soxr
-import torch
 
-from ..dsp.processing import sound_problem
+from ..dsp.pad import resample
 from ..models.latent import LatentWalk
+from ..models.sampling import generate
 from ..models.wavegan import Generator
 from .engine import lower_thread_priority
 from .ringbuffer import RingBuffer
@@ -55,17 +54,11 @@ class TextureStream:
     def _render(self) -> np.ndarray:
         g = self._generator
         latent, label = self.walk.step()
-        z = torch.from_numpy(latent[None])
-        labels = torch.tensor([label if label is not None and label < g.cfg.num_classes else 0]) \
-            if g.cfg.num_classes else None
-        with torch.inference_mode():
-            clip = g(z, labels)[0, 0].float().numpy()
-        why = sound_problem(clip)
-        if why:   # a broken snapshot plays silence, never a DC step or NaNs
-            self.error = f"the model made unusable sound ({why}); texture plays silence"
-            clip = np.zeros_like(clip)
-        if g.cfg.sample_rate != self.device_rate:
-            clip = soxr.resample(clip, g.cfg.sample_rate, self.device_rate, quality="HQ")
+        problems: list = []
+        clip = generate(g, latent[None], [label], problems=problems)[0]
+        if problems:   # a broken snapshot plays silence, never a DC step or NaNs
+            self.error = f"the model made unusable sound ({problems[0][1]}); texture plays silence"
+        clip = resample(clip, g.cfg.sample_rate, self.device_rate)
         out = np.zeros(self._length, dtype=np.float32)
         n = min(len(clip), self._length)
         out[:n] = clip[:n]

@@ -54,7 +54,7 @@ def generate(generator, z: np.ndarray, labels=None, exact: bool = False,
     if z.ndim != 2 or z.shape[1] != cfg.latent_dim:
         raise ValueError(f"latents must be [n, {cfg.latent_dim}], got {list(z.shape)}")
     ids = class_ids(cfg.num_classes, labels, len(z))
-    dev = next(generator.parameters()).device
+    dev = next(generator.parameters(), torch.empty(0)).device
     out = np.empty((len(z), cfg.clip_length), dtype=np.float32)
     step = 1 if exact else 16
     with warnings.catch_warnings():
