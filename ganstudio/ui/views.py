@@ -2,11 +2,12 @@
 view takes arrays, the main window's 30 Hz timer feeds them copies from the audio engine."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from ..dsp.mel import stft_magnitude
 from . import theme
 
 FLOOR_DB = -90.0
@@ -95,6 +96,26 @@ class SpectrogramView(pg.PlotWidget):
         self.frames_drawn += 1
 
 
+CLIP_FFT, CLIP_HOP, CLIP_CHUNK = 512, 256, 16
+
+
+def clip_spectrogram_db(clip: np.ndarray) -> np.ndarray:
+    """Log magnitude of a clip for the clip view, float32 [bins, frames] in dB.
+
+    Computed a few frames at a time, yielding the interpreter lock between pieces: one FFT of a
+    whole second holds it for milliseconds, and the audio callback, which runs Python, must not
+    wait that long (measured: the clip view redrawn on every training snapshot caused underruns
+    at block 256)."""
+    window = np.hanning(CLIP_FFT).astype(np.float32)
+    frames = np.lib.stride_tricks.sliding_window_view(np.asarray(clip, np.float32), CLIP_FFT)[::CLIP_HOP]
+    out = np.empty((CLIP_FFT // 2 + 1, len(frames)), np.float32)
+    for i in range(0, len(frames), CLIP_CHUNK):
+        mag = np.abs(np.fft.rfft(frames[i:i + CLIP_CHUNK] * window, axis=-1)) / (CLIP_FFT / 4)
+        out[:, i:i + CLIP_CHUNK] = 20 * np.log10(np.maximum(mag, 1e-6)).T
+        time.sleep(0)
+    return out
+
+
 class ClipView(QtWidgets.QWidget):
     """The selected pad's clip: waveform above, spectrogram below, with the trim marked."""
 
@@ -127,9 +148,8 @@ class ClipView(QtWidgets.QWidget):
         dur = len(clip) / sample_rate if len(clip) else 1.0
         self.wave.setXRange(0, dur, padding=0)
         self.region.setRegion((start * dur, end * dur))
-        if len(clip) >= 1024:
-            mag = stft_magnitude(clip, n_fft=1024, hop=256) / 256.0
-            db = np.ascontiguousarray(20 * np.log10(np.maximum(mag, 1e-6)).T, dtype=np.float32)  # [bins, frames]
+        if len(clip) >= CLIP_FFT:
+            db = clip_spectrogram_db(clip)
             self.img.setImage(db, autoLevels=False, levels=(FLOOR_DB, 0.0))
             self.img.setRect(QtCore.QRectF(0, 0, db.shape[1], sample_rate / 2))
             self.spec.setXRange(0, db.shape[1], padding=0)
