@@ -20,6 +20,7 @@ import torch
 
 from ganstudio.audio import AudioEngine, SamplerWorker, VoiceMixer
 from ganstudio.audio.jack import jack_output_device, realtime_allowed, start_dummy, stop_dummy
+from ganstudio.audio.process import AudioProcess
 from ganstudio.audio.texture import TextureStream
 from ganstudio.data import Dataset, ImportSettings
 from ganstudio.library import render_kit
@@ -65,6 +66,8 @@ def main() -> None:
                     help="run JACK without SCHED_FIFO even where it is allowed")
     ap.add_argument("--nice", type=int, default=10, help="niceness of the training process")
     ap.add_argument("--train-threads", type=int, default=0, help="torch threads (0 = torch's default)")
+    ap.add_argument("--engine", choices=("process", "inline"), default="process",
+                    help="the callback in its own process (the app's way) or in this process")
     ap.add_argument("--mix-table", action="store_true",
                     help="only measure the mix loop's CPU share at 8, 32 and 64 voices (no stream)")
     a = ap.parse_args()
@@ -96,9 +99,14 @@ def run(a, mode: str, device: int) -> dict:
     """Stream for ``a.seconds`` with training in ``mode``; the engine's figures as a dict."""
     ds = Dataset.from_arrays(render_kit(per_class=12), ImportSettings())
     mc = model_config_for(ds, "tiny", False)
-    mixer = VoiceMixer(pads=16, voices=16, max_frames=2 * a.rate, max_block=4096)
+    if a.engine == "process":          # the app's way: the callback in its own process
+        engine = AudioProcess(pads=16, voices=16, max_frames=2 * a.rate, sample_rate=a.rate, blocksize=a.block,
+                              channels=2, device=device)
+        mixer = engine.mixer
+    else:
+        mixer = VoiceMixer(pads=16, voices=16, max_frames=2 * a.rate, max_block=4096)
+        engine = AudioEngine(mixer, a.rate, a.block, channels=2, device=device)
     worker = SamplerWorker(mixer, Generator(mc).eval().requires_grad_(False), device_rate=a.rate)
-    engine = AudioEngine(mixer, a.rate, a.block, channels=2, device=device)
     texture = TextureStream(engine.texture, Generator(mc).eval(), device_rate=a.rate) if a.texture else None
     worker.start()
     worker.wait_idle()
@@ -158,10 +166,13 @@ def run(a, mode: str, device: int) -> dict:
     if texture:
         texture.stop()
     stats = engine.timing_stats()
+    tex_underruns = engine.texture.underruns if a.texture else None
+    if a.engine == "process":
+        engine.close()
     lat_ms = np.array(latencies) * 1000
     report = {"seconds": a.seconds, "block": a.block, "rate": a.rate, "train_mode": mode,
               "texture": a.texture, "train_steps": steps["n"], "torch_threads": torch.get_num_threads(),
-              **stats, "texture_underruns": engine.texture.underruns if a.texture else None,
+              "engine": a.engine, **stats, "texture_underruns": tex_underruns,
               "pad_presses": len(latencies),
               # frames of stream between the press and the voice's first sample: 0 means the
               # sound starts with the very next block (wall-clock wait < one block)

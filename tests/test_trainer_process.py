@@ -55,3 +55,25 @@ def test_child_process_pauses_and_resumes(small_dataset, tmp_path):
     tp.stop()
     tp.join(60)
     assert tp.error is None and tp.final_step >= step_at_pause + 2
+
+
+def test_sigterm_to_the_child_stops_it_with_a_checkpoint_and_no_deadlock(small_dataset, tmp_path):
+    """SIGTERM (also what the kernel sends when the window dies) lands between any two bytecodes,
+    perhaps while the child holds a queue's or an event's lock: it must only set a flag."""
+    import os
+    import signal
+    import time
+    from ganstudio.training.checkpoint import load_state
+    tc = recipe("tiny", batch_size=4, max_steps=100_000)
+    mc = model_config_for(small_dataset, "tiny", False, model_dim=4, d_model_dim=4)
+    steps = []
+    tp = TrainerProcess(small_dataset, tmp_path / "m", mc, tc, progress_fn=lambda p: steps.append(p.step), threads=1)
+    tp.start()
+    deadline = time.monotonic() + 300
+    while len(steps) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    for _ in range(5):                  # several, at random points of the step
+        os.kill(tp.pid, signal.SIGTERM)
+        time.sleep(0.01)
+    assert tp.join(300), "the child did not exit after SIGTERM"
+    assert load_state(tmp_path / "m").step >= 1

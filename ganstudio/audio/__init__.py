@@ -6,8 +6,16 @@ per block; the generator runs in the sampler and texture threads, never in the c
 from .engine import AudioDeviceError, AudioEngine, output_devices
 from .master import Limiter, Meter
 from .ringbuffer import RingBuffer
-from .sampler import Pad, SamplerWorker
 from .voices import VoiceMixer
+
+
+def __getattr__(name: str):
+    # the sampler imports torch: loaded on first use, so the audio process (which imports this
+    # package to run the callback) starts without it
+    if name in ("Pad", "SamplerWorker"):
+        from . import sampler
+        return getattr(sampler, name)
+    raise AttributeError(name)
 
 __all__ = ["AudioDeviceError", "AudioEngine", "Limiter", "Meter", "Pad", "RingBuffer", "SamplerWorker",
            "VoiceMixer", "output_devices"]

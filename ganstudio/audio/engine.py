@@ -16,6 +16,7 @@ import numpy as np
 
 from .master import Limiter, Meter, apply_ramp
 from .ringbuffer import RingBuffer
+from .shared import Arena
 from .voices import VoiceMixer
 
 FADE_S = 0.01   # start / stop / volume changes ramp over this long, so nothing clicks
@@ -72,46 +73,62 @@ class AudioEngine:
     """
 
     def __init__(self, mixer: VoiceMixer, sample_rate: int = 48000, blocksize: int = 256,
-                 channels: int = 2, device: int | str | None = None, scope_seconds: float = 2.0):
+                 channels: int = 2, device: int | str | None = None, scope_seconds: float = 2.0,
+                 arena: Arena | None = None):
         if not 64 <= blocksize <= 4096:
             raise ValueError("block size must be between 64 and 4096 frames")
+        arena = arena or Arena()
         self.mixer, self.sample_rate, self.blocksize = mixer, sample_rate, blocksize
         self.channels, self.device = channels, device
         self.limiter = Limiter(sample_rate, max_block=4096)
-        self.meter = Meter(channels)
-        self.scope = RingBuffer(int(scope_seconds * sample_rate), channels)
-        self.volume = 1.0
-        self.underruns = 0
-        self.frames = 0
+        self.meter = Meter(channels, arena)
+        self.scope = RingBuffer(int(scope_seconds * sample_rate), channels, arena)
+        # what another process (the window's) sets and reads: volume, texture on, texture gain;
+        # underruns, frames, callbacks, lost; the callback timing
+        self._control = arena.zeros(3, np.float64)
+        self._stats = arena.zeros(4, np.int64)
+        self._control[0] = 1.0
         self._gain = 0.0
         self._running = False
         self._steps = np.arange(1, 4097, dtype=np.float32)
         self._scratch = np.empty(4096, dtype=np.float32)
         self._stream = None
-        self._lost = False
         # texture mode: a stream fed by a TextureStream thread through this ring; it must hold two
         # half-clips of the longest clip (4 s)
-        self.texture = RingBuffer(int(TEXTURE_RING_S * sample_rate), channels)
-        self.texture_on = False
-        self.texture_gain = 1.0
+        self.texture = RingBuffer(int(TEXTURE_RING_S * sample_rate), channels, arena)
+        self._control[2] = 1.0
         self._tex = np.zeros((4096, channels), dtype=np.float32)
         # callback timing: [start, duration] seconds of the last TIMING_SLOTS callbacks
-        self.timing = np.zeros((TIMING_SLOTS, 2), dtype=np.float64)
-        self.callbacks = 0
+        self.timing = arena.zeros((TIMING_SLOTS, 2), np.float64)
+
+    # shared state as attributes
+    volume = property(lambda self: float(self._control[0]),
+                      lambda self, v: self._control.__setitem__(0, v))
+    texture_on = property(lambda self: bool(self._control[1]),
+                          lambda self, on: self._control.__setitem__(1, float(on)))
+    texture_gain = property(lambda self: float(self._control[2]),
+                            lambda self, g: self._control.__setitem__(2, g))
+    underruns = property(lambda self: int(self._stats[0]),
+                         lambda self, n: self._stats.__setitem__(0, n))
+    frames = property(lambda self: int(self._stats[1]))
+    callbacks = property(lambda self: int(self._stats[2]))
+    _lost = property(lambda self: bool(self._stats[3]),
+                     lambda self, on: self._stats.__setitem__(3, int(on)))
 
     # ---- callback (PortAudio's thread) ------------------------------------------------
     def _callback(self, out: np.ndarray, frames: int, time_info, status) -> None:
         t0 = perf_counter()
+        stats, control = self._stats, self._control
         if status.output_underflow:
-            self.underruns += 1
+            stats[0] += 1
         out.fill(0.0)
         self.mixer.mix_into(out)
-        if self.texture_on:
+        if control[1]:
             tex = self._tex[:frames]
             self.texture.read_into(tex)
-            tex *= self.texture_gain
+            tex *= float(control[2])       # a Python float: numpy float64 would cast through a buffer
             out += tex
-        target = self.volume if self._running else 0.0
+        target = float(control[0]) if self._running else 0.0
         step = frames / (FADE_S * self.sample_rate)
         new = min(target, self._gain + step) if target > self._gain else max(target, self._gain - step)
         apply_ramp(out, self._gain, new, self._steps, self._scratch)
@@ -120,11 +137,11 @@ class AudioEngine:
         self.meter.update(out)
         if self.scope.space() >= frames:
             self.scope.write(out)
-        self.frames += frames
-        row = self.timing[self.callbacks % TIMING_SLOTS]
+        stats[1] += frames
+        row = self.timing[stats[2] % TIMING_SLOTS]
         row[0] = t0
         row[1] = perf_counter() - t0
-        self.callbacks += 1
+        stats[2] += 1
 
     def timing_stats(self) -> dict:
         """Callback interval percentiles (ms), CPU time as a share of the block's deadline."""

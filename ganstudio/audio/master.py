@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 
+from .shared import Arena
+
 
 def apply_ramp(block: np.ndarray, g0: float, g1: float, steps: np.ndarray, scratch: np.ndarray) -> None:
     """Multiply ``block`` [n, channels] in place by a gain going linearly from ``g0`` to ``g1``
@@ -59,10 +61,15 @@ class Meter:
     """Peak and RMS (linear) of the newest block, per channel, in a preallocated array the GUI
     copies from. ``serial`` grows with each block so readers can tell new values from old."""
 
-    def __init__(self, channels: int):
-        self.values = np.zeros((2, channels), dtype=np.float32)   # row 0 peak, row 1 RMS
+    def __init__(self, channels: int, arena: Arena | None = None):
+        arena = arena or Arena()
+        self.values = arena.zeros((2, channels), np.float32)      # row 0 peak, row 1 RMS
+        self._serial = arena.zeros(1, np.int64)
         self._tmp = np.zeros(channels, dtype=np.float32)
-        self.serial = 0
+
+    @property
+    def serial(self) -> int:
+        return int(self._serial[0])
 
     def update(self, block: np.ndarray) -> None:
         """Measure ``block`` [frames, channels] without allocating frame-sized temporaries."""
@@ -74,7 +81,7 @@ class Meter:
         np.einsum("ij,ij->j", block, block, out=rms)
         rms /= max(1, len(block))
         np.sqrt(rms, out=rms)
-        self.serial += 1
+        self._serial[0] += 1
 
     def read(self) -> tuple[np.ndarray, np.ndarray]:
         """Copies of (peak [channels], rms [channels]) for the GUI thread."""

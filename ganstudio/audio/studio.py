@@ -13,10 +13,10 @@ import numpy as np
 from ..dsp.pad import resample, shape_pad
 from ..models.modelfile import LoadedModel
 from ..models.wavegan import Generator
-from .engine import AudioDeviceError, AudioEngine
+from .engine import AudioDeviceError
+from .process import AudioProcess
 from .sampler import SamplerWorker
 from .texture import TextureStream
-from .voices import VoiceMixer
 
 PADS = 16
 PREVIEW_PAD = PADS      # one more mixer pad plays dataset clips and other previews
@@ -61,9 +61,11 @@ class Studio:
         self.model = model
         self.sample_rate = sample_rate
         self.pad_settings = [PadSettings(name=f"Pad {i + 1}") for i in range(PADS)]
-        self.mixer = VoiceMixer(pads=PADS + 1, voices=VOICES, max_frames=int(MAX_CLIP_S * sample_rate),
-                                max_block=4096)
-        self.engine = AudioEngine(self.mixer, sample_rate, blocksize, channels=2, device=device)
+        # the callback runs in its own process, out of reach of this one's interpreter lock
+        # (the window's drawing holds it for milliseconds); clips and triggers go through shared memory
+        self.engine = AudioProcess(pads=PADS + 1, voices=VOICES, max_frames=int(MAX_CLIP_S * sample_rate),
+                                   sample_rate=sample_rate, blocksize=blocksize, channels=2, device=device)
+        self.mixer = self.engine.mixer
         self.worker = SamplerWorker(self.mixer, model.generator, device_rate=sample_rate, pads=PADS,
                                     seed=seed)
         self.texture: TextureStream | None = None
@@ -101,10 +103,12 @@ class Studio:
         return self.audio_error
 
     def close(self) -> None:
+        """Fade out and stop the sound, stop the workers, end the audio process."""
         self.engine.stop()
         self.worker.stop()
         if self.texture:
             self.texture.stop()
+        self.engine.close()
 
     # ---- the model ----------------------------------------------------------------------
     def set_model(self, model: LoadedModel) -> None:

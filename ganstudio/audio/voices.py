@@ -13,6 +13,7 @@ import threading
 import numpy as np
 
 from ..dsp.processing import trim_bounds
+from .shared import Arena
 
 
 class VoiceMixer:
@@ -20,29 +21,28 @@ class VoiceMixer:
     clips at the device rate), mixed into ``[frames, channels]`` blocks of at most ``max_block``."""
 
     def __init__(self, pads: int = 16, voices: int = 16, max_frames: int = 4 * 48000,
-                 max_block: int = 4096, commands: int = 256):
-        self.bank = np.zeros((pads, 2, max_frames), dtype=np.float32)
-        self.lengths = np.zeros((pads, 2), dtype=np.int64)
-        self.active_slot = np.zeros(pads, dtype=np.int64)
+                 max_block: int = 4096, commands: int = 256, arena: Arena | None = None):
+        arena = arena or Arena()
+        self.bank = arena.zeros((pads, 2, max_frames), np.float32)
+        self.lengths = arena.zeros((pads, 2), np.int64)
+        self.active_slot = arena.zeros(pads, np.int64)
         self.max_frames = max_frames
-        # voice state (owned by the callback)
-        self.v_on = np.zeros(voices, dtype=bool)
-        self.v_pad = np.zeros(voices, dtype=np.int64)
-        self.v_slot = np.zeros(voices, dtype=np.int64)
-        self.v_pos = np.zeros(voices, dtype=np.float64)
-        self.v_rate = np.ones(voices, dtype=np.float64)
-        self.v_gain = np.zeros(voices, dtype=np.float32)
-        self.v_age = np.zeros(voices, dtype=np.int64)
-        self.v_loop = np.zeros(voices, dtype=bool)
-        self.v_start = np.zeros(voices, dtype=np.int64)
-        self.v_end = np.zeros(voices, dtype=np.int64)
-        self.v_reverse = np.zeros(voices, dtype=bool)
-        self._clock = 0
-        # command ring (writer: control thread, reader: callback)
+        # voice state (owned by the callback; shared so the control side can see what plays)
+        self.v_on = arena.zeros(voices, bool)
+        self.v_pad = arena.zeros(voices, np.int64)
+        self.v_slot = arena.zeros(voices, np.int64)
+        self.v_pos = arena.zeros(voices, np.float64)
+        self.v_rate = arena.zeros(voices, np.float64)
+        self.v_gain = arena.zeros(voices, np.float32)
+        self.v_age = arena.zeros(voices, np.int64)
+        self.v_loop = arena.zeros(voices, bool)
+        self.v_start = arena.zeros(voices, np.int64)
+        self.v_end = arena.zeros(voices, np.int64)
+        self.v_reverse = arena.zeros(voices, bool)
+        # command ring (writer: control threads, reader: callback)
         # pad, gain, rate, loop, reverse, stop, start fraction, end fraction
-        self._cmd = np.zeros((commands, 8), dtype=np.float64)
-        self._cmd_written = 0
-        self._cmd_read = 0
+        self._cmd = arena.zeros((commands, 8), np.float64)
+        self._ctr = arena.zeros(4, np.int64)        # commands written, commands read, clock, stolen
         self._send_lock = threading.Lock()
         # scratch for the callback
         self._steps = np.arange(max_block, dtype=np.float64)
@@ -53,7 +53,19 @@ class VoiceMixer:
         self._a = np.empty(max_block, dtype=np.float32)
         self._b = np.empty(max_block, dtype=np.float32)
         self._mix = np.empty(max_block, dtype=np.float32)
-        self.stolen = 0
+
+    @property
+    def _cmd_written(self) -> int:
+        return int(self._ctr[0])
+
+    @property
+    def _cmd_read(self) -> int:
+        return int(self._ctr[1])
+
+    @property
+    def stolen(self) -> int:
+        """Voices taken from older notes because all were busy."""
+        return int(self._ctr[3])
 
     # ---- control side ------------------------------------------------------------------
     def load_clip(self, pad: int, clip: np.ndarray) -> None:
@@ -79,18 +91,20 @@ class VoiceMixer:
         # several control threads (GUI, MIDI, keyboard) write; the lock makes them one writer.
         # The callback, the only reader, never takes it.
         with self._send_lock:
-            if self._cmd_written - self._cmd_read >= len(self._cmd):
+            written = int(self._ctr[0])
+            if written - int(self._ctr[1]) >= len(self._cmd):
                 return False
-            row = self._cmd[self._cmd_written % len(self._cmd)]
+            row = self._cmd[written % len(self._cmd)]
             row[:] = (pad, gain, rate, float(loop), float(reverse), stop, start, end)
-            self._cmd_written += 1          # published after the row is complete
+            self._ctr[0] = written + 1      # published after the row is complete
             return True
 
     # ---- callback side -----------------------------------------------------------------
     def _drain(self) -> None:
-        while self._cmd_read < self._cmd_written:
-            pad, gain, rate, loop, reverse, stop, start, end = self._cmd[self._cmd_read % len(self._cmd)]
-            self._cmd_read += 1
+        ctr = self._ctr
+        while ctr[1] < ctr[0]:
+            pad, gain, rate, loop, reverse, stop, start, end = self._cmd[int(ctr[1]) % len(self._cmd)]
+            ctr[1] += 1
             pad = int(pad)
             if stop:
                 self.v_on[self.v_pad == pad] = False
@@ -104,10 +118,10 @@ class VoiceMixer:
                 v = int(free[0])
             else:                       # steal the oldest voice
                 v = int(np.argmin(self.v_age))
-                self.stolen += 1
-            self._clock += 1
+                ctr[3] += 1
+            ctr[2] += 1
             self.v_on[v], self.v_pad[v], self.v_slot[v] = True, pad, slot
-            self.v_gain[v], self.v_rate[v], self.v_age[v] = gain, max(rate, 1e-3), self._clock
+            self.v_gain[v], self.v_rate[v], self.v_age[v] = gain, max(rate, 1e-3), ctr[2]
             self.v_loop[v], self.v_reverse[v] = bool(loop), bool(reverse)
             self.v_start[v], self.v_end[v] = trim_bounds(length, start, end)
             self.v_pos[v] = 0.0

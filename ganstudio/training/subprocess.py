@@ -32,11 +32,16 @@ log = logging.getLogger(__name__)
 EXIT_GRACE_S = 60.0     # after its last word, the child has this long to flush and exit
 
 
+_SIGNALLED = [False]
+
+
 def _die_with_parent(parent_pid: int, on_orphaned: Callable[[], None]) -> None:
-    """Call ``on_orphaned`` once the parent process is gone: SIGTERM from the kernel on Linux
-    (PR_SET_PDEATHSIG), and a watchdog thread that polls the parent id everywhere."""
+    """Call ``on_orphaned`` once the parent process is gone: a watchdog thread polls the parent
+    id, and on Linux the kernel also sends SIGTERM (PR_SET_PDEATHSIG). The signal handler only
+    sets a flag that the training loop polls: a handler runs between two bytecodes of the main
+    thread, which may hold the very lock (an Event's, a queue's) that stopping would take."""
     def orphaned(*_args) -> None:
-        on_orphaned()
+        _SIGNALLED[0] = True
     if sys.platform.startswith("linux"):
         try:
             import ctypes
@@ -68,6 +73,8 @@ def _child(dataset: Dataset, out_dir: str, mc: ModelConfig, tc: TrainConfig, res
 
     def on_orphaned() -> None:
         # nobody reads the queues any more: don't let exit wait on flushing them
+        if orphan.is_set():
+            return
         orphan.set()
         stop_flag.set()
         events.cancel_join_thread()
@@ -82,6 +89,8 @@ def _child(dataset: Dataset, out_dir: str, mc: ModelConfig, tc: TrainConfig, res
 
     def poll_flags() -> bool:
         # polled every step and while paused, so the parent's buttons act at once
+        if _SIGNALLED[0] and not orphan.is_set():
+            on_orphaned()
         if pause_flag.is_set() != control.paused and not orphan.is_set():
             control.pause() if pause_flag.is_set() else control.resume()
         return stop_flag.is_set()
@@ -104,9 +113,21 @@ def _child(dataset: Dataset, out_dir: str, mc: ModelConfig, tc: TrainConfig, res
         result = Trainer(dataset, out_dir, mc, tc, resume=resume, progress_fn=progress,
                          abort_fn=poll_flags,
                          snapshot_fn=snapshot, control=control).run()
-        events.put(("done", result.step))
+        _last_word(events, orphan, ("done", result.step))
     except Exception as exc:  # reported to the parent as text: tracebacks don't pickle reliably
-        events.put(("error", f"{type(exc).__name__}: {exc}"))
+        _last_word(events, orphan, ("error", f"{type(exc).__name__}: {exc}"))
+
+
+def _last_word(events, orphan: threading.Event, message: tuple) -> None:
+    """The final message, unless nobody will read it: a full queue to a dead parent must not
+    keep this process alive."""
+    deadline = time.monotonic() + EXIT_GRACE_S
+    while not orphan.is_set() and time.monotonic() < deadline:
+        try:
+            events.put(message, timeout=0.5)
+            return
+        except queue.Full:
+            continue
 
 
 class TrainerProcess:
