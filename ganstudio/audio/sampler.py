@@ -67,7 +67,8 @@ class SamplerWorker:
         with self._wake:
             self._stop = True
             self._wake.notify_all()
-        self._thread.join(timeout)
+        if self._thread.ident is not None:      # never started: nothing to wait for
+            self._thread.join(timeout)
 
     def submit_generator(self, generator: Generator, step: int | None = None) -> None:
         """Use ``generator`` (a frozen copy; the signature fits ``Trainer.snapshot_fn``) from the
