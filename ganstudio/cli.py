@@ -206,7 +206,7 @@ def _remake_sidecars(a: argparse.Namespace) -> int:
 
 def _export_specs(a: argparse.Namespace):
     """The model and the stems that ``ganstudio export`` was asked for."""
-    from .export import pad_spec, random_specs, texture_spec, variation_specs
+    from .export.selection import Selection, select_stems
     from .models.modelfile import ModelFileError, load_model
     from .models.sampling import class_index
     from .session import SUFFIX, load_session
@@ -226,46 +226,15 @@ def _export_specs(a: argparse.Namespace):
                              "pass --any-model to export them anyway")
     else:
         model = load_model(source)
-        if a.pads or a.of_pad:
-            raise ValueError("pads come from a session: give a .gss file as SOURCE to use --pads or --of-pad")
     label = class_index(model, a.class_name)
-    specs = []
-
-    def pad_data(n: int):
-        if pads is None:
-            raise ValueError("pads come from a session: give a .gss file as SOURCE")
-        if not 1 <= n <= len(pads):
-            raise ValueError(f"the session has pads 1-{len(pads)}; there is no pad {n}")
-        d = pads[n - 1]
-        if d.get("latent") is None:
-            raise ValueError(f"{source}: pad {n} has no latent to export")
-        if len(d["latent"]) != model.config.latent_dim:
-            raise ValueError(f"{source}: pad {n}'s latent has {len(d['latent'])} values; the model wants "
-                             f"{model.config.latent_dim}")
-        return d["latent"], d.get("label"), d
-
+    if pads is None and (a.pads or a.of_pad):
+        raise ValueError("pads come from a session: give a .gss file as SOURCE to use --pads or --of-pad")
+    numbers = None
     if a.pads:
-        numbers = range(1, len(pads or []) + 1) if a.pads == "all" else _pad_numbers(a.pads)
-        for n in numbers:
-            z, lab, d = pad_data(n)
-            specs.append(pad_spec(n - 1, z, lab, d))
-    if a.variations:
-        if a.of_pad:
-            z, lab, d = pad_data(a.of_pad)
-            name = d.get("name") or f"pad{a.of_pad:02d}"
-        else:
-            import numpy as np
-            z = np.random.default_rng(a.seed).standard_normal(model.config.latent_dim)
-            lab, name = label, "variation"
-        specs += variation_specs(z, lab, a.variations, a.amount, a.seed, name, a.of_pad - 1 if a.of_pad else None)
-    if a.random:
-        specs += random_specs(model, a.random, a.seed, label)
-    if a.texture:
-        specs.append(texture_spec(a.texture, a.seed))
-    if not specs:
-        specs = [pad_spec(i, *pad_data(i + 1)) for i in range(len(pads))] \
-            if pads is not None else random_specs(model, 16, a.seed, label)
-    return model, specs
+        numbers = list(range(1, len(pads) + 1)) if a.pads == "all" else _pad_numbers(a.pads)
+    sel = Selection(pads=numbers, variations=a.variations, variations_of=a.of_pad, amount=a.amount,
+                    random=a.random, texture=a.texture, seed=a.seed, label=label)
+    return model, select_stems(model, pads, sel, str(source))
 
 
 def _pad_numbers(text: str) -> list[int]:
@@ -287,7 +256,8 @@ def cmd_export(a: argparse.Namespace) -> int:
     settings = ExportSettings(fmt=a.format, rate=None if a.rate == "model" else int(a.rate),
                               channels=2 if a.stereo else 1, trim=not a.no_trim, fade_in_ms=a.fade_in,
                               fade_out_ms=a.fade_out, dc=not a.no_dc, normalize=a.normalize,
-                              peak_dbfs=a.peak, lufs=a.lufs, template=a.template, overwrite=a.overwrite)
+                              peak_dbfs=a.peak, lufs=a.lufs, template=a.template, overwrite=a.overwrite,
+                              clean=not a.no_clean)
     bar = tqdm(total=len(specs), unit="stem", disable=a.quiet)
     done = export_stems(model, specs, a.out, settings,
                         progress_fn=lambda i, n, name: (bar.update(1), bar.set_postfix_str(name)))
@@ -440,6 +410,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--rate", choices=("model", "44100", "48000"), default="48000")
     e.add_argument("--stereo", action="store_true", help="two identical channels")
     e.add_argument("--no-trim", action="store_true", help="keep leading / trailing silence")
+    e.add_argument("--no-clean", action="store_true",
+                   help="don't make random sounds and variations clean one-shots (onset-aligned, "
+                        "1 ms fade-in, ending in true silence); pads follow their own setting")
     e.add_argument("--fade-in", type=float_in(0.0, 5000.0), default=0.0, metavar="MS")
     e.add_argument("--fade-out", type=float_in(0.0, 5000.0), default=10.0, metavar="MS")
     e.add_argument("--no-dc", action="store_true", help="keep any DC offset")

@@ -3,12 +3,15 @@ master volume and morph settings, so a sound designer can close the app and come
 sounds. Written atomically; read with every value checked, never executed."""
 from __future__ import annotations
 
+import logging
 import json
 import re
 from pathlib import Path
 
 from . import validate as v
 from .fileio import atomic_write_bytes, read_json_document
+
+log = logging.getLogger(__name__)
 
 SESSION_FORMAT = "ganstudio-session"
 SESSION_VERSION = 1
@@ -43,7 +46,8 @@ MAX_PADS = 16
 MAX_SESSION_BYTES = 4 << 20
 PITCH_RANGE = 24.0            # semitones either way, as the window's knob
 GAIN_RANGE = (0.0, 4.0)
-PAD_DEFAULTS = {"name": "", "gain": 1.0, "pitch": 0.0, "reverse": False, "loop": False, "start": 0.0, "end": 1.0}
+PAD_DEFAULTS = {"name": "", "gain": 1.0, "pitch": 0.0, "reverse": False, "loop": False, "start": 0.0, "end": 1.0,
+                "clean": True}
 
 
 def check_pad(d, where: str, latent_dim: int | None = None) -> dict:
@@ -61,7 +65,7 @@ def check_pad(d, where: str, latent_dim: int | None = None) -> dict:
             out["gain"] = v.number(d["gain"], "gain", *GAIN_RANGE)
         if "pitch" in d:
             out["pitch"] = v.number(d["pitch"], "pitch (semitones)", -PITCH_RANGE, PITCH_RANGE)
-        for key in ("reverse", "loop"):
+        for key in ("reverse", "loop", "clean"):
             if key in d:
                 out[key] = v.boolean(d[key], key)
         if "start" in d:
@@ -131,4 +135,5 @@ def load_session(path: str | Path) -> dict:
     if h is not None and not (isinstance(h, str) and re.fullmatch(r"[0-9a-f]{64}", h)):
         raise SessionError(f"{path}: the session's model hash is damaged")
     doc["settings"] = _check_settings(doc.get("settings", {}), path)
+    log.info("read session %s (%d pads, model %s)", path, len(doc["pads"]), doc["model"] or "demo")
     return doc

@@ -51,11 +51,10 @@ def test_opens_with_the_demo_model_and_a_pad_click_sounds(ctl, qtbot):
     floor = ctl.w.spectrum.image.max()
     qtbot.mouseClick(ctl.w.pads.pads[5], QtCore.Qt.MouseButton.LeftButton)
     assert ctl.selected == 5
-    peaks = []
-    assert wait_for(qtbot, lambda: peaks.append(ctl.studio.engine.meter.read()[0].max()) or
-                    np.abs(ctl.w.scope.buf).max() > 0.05, 3)
+    # the meter holds the newest block only: watch it while the hit plays
+    assert wait_for(qtbot, lambda: ctl.studio.engine.meter.read()[0].max() > 0.05, 3)
+    assert wait_for(qtbot, lambda: np.abs(ctl.w.scope.buf).max() > 0.05, 3)     # the scope drew it
     assert ctl.studio.engine.frames > before
-    assert max(peaks) > 0.05                                   # the meter saw the hit
     # the spectrogram drew it: its newest columns hold energy far above what was there before
     assert wait_for(qtbot, lambda: ctl.w.spectrum.image.max() > floor + 30, 3)
 
@@ -80,10 +79,10 @@ def test_pad_controls_change_how_it_plays_and_drag_out_is_a_wav(ctl, qtbot):
     path = mime.urls()[0].toLocalFile()
     data, sr = sf.read(path, dtype="float32")
     assert sr == 48000 and sf.info(path).subtype == "PCM_24"
-    expected = 0.5 * ctl.studio.pad_raw(2)[::-1]
+    expected = 0.5 * ctl.studio.pad_source(2)[::-1]       # the clean one-shot, reversed, at half gain
     np.testing.assert_allclose(data, expected, atol=2e-4)
     assert ctl.studio.worker.wait_idle(10)                      # the voice's clip was re-shaped too
-    np.testing.assert_allclose(ctl.studio.pad_clip(2), ctl.studio.pad_raw(2)[::-1], atol=1e-7)
+    np.testing.assert_allclose(ctl.studio.pad_clip(2), ctl.studio.pad_source(2)[::-1], atol=1e-7)
 
 
 def test_randomize_and_mutate_change_the_latent(ctl, qtbot):
@@ -115,7 +114,7 @@ def test_session_save_and_reopen(ctl, qtbot, tmp_path):
     assert ctl.studio.pad_settings[7].pitch == 3.0 and ctl.studio.pad_settings[7].name == "snare up"
     assert ctl.w.volume.value() == pytest.approx(0.6, abs=0.01)
     assert "snare up" in ctl.w.pads.pads[7].text()
-    assert str(saved) in ctl._recent()
+    assert str(saved) in ctl.sessions.recent()
 
 
 def test_a_broken_session_is_one_clear_error(ctl, qtbot, tmp_path):

@@ -205,6 +205,10 @@ class AudioEngine:
             time.sleep(0.005)
         self._close_quietly()
 
+    def close(self) -> None:
+        """Stop the stream (the same call as :meth:`AudioProcess.close`, which also ends its process)."""
+        self.stop()
+
     def _close_quietly(self) -> None:
         stream, self._stream = self._stream, None
         if stream is None:

@@ -7,7 +7,10 @@ rtmidi calls back on its own thread; the mixer's trigger ring is safe to write f
 """
 from __future__ import annotations
 
+import logging
 from typing import Callable
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BASE_NOTE = 36
 
@@ -107,6 +110,8 @@ class MidiInput:
         except Exception as exc:
             raise MidiUnavailable(f"can't open MIDI input {name!r}: {exc}") from None
         self.name = self.port.name
+        log.info("MIDI input %s: notes %d-%d play the pads", self.name, mapping.base_note,
+                 mapping.base_note + mapping.pads - 1)
 
     def close(self) -> None:
         self.port.close()

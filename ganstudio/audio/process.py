@@ -14,6 +14,7 @@ The engine process never outlives its parent (PR_SET_PDEATHSIG on Linux, and a p
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 import signal
@@ -25,6 +26,8 @@ from multiprocessing import shared_memory
 from .engine import AudioDeviceError, AudioEngine
 from .shared import Arena, AttachedArena
 from .voices import VoiceMixer
+
+log = logging.getLogger(__name__)
 
 REPLY_TIMEOUT_S = 30.0
 
@@ -198,6 +201,7 @@ class AudioProcess:
                 pass
             self._proc.join(timeout)
             if self._proc.is_alive():
+                log.warning("the audio process did not end within %.0f s; killing it", timeout)
                 self._proc.kill()
                 self._proc.join(timeout)
         self._running = False

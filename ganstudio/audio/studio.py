@@ -6,17 +6,23 @@ export), ``audio_error`` says why there is no sound, and :meth:`reopen_audio` tr
 """
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
+from ..dsp.oneshot import clean_oneshot
 from ..dsp.pad import resample, shape_pad
 from ..models.modelfile import LoadedModel
 from ..models.wavegan import Generator
-from .engine import AudioDeviceError
+from .engine import AudioDeviceError, AudioEngine
 from .process import AudioProcess
+from .voices import VoiceMixer
 from .sampler import SamplerWorker
 from .texture import TextureStream
+
+log = logging.getLogger(__name__)
 
 PADS = 16
 PREVIEW_PAD = PADS      # one more mixer pad plays dataset clips and other previews
@@ -36,10 +42,12 @@ class PadSettings:
     loop: bool = False
     start: float = 0.0
     end: float = 1.0
+    clean: bool = True          # start at the onset, end in silence (dsp.oneshot)
 
     def shape(self) -> dict:
         """What the sampler bakes into the pad's clip (the render path); gain and loop are the voice's."""
-        return {"start": self.start, "end": self.end, "reverse": self.reverse, "pitch": self.pitch}
+        return {"start": self.start, "end": self.end, "reverse": self.reverse, "pitch": self.pitch,
+                "clean": self.clean}
 
     @classmethod
     def from_dict(cls, d: dict) -> "PadSettings":
@@ -63,9 +71,14 @@ class Studio:
         self.pad_settings = [PadSettings(name=f"Pad {i + 1}") for i in range(PADS)]
         # the callback runs in its own process, out of reach of this one's interpreter lock
         # (the window's drawing holds it for milliseconds); clips and triggers go through shared memory
-        self.engine = AudioProcess(pads=PADS + 1, voices=VOICES, max_frames=int(MAX_CLIP_S * sample_rate),
-                                   sample_rate=sample_rate, blocksize=blocksize, channels=2, device=device)
-        self.mixer = self.engine.mixer
+        max_frames = int(MAX_CLIP_S * sample_rate)
+        if os.environ.get("GANSTUDIO_AUDIO_ENGINE") == "inline":     # for A/B measurements only
+            self.mixer = VoiceMixer(pads=PADS + 1, voices=VOICES, max_frames=max_frames, max_block=4096)
+            self.engine = AudioEngine(self.mixer, sample_rate, blocksize, channels=2, device=device)
+        else:
+            self.engine = AudioProcess(pads=PADS + 1, voices=VOICES, max_frames=max_frames,
+                                       sample_rate=sample_rate, blocksize=blocksize, channels=2, device=device)
+            self.mixer = self.engine.mixer
         self.worker = SamplerWorker(self.mixer, model.generator, device_rate=sample_rate, pads=PADS,
                                     seed=seed)
         self.texture: TextureStream | None = None
@@ -85,6 +98,7 @@ class Studio:
             self.audio_error = None
         except AudioDeviceError as exc:
             self.audio_error = str(exc)
+            log.warning("no sound: %s", exc)
         return self.audio_error is None
 
     def reopen_audio(self, device: int | str | None = ..., blocksize: int | None = None) -> bool:
@@ -187,6 +201,12 @@ class Studio:
         """The pad's rendered clip before shaping (float32 [frames] at ``sample_rate``)."""
         raw = self.worker.pads[pad].raw
         return np.zeros(0, np.float32) if raw is None else raw.copy()
+
+    def pad_source(self, pad: int) -> np.ndarray:
+        """The clip the pad's start / end trim applies to: its raw clip, made a clean one-shot
+        when the pad is set to (float32 [frames] at ``sample_rate``; for the clip view)."""
+        raw = self.pad_raw(pad)
+        return clean_oneshot(raw, self.sample_rate) if self.pad_settings[pad].clean else raw
 
     def pad_clip(self, pad: int) -> np.ndarray:
         """A copy of what the pad's voice plays (shaped: trim, reverse, pitch; float32 [frames] at

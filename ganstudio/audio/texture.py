@@ -7,6 +7,7 @@ audio callback reads. It only renders when the ring has room, so it stays a boun
 """
 from __future__ import annotations
 
+import logging
 import threading
 
 import numpy as np
@@ -17,6 +18,8 @@ from ..models.sampling import generate
 from ..models.wavegan import Generator
 from .engine import lower_thread_priority
 from .ringbuffer import RingBuffer
+
+log = logging.getLogger(__name__)
 
 
 class TextureStream:
@@ -82,6 +85,7 @@ class TextureStream:
                 clip = self._render()
             except Exception as exc:   # keep what is buffered playing; report why
                 self.error = f"texture rendering failed: {exc}"
+                log.exception("texture rendering failed")
                 self._stop.wait(0.5)
                 continue
             self._acc += window * clip

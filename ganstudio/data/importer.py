@@ -1,6 +1,7 @@
 """Import a folder of sounds into a training set: decode, prepare, label, cache, report skips."""
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,8 @@ from .decode import decode
 from .prepare import SkipFile, prepare_clip
 from .settings import ImportSettings
 from ..validate import is_regular_file, printable
+
+log = logging.getLogger(__name__)
 
 UNLABELLED = "unlabelled"
 
@@ -162,8 +165,11 @@ def import_folder(root: str | Path, settings: ImportSettings | None = None,
             skipped.append(SkippedFile(str(rel), str(exc)))
         if progress_fn:
             progress_fn(i + 1, len(paths), str(rel))
+    log.info("imported %s: %d clips, %d skipped, %d from the cache", root, len(clips), len(skipped), hits)
     if cache:
-        cache.evict()
+        evicted = cache.evict()
+        if evicted:
+            log.info("clip cache over its limit: removed %d least recently used entries", evicted)
     if not clips:
         detail = f"; {len(skipped)} file(s) skipped, e.g. {printable(skipped[0].path)}: {skipped[0].reason}" \
             if skipped else ""

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import soxr
 
+from .oneshot import clean_oneshot
 from .processing import trim_bounds
 
 RESAMPLE_QUALITY = "VHQ"
@@ -21,11 +22,14 @@ def resample(x: np.ndarray, rate_in: float, rate_out: float) -> np.ndarray:
 
 
 def shape_clip(clip: np.ndarray, rate: int, start: float = 0.0, end: float = 1.0, reverse: bool = False,
-               pitch: float = 0.0, gain: float = 1.0) -> np.ndarray:
-    """The pad's sound from its rendered ``clip`` (float32 [frames] at ``rate`` Hz): the part
-    between the fractions ``start`` and ``end``, reversed if asked, played ``pitch`` semitones
-    higher (faster, so shorter: resampled with soxr) and scaled by ``gain``; float32 at ``rate``."""
+               pitch: float = 0.0, gain: float = 1.0, clean: bool = False) -> np.ndarray:
+    """The pad's sound from its rendered ``clip`` (float32 [frames] at ``rate`` Hz): made a clean
+    one-shot if asked (:func:`dsp.oneshot.clean_oneshot`), then the part between the fractions
+    ``start`` and ``end``, reversed if asked, played ``pitch`` semitones higher (faster, so
+    shorter: resampled with soxr) and scaled by ``gain``; float32 at ``rate``."""
     x = np.asarray(clip, dtype=np.float32)
+    if clean:
+        x = clean_oneshot(x, rate)
     if len(x) >= 2:
         first, last = trim_bounds(len(x), start, end)
         x = x[first:last]
@@ -38,8 +42,9 @@ def shape_clip(clip: np.ndarray, rate: int, start: float = 0.0, end: float = 1.0
 
 
 def shape_pad(clip: np.ndarray, rate: int, pad: dict, gain: bool = True) -> np.ndarray:
-    """:func:`shape_clip` with a pad's settings dict (start, end, reverse, pitch, gain; missing
-    ones take their defaults); ``gain=False`` leaves the gain to the voice that plays it."""
+    """:func:`shape_clip` with a pad's settings dict (clean, start, end, reverse, pitch, gain;
+    missing ones take their defaults, and a pad without ``clean`` is not cleaned: sidecars from
+    before it existed remake as they were); ``gain=False`` leaves the gain to the voice."""
     return shape_clip(clip, rate, float(pad.get("start", 0.0)), float(pad.get("end", 1.0)),
                       bool(pad.get("reverse", False)), float(pad.get("pitch", 0.0)),
-                      float(pad.get("gain", 1.0)) if gain else 1.0)
+                      float(pad.get("gain", 1.0)) if gain else 1.0, bool(pad.get("clean", False)))

@@ -8,6 +8,7 @@ round differently from run to run, so the same sidecar gives the same samples ev
 """
 from __future__ import annotations
 
+import logging
 import json
 import re
 from dataclasses import asdict, dataclass, field, fields
@@ -20,11 +21,14 @@ from .. import __version__
 from .. import validate as v
 from ..dsp import processing as dsp
 from ..fileio import atomic_write_bytes, describe_os_error, read_json_document, sha256_bytes
+from ..dsp.oneshot import clean_oneshot
 from ..dsp.pad import resample, shape_pad
 from ..models.latent import LatentWalk, mutate
 from ..models.sampling import generate
 from ..models.modelfile import LoadedModel, ModelFileError, load_model
 from .wav import SUBTYPES, write_wav
+
+log = logging.getLogger(__name__)
 
 SIDECAR_FORMAT = "ganstudio-stem"
 SIDECAR_VERSION = 1
@@ -64,6 +68,7 @@ class ExportSettings:
     lufs: float = -16.0
     template: str = DEFAULT_TEMPLATE
     overwrite: bool = False
+    clean: bool = True          # a stem that is not a pad starts at its onset and ends in silence
 
     def __post_init__(self) -> None:
         v.choice(self.fmt, "format", tuple(SUBTYPES))
@@ -80,6 +85,7 @@ class ExportSettings:
         v.number(self.lufs, "loudness target (LUFS)", -70.0, 0.0)
         v.text(self.template, "name template", 200, allow_empty=False)
         v.boolean(self.overwrite, "overwrite")
+        v.boolean(self.clean, "clean")
 
     def processing(self) -> dict:
         """The settings that shape the audio (kept in every sidecar)."""
@@ -94,7 +100,8 @@ class ExportSettings:
         if not isinstance(d, dict):
             raise ValueError("processing must be a JSON object")
         known = {f.name for f in fields(cls)}
-        return cls(**{k: val for k, val in d.items() if k in known})
+        # sidecars from before clean one-shots existed remake as they were made
+        return cls(**{"clean": False, **{k: val for k, val in d.items() if k in known}})
 
 
 @dataclass
@@ -166,12 +173,17 @@ def make_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings) -> 
         x = render_texture(model, float(src["seconds"]), rate, int(src["seed"]), float(src["speed"]))
     else:
         raise ValueError(f"unknown stem source {src['type']!r}")
+    cleaned = bool(spec.pad.get("clean")) if spec.pad else (settings.clean and src["type"] == "latent")
+    if settings.dc and cleaned:     # before the fades: a clean stem starts and ends on zero
+        x = dsp.remove_dc(x)
     if spec.pad:        # the pad's own render path (dsp.pad), exactly as the pad plays it
         x = shape_pad(x, rate, spec.pad)
+    elif cleaned:
+        x = clean_oneshot(x, rate)
     info: dict = {}
-    if settings.dc:
+    if settings.dc and not cleaned:  # where stems made before clean one-shots did it: they remake exactly
         x = dsp.remove_dc(x)
-    if settings.trim:
+    if settings.trim and not cleaned:   # a clean one-shot is trimmed already, and ends in silence on purpose
         x = dsp.trim_silence(x, settings.trim_db, pad_frames=int(0.002 * rate))
     x = dsp.fade(x, rate, settings.fade_in_ms, settings.fade_out_ms)
     if settings.normalize == "peak":
@@ -200,7 +212,7 @@ def latent_source(latent, label: int | None) -> dict:
 
 def pad_spec(index: int, latent, label: int | None, pad: dict) -> StemSpec:
     """A pad as it plays (its trim, reverse, pitch and gain)."""
-    keep = {k: pad[k] for k in ("start", "end", "reverse", "pitch", "gain") if k in pad}
+    keep = {k: pad[k] for k in ("start", "end", "reverse", "pitch", "gain", "clean") if k in pad}
     name = pad.get("name") or f"pad{index + 1:02d}"
     return StemSpec("pad", latent_source(latent, label), name, keep, index)
 
@@ -319,6 +331,7 @@ def export_stems(model: LoadedModel, specs: list[StemSpec], folder: str | Path, 
         except OSError as exc:
             raise ExportError(describe_os_error(exc, path)) from None
         done.append(ExportedStem(path, sidecar, doc["result"]))
+        log.info("wrote stem %s (%d frames at %d Hz)", path, info["frames"], rate)
         if progress_fn:
             progress_fn(i + 1, len(specs), path.name)
     return done
@@ -334,7 +347,6 @@ def read_sidecar(path: str | Path) -> dict:
     numbers): ``model`` {name, path (absolute, resolved against the sidecar's folder),
     weights_sha256}, ``kind``, ``source``, ``pad``, ``settings`` (an :class:`ExportSettings`) and
     ``audio_sha256`` (or None). The sidecar's ``wav`` name is never used to choose a path."""
-    from ..session import check_pad
     path = Path(path)
     doc = read_json_document(path, SIDECAR_FORMAT, SIDECAR_VERSION, ExportError, "sidecar",
                              max_bytes=MAX_SIDECAR_BYTES)
@@ -351,7 +363,7 @@ def read_sidecar(path: str | Path) -> dict:
                          "weights_sha256": h},
                "kind": v.choice(doc.get("kind", "random"), "kind", KINDS),
                "source": check_source(doc.get("source")),
-               "pad": v.optional(doc.get("pad"), check_pad, "pad"),
+               "pad": v.optional(doc.get("pad"), _sidecar_pad),
                "settings": ExportSettings.from_dict(doc.get("processing"))}
         res = doc.get("result", {})
         audio_hash = res.get("audio_sha256") if isinstance(res, dict) else None
@@ -361,6 +373,14 @@ def read_sidecar(path: str | Path) -> dict:
     except (ValueError, TypeError) as exc:
         raise ExportError(f"{path}: the sidecar is damaged ({exc})") from None
     return out
+
+
+def _sidecar_pad(d) -> dict:
+    from ..session import check_pad
+    pad = check_pad(d, "pad")
+    if "clean" not in d:            # made before clean one-shots existed: remake it as it was
+        pad["clean"] = False
+    return pad
 
 
 def remake_from_sidecar(sidecar: str | Path, model_path: str | Path | None = None,

@@ -5,6 +5,7 @@ Loading never unpickles: weights come from safetensors, settings from JSON, and 
 """
 from __future__ import annotations
 
+import logging
 import io
 import json
 import math
@@ -24,6 +25,8 @@ from .. import __version__, validate
 from ..fileio import atomic_write_bytes, sha256_bytes
 from .config import ModelConfig
 from .wavegan import Generator
+
+log = logging.getLogger(__name__)
 
 FORMAT = "ganstudio.model"
 FORMAT_VERSION = 1
@@ -281,4 +284,6 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedMo
     generator = Generator(cfg)
     generator.load_state_dict({k: t.float() for k, t in tensors.items()}, strict=True)
     generator.eval().requires_grad_(False).to(device)
+    log.info("loaded model %s (%s, %d Hz, step %s)", path, cfg.preset, cfg.sample_rate,
+             meta.get("training", {}).get("step", "?"))
     return LoadedModel(generator, cfg, meta, path)

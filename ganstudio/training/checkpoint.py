@@ -6,6 +6,7 @@ loss history) is JSON in the safetensors metadata. Loading never unpickles.
 """
 from __future__ import annotations
 
+import logging
 import json
 import os
 import shutil
@@ -18,6 +19,8 @@ from safetensors.torch import save as st_save
 
 from ..fileio import atomic_write_bytes
 from ..validate import read_regular_file
+
+log = logging.getLogger(__name__)
 
 STATE_FILE = "train_state.safetensors"
 STATE_FORMAT = "ganstudio.train_state"
@@ -177,11 +180,12 @@ def clean_snapshots(root: str | Path) -> int:
     if not root.is_dir():
         return 0
     n = 0
-    for p in root.iterdir():
+    for p in list(root.iterdir()):
         broken = p.name.startswith(_PARTIAL) or (
             p.is_dir() and p.name.startswith("step_") and not all((p / f).is_file() for f in (CONFIG, WEIGHTS)))
         if broken and not p.is_symlink():
             shutil.rmtree(p, ignore_errors=True)
+            log.info("removed %s, left half-written by a killed run", p)
             n += 1
         elif p.is_dir() and not p.is_symlink():
             from ..fileio import remove_stale_temp_files

@@ -6,6 +6,7 @@ update, as in WaveGAN / HiFi-GAN.
 """
 from __future__ import annotations
 
+import logging
 import copy
 import math
 import threading
@@ -29,6 +30,8 @@ from .config import TrainConfig, recipe
 from .ema import update_ema
 from .losses import d_loss, g_loss, gradient_penalty, r1_penalty
 from .precision import autocast_dtype
+
+log = logging.getLogger(__name__)
 
 HISTORY_MAX = 2000
 
@@ -407,6 +410,7 @@ class Trainer:
             bad = any(not math.isfinite(v) for v in losses.values()) or any(
                 abs(losses.get(k, 0.0)) > tc.divergence_limit for k in ("d/adv", "g/loss"))
             if dist_util.any_flag(self.dist, bad, self.device):
+                log.warning("step %d: losses non-finite or exploded (%s); rolling back", self.step, losses)
                 self._rollback(losses)
                 self._emit("rollback", self.elapsed_before + self._active, rate, losses,
                            f"losses became non-finite or exploded; rolled back to step {self.step} "
@@ -432,6 +436,8 @@ class Trainer:
             self.save_checkpoint(elapsed)
         dist_util.barrier(self.dist)
         self._emit("done", elapsed, rate, losses, "stopped" if stopped else "finished")
+        log.info("training %s at step %d after %.0f s; model in %s", "stopped" if stopped else "finished",
+                 self.step, elapsed, self.out)
         if self.snapshot_fn and self.dist.is_main:
             self.snapshot_fn(frozen_copy(self.G_ema), self.step)
         return TrainResult(self.step, elapsed, self.out, stopped, self.rollbacks, losses)

@@ -36,6 +36,10 @@ class ExportDialog(QtWidgets.QDialog):
         self.stereo.setChecked(g("stereo", "false") in (True, "true"))
         self.trim = QtWidgets.QCheckBox("Trim silence")
         self.trim.setChecked(g("trim", "true") in (True, "true"))
+        self.clean = QtWidgets.QCheckBox("Clean one-shots")
+        self.clean.setToolTip("Random sounds and variations start at their onset with a 1 ms fade-in and "
+                              "end in true silence (pads follow their own Clean switch)")
+        self.clean.setChecked(g("clean", "true") in (True, "true"))
         self.dc = QtWidgets.QCheckBox("Remove DC offset")
         self.dc.setChecked(g("dc", "true") in (True, "true"))
         self.fade_in = QtWidgets.QDoubleSpinBox(maximum=5000, value=float(g("fade_in", 0)), suffix=" ms")
@@ -54,7 +58,7 @@ class ExportDialog(QtWidgets.QDialog):
         self.overwrite = QtWidgets.QCheckBox("Replace files of the same name")
         for label, w in (("Export", self.what), ("How many", self.count), ("Variation amount", self.amount),
                          ("Texture length", self.seconds), ("Format", self.fmt), ("Sample rate", self.rate),
-                         ("", self.stereo), ("", self.trim), ("", self.dc), ("Fade in", self.fade_in),
+                         ("", self.stereo), ("", self.clean), ("", self.trim), ("", self.dc), ("Fade in", self.fade_in),
                          ("Fade out", self.fade_out), ("Normalise", self.norm), ("Target", self.target),
                          ("Names", self.template), ("Folder", row), ("", self.overwrite)):
             form.addRow(label, w)
@@ -90,7 +94,7 @@ class ExportDialog(QtWidgets.QDialog):
         return ExportSettings(fmt=self.fmt.currentData(), rate=self.rate.currentData() or None,
                               channels=2 if self.stereo.isChecked() else 1, trim=self.trim.isChecked(),
                               fade_in_ms=self.fade_in.value(), fade_out_ms=self.fade_out.value(),
-                              dc=self.dc.isChecked(), normalize=mode,
+                              dc=self.dc.isChecked(), normalize=mode, clean=self.clean.isChecked(),
                               peak_dbfs=self.target.value() if mode == "peak" else -1.0,
                               lufs=self.target.value() if mode == "lufs" else -16.0,
                               template=self.template.text().strip() or DEFAULT_TEMPLATE,
@@ -113,6 +117,7 @@ class ExportDialog(QtWidgets.QDialog):
                            ("amount", self.amount.value()), ("seconds", self.seconds.value()),
                            ("fmt", self.fmt.currentData()), ("rate", self.rate.currentData()),
                            ("stereo", self.stereo.isChecked()), ("trim", self.trim.isChecked()),
+                           ("clean", self.clean.isChecked()),
                            ("dc", self.dc.isChecked()), ("fade_in", self.fade_in.value()),
                            ("fade_out", self.fade_out.value()), ("normalize", self.norm.currentData()),
                            ("target", self.target.value()), ("template", self.template.text()),

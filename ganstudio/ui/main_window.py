@@ -79,6 +79,19 @@ class MainWindow(QtWidgets.QMainWindow):
         self.resize(1360, 800)
         self.close_guard = None     # () -> bool: False keeps the window open (e.g. while training)
 
+    def master_state(self) -> dict:
+        """What a session keeps of the master section."""
+        return {"volume": self.volume.value(), "texture": self.texture.isChecked(),
+                "texture_gain": self.texture_gain.value()}
+
+    def restore_master_state(self, st: dict) -> None:
+        """Restore :meth:`master_state` (values already checked by ``session.load_session``)."""
+        if "volume" in st:
+            self.volume.set_value(st["volume"])
+        if "texture_gain" in st:
+            self.texture_gain.set_value(st["texture_gain"])
+        self.texture.setChecked(bool(st.get("texture", False)))
+
     def closeEvent(self, event) -> None:
         if self.close_guard is not None and not self.close_guard():
             event.ignore()

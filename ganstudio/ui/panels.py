@@ -282,8 +282,13 @@ class PadPanel(QtWidgets.QWidget):
         self.loop.setToolTip("Loop while held (MIDI) or until pressed again")
         self.reverse.toggled.connect(lambda on: self.settings_changed.emit({"reverse": on}))
         self.loop.toggled.connect(lambda on: self.settings_changed.emit({"loop": on}))
+        self.clean = QtWidgets.QCheckBox("Clean", checked=True)
+        self.clean.setToolTip("Start at the onset with a 1 ms fade-in and end in true silence where the "
+                              "sound has decayed (no clicks, no crackle or hiss in the tail)")
+        self.clean.toggled.connect(lambda on: self.settings_changed.emit({"clean": on}))
         col.addWidget(self.reverse)
         col.addWidget(self.loop)
+        col.addWidget(self.clean)
         knobs.addLayout(col)
         lay.addWidget(group("Pad", knobs))
         ex = QtWidgets.QGridLayout()
@@ -308,6 +313,24 @@ class PadPanel(QtWidgets.QWidget):
         ex.addWidget(self.morph_t, 2, 1, 1, 2)
         lay.addWidget(group("Explore", ex))
 
+    def session_state(self) -> dict:
+        """What a session keeps of this panel: the mutation amount and the morph pads and position."""
+        return {"mutate_amount": self.amount.value(),
+                "morph": [self.morph_a.value(), self.morph_b.value(), self.morph_t.value()]}
+
+    def restore_session_state(self, st: dict) -> None:
+        """Restore :meth:`session_state` (values already checked by ``session.load_session``);
+        moving the morph slider back must not morph the selected pad."""
+        if "mutate_amount" in st:
+            self.amount.set_value(st["mutate_amount"])
+        if "morph" in st:
+            a, b, t = st["morph"]
+            self.morph_a.setValue(a)
+            self.morph_b.setValue(b)
+            self.morph_t.blockSignals(True)
+            self.morph_t.setValue(t)
+            self.morph_t.blockSignals(False)
+
     def _morph(self, v: int) -> None:
         self.morph.emit(self.morph_a.value() - 1, self.morph_b.value() - 1, v / 100.0)
 
@@ -315,7 +338,7 @@ class PadPanel(QtWidgets.QWidget):
         self.title.setText(f"Pad {index + 1}")
         for w, v in ((self.gain, s.gain), (self.pitch, s.pitch), (self.start_k, s.start), (self.end_k, s.end)):
             w.set_value(v)
-        for box, v in ((self.reverse, s.reverse), (self.loop, s.loop)):
+        for box, v in ((self.reverse, s.reverse), (self.loop, s.loop), (self.clean, s.clean)):
             box.blockSignals(True)
             box.setChecked(v)
             box.blockSignals(False)

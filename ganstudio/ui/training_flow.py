@@ -71,14 +71,15 @@ def replacing_needs_asking(current: LoadedModel | None, new: LoadedModel) -> boo
 
 
 class TrainingFlow(QtCore.QObject):
-    """Owns the training thread of the window; ``studio`` plays, ``panel`` is the TrainingPanel."""
+    """Owns the training thread of the window; ``studio_fn()`` is the Studio that plays now (the
+    window may rebuild it), ``panel`` the TrainingPanel."""
 
     model_ready = QtCore.Signal(object)        # a LoadedModel the pads should now play
 
-    def __init__(self, studio, panel, status: Callable[[str, int], None],
+    def __init__(self, studio_fn: Callable, panel, status: Callable[[str, int], None],
                  ask: Callable[[str, str, str, str], bool], show_error: Callable[[str, str], None]):
         super().__init__()
-        self.studio, self.panel = studio, panel
+        self.studio_fn, self.panel = studio_fn, panel
         self.status, self.ask, self.show_error = status, ask, show_error
         self.thread: TrainingThread | None = None
         self._before: LoadedModel | None = None
@@ -131,7 +132,7 @@ class TrainingFlow(QtCore.QObject):
             self.show_error("Can't train with these settings", str(exc))
             return False
         t.losses.clear_curves()
-        self._before = self.studio.model
+        self._before = self.studio_fn().model
         self._out = out
         self.thread = TrainingThread(dataset, out, mc, tc)
         self.thread.progress.connect(t.show_progress)

@@ -1,0 +1,92 @@
+"""Clean one-shots: a generated sound starts at its onset (with a 1 ms fade-in, so the first
+sample is zero and nothing clicks) and ends in true silence where it has decayed into its own
+floor (a gate with a 30 ms fade, so the crackle and hiss a young generator leaves in the tail
+never reach a stem); its length follows the sound.
+
+Thresholds follow how ``shared/tools/stem_hygiene.py`` judges a stem (a 5 ms envelope; the sound
+has ended 60 dB below its peak); see :func:`oneshot_bounds`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+START_DB = -30.0     # where stem_hygiene.py (and a sound designer) puts the onset
+END_DB = -60.0
+SUSTAINED_DB = -30.0
+FLOOR_MARGIN_DB = 6.0
+PREROLL_S = 0.001
+FADE_IN_S = 0.001
+FADE_OUT_S = 0.030     # quadratic: the last 10 ms are 19 dB under the gate already
+TAIL_SILENCE_S = 0.010  # true digital silence after the fade: the stem ends on silence, not on a fade
+HOLD_S = 0.020          # the envelope must stay under the gate this long (not a dip between hits)
+ENV_S = 0.005
+
+
+def _db(x: float) -> float:
+    return float(10.0 ** (x / 20.0))
+
+
+def oneshot_bounds(x: np.ndarray, rate: int) -> tuple[int, int]:
+    """(start, end) frames of the sound in mono float32 ``x`` at ``rate``.
+
+    The gates sit at -30 dB (start) and -60 dB (end) below the peak, or 6 dB above the clip's
+    own floor (its quietest fifth) when a hiss floor is higher than that; a floor within 30 dB
+    of the peak is a sustained sound, not a floor, and gates nothing. The sound is the event
+    around the envelope's peak: it starts 1 ms before the first sample over the start gate after
+    the last 20 ms of silence before the peak (a tick parted from the hit by silence is dropped;
+    a swell keeps its lead-in), and ends where the envelope, after the peak, falls under the end
+    gate (stays under it for 20 ms, for a floor gate); the 30 ms fade-out ends there."""
+    a = np.abs(np.asarray(x, dtype=np.float32))
+    n = len(a)
+    peak = float(a.max()) if n else 0.0
+    if peak <= 0.0 or n < 4:
+        return 0, n
+    w = max(1, int(ENV_S * rate))
+    env = np.convolve(a, np.ones(w, np.float32) / w, mode="same")
+    floor = float(np.percentile(env, 20))
+    floor_gate = floor * _db(FLOOR_MARGIN_DB) if floor < float(env.max()) * _db(SUSTAINED_DB) else 0.0
+    start_gate = max(peak * _db(START_DB), floor_gate)
+    end_gate = max(peak * _db(END_DB), floor_gate)
+    hold_s = max(1, int(HOLD_S * rate))
+    top = int(np.argmax(env))
+    # the sound is the event around the peak: a tick before it, parted from it by 20 ms of
+    # silence (a young generator's pre-echo), is not part of it
+    head = 0
+    if top >= hold_s:
+        quiet_runs = np.convolve((env[:top] < end_gate).astype(np.int32), np.ones(hold_s, np.int32), mode="valid")
+        gaps = np.flatnonzero(quiet_runs == hold_s)
+        if gaps.size:
+            head = int(gaps[-1])
+    # the start from the samples themselves: the centred envelope rises 2.5 ms early
+    above = a[head:top + 1] > start_gate
+    first = head + int(np.argmax(above)) if bool(above.any()) else top
+    start = max(0, first - int(round(PREROLL_S * rate)))
+    under = env[top:] < end_gate
+    # below -60 dB the sound has decayed: cut at the first frame (crackle after it must not
+    # count as sound); a gate set by a hiss floor waits 20 ms, so a dip between hits is not an end
+    hold = hold_s if floor_gate > peak * _db(END_DB) else 1
+    if len(under) >= hold:
+        # the first frame whose next `hold` frames are all under the gate
+        runs = np.convolve(under.astype(np.int32), np.ones(hold, np.int32), mode="valid")
+        quiet = np.flatnonzero(runs == hold)
+        if quiet.size:
+            # the fade ends at the gate: what follows (the crackle and hiss of a young
+            # generator's tail) never reaches the stem
+            return start, max(start + 2, top + int(quiet[0]))
+    return start, n
+
+
+def clean_oneshot(x: np.ndarray, rate: int) -> np.ndarray:
+    """``x`` (float32 [frames] at ``rate``) from 1 ms before its onset to where it has decayed,
+    with a 1 ms fade-in, a 30 ms fade-out to zero and 10 ms of true silence; silence stays as it is."""
+    x = np.asarray(x, dtype=np.float32)
+    start, end = oneshot_bounds(x, rate)
+    if (start, end) == (0, len(x)) and (not len(x) or float(np.abs(x).max()) == 0.0):
+        return x.copy()
+    y = x[start:end].copy()
+    n_in = min(len(y), max(1, int(round(FADE_IN_S * rate))))
+    y[:n_in] *= np.linspace(0.0, 1.0, n_in, endpoint=False, dtype=np.float32)
+    n_out = min(len(y) - n_in, max(1, int(round(FADE_OUT_S * rate))))
+    if n_out > 0:
+        y[len(y) - n_out:] *= np.linspace(1.0, 0.0, n_out + 1, dtype=np.float32)[1:] ** 2
+    return np.concatenate([y, np.zeros(int(round(TAIL_SILENCE_S * rate)), np.float32)])

@@ -1,0 +1,112 @@
+"""Sessions from the window: save and open ``.gss`` files (the model, the pads, and each panel's
+own state) and the Recent sessions menu. The session file itself is read and checked by
+:mod:`ganstudio.session`; the panels say what they keep (``session_state``)."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from ..library.demo_model import demo_model_path
+from ..models.modelfile import ModelFileError, load_model
+from ..session import MAX_PADS, SessionError, load_session, save_session
+
+log = logging.getLogger(__name__)
+
+MAX_RECENT = 8
+
+
+def is_demo(model) -> bool:
+    return Path(model.path).resolve() == demo_model_path().resolve()
+
+
+class SessionFlow(QtCore.QObject):
+    """``ctl`` is the controller: its ``studio``, window ``w``, ``settings``, ``errors``,
+    ``selected`` pad and ``use_model``."""
+
+    def __init__(self, ctl, recent_menu: QtWidgets.QMenu):
+        super().__init__()
+        self.ctl, self.recent_menu = ctl, recent_menu
+        self.path: str | None = None
+        self.fill_recent()
+
+    def doc(self) -> dict:
+        """The window's part of a session, assembled from what each panel keeps."""
+        w = self.ctl.w
+        return {**w.master_state(), **w.pad_panel.session_state(), "selected": self.ctl.selected}
+
+    def save_to(self, path: str) -> Path:
+        st = self.ctl.studio
+        m = st.model
+        saved = save_session(path, model_path=None if is_demo(m) else str(m.path), model_hash=m.weights_hash,
+                             pads=st.pads_state(), settings=self.doc())
+        self._opened(str(saved))
+        return saved
+
+    def save(self) -> None:
+        if self.path:
+            self.save_to(self.path)
+        else:
+            self.save_as()
+
+    def save_as(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.ctl.w, "Save session", "", "GAN Studio session (*.gss)")
+        if path:
+            try:
+                self.save_to(path)
+            except OSError as exc:
+                self.ctl.errors.show("Can't save the session", f"{path}: {exc.strerror or exc}")
+
+    def open(self, path: str) -> bool:
+        ctl = self.ctl
+        try:
+            doc = load_session(path)
+        except SessionError as exc:
+            log.warning("can't open session: %s", exc)
+            ctl.errors.show("Can't open the session", str(exc))
+            return False
+        try:
+            model = load_model(doc["model"] or str(demo_model_path()))
+        except ModelFileError as exc:
+            ctl.errors.show("Can't open the session's model", str(exc))
+            return False
+        if doc.get("model_sha256") and doc["model_sha256"] != model.weights_hash:
+            ctl.w.status.showMessage("The session's model has changed since it was saved; "
+                                     "its pads may sound different", 10000)
+        ctl.use_model(model)
+        ctl.studio.apply_pads_state(doc["pads"])
+        st = doc["settings"]
+        ctl.w.restore_master_state(st)
+        ctl.studio.volume = ctl.w.volume.value()
+        ctl.w.pad_panel.restore_session_state(st)
+        self._opened(path)
+        ctl.refresh_model()
+        sel = st.get("selected", 0)
+        ctl.w.pads.select.emit(sel if 0 <= sel < MAX_PADS else 0)
+        return True
+
+    def open_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self.ctl.w, "Open session", "", "GAN Studio session (*.gss)")
+        if path:
+            self.open(path)
+
+    def _opened(self, path: str) -> None:
+        self.path = path
+        self.add_recent(path)
+        self.ctl.w.setWindowTitle(f"GAN Studio · {Path(path).name}")
+
+    def recent(self) -> list[str]:
+        v = self.ctl.settings.value("recent/sessions", [])
+        return [v] if isinstance(v, str) else [p for p in (v or []) if isinstance(p, str)]
+
+    def add_recent(self, path: str) -> None:
+        items = [path] + [p for p in self.recent() if p != path]
+        self.ctl.settings.setValue("recent/sessions", items[:MAX_RECENT])
+        self.fill_recent()
+
+    def fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for p in self.recent():
+            self.recent_menu.addAction(p, lambda p=p: self.open(p))
+        self.recent_menu.setEnabled(bool(self.recent()))

@@ -1,0 +1,71 @@
+"""Clean one-shots: onset-aligned with a 1 ms fade-in, ending in true silence where the sound has
+decayed, judged as shared/tools/stem_hygiene.py judges a stem."""
+import numpy as np
+
+from ganstudio.dsp.oneshot import clean_oneshot, oneshot_bounds
+
+SR = 48000
+
+
+def db(x):
+    return 20 * np.log10(max(float(x), 1e-12))
+
+
+def hit(rng, late_s=0.15, floor_db=None, crackle=True):
+    """A decaying tone that starts ``late_s`` into a 1 s clip on a non-zero sample, with sparse
+    crackle after it has decayed 60 dB, over an optional hiss floor."""
+    n = SR
+    x = np.zeros(n, np.float32)
+    t = np.arange(int(0.6 * SR)) / SR
+    body = 0.9 * np.sin(2 * np.pi * 180 * t + 1.0) * np.exp(-t / 0.025)
+    start = int(late_s * SR)
+    x[start:start + len(body)] = body[: n - start]
+    if crackle:                 # bursts of crackle at -30 dBFS long after the sound decayed
+        for at in (0.45, 0.62, 0.845):
+            i = start + int(at * SR)
+            x[i:i + 200] = (10 ** (-30 / 20) * rng.standard_normal(200)).astype(np.float32)[: max(0, n - i)]
+    if floor_db is not None:
+        x += (10 ** (floor_db / 20) * rng.standard_normal(n)).astype(np.float32)
+    return x
+
+
+def judge(y):
+    a = np.abs(y)
+    pk = a.max()
+    on = int(np.argmax(a > pk * 10 ** (-30 / 20)))
+    w = int(0.005 * SR)
+    env = np.convolve(a, np.ones(w) / w, "same")
+    below = np.where(env[on:] < pk * 10 ** (-60 / 20))[0]
+    end = on + (int(below[0]) if len(below) else len(env) - on)
+    after = env[end + int(0.02 * SR):]
+    return {"click": db(a[0]) > -60, "late_ms": 1000 * on / SR,
+            "resurgence": bool(len(after)) and float(after.max()) > pk * 10 ** (-45 / 20),
+            "unclean_end": db(a[-int(0.01 * SR):].max()) > -70, "len_s": len(y) / SR}
+
+
+def test_a_late_hit_with_a_crackling_tail_becomes_a_clean_one_shot():
+    x = hit(np.random.default_rng(0))
+    before, after = judge(x), judge(clean_oneshot(x, SR))
+    assert not before["click"] and before["late_ms"] > 100 and before["resurgence"] and before["unclean_end"]
+    assert not after["click"] and after["late_ms"] <= 2 and not after["resurgence"] and not after["unclean_end"]
+    assert 0.15 < after["len_s"] < 0.3           # the sound's length (25 ms decay: -60 dB after 0.17 s), not 1 s
+    y = clean_oneshot(x, SR)
+    assert y[0] == 0.0 and np.all(y[-int(0.01 * SR):] == 0.0)
+    np.testing.assert_allclose(y[int(0.002 * SR):int(0.05 * SR)],                       # the body untouched
+                               x[int(0.15 * SR) + int(0.001 * SR):int(0.15 * SR) + int(0.049 * SR)], atol=1e-6)
+
+
+def test_a_hiss_floor_is_gated_where_the_sound_meets_it():
+    x = hit(np.random.default_rng(1), late_s=0.0, floor_db=-44, crackle=False)
+    y = clean_oneshot(x, SR)
+    assert len(y) < 0.5 * SR and not judge(y)["unclean_end"]        # no second of hiss after it
+
+
+def test_sustained_sounds_and_silence_are_kept():
+    rng = np.random.default_rng(2)
+    swell = (np.linspace(0, 1, SR) ** 2 * rng.standard_normal(SR) * 0.3).astype(np.float32)
+    start, end = oneshot_bounds(swell, SR)
+    # a swell keeps its end, and of its lead-in only what lies 30 dB and more below its peak goes
+    assert end == SR and np.abs(swell[:start]).max() < np.abs(swell).max() * 10 ** (-30 / 20)
+    silence = np.zeros(1000, np.float32)
+    assert np.array_equal(clean_oneshot(silence, SR), silence)
