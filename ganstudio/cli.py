@@ -25,30 +25,27 @@ MAX_MINUTES = 7 * 24 * 60
 log = logging.getLogger("ganstudio.cli")
 
 
-def int_in(lo: int, hi: int):
-    """An argparse type: a whole number in [lo, hi]."""
-    def parse(text: str) -> int:
+def _ranged(cast, what: str, lo, hi, shown: str):
+    """An argparse type: ``cast(text)``, finite, in [lo, hi]."""
+    def parse(text: str):
         try:
-            value = int(text)
+            value = cast(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if not lo <= value <= hi:
-            raise argparse.ArgumentTypeError(f"{value} is out of range; use {lo} to {hi}")
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if not math.isfinite(value) or not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{text} is out of range; use {shown}")
         return value
     return parse
+
+
+def int_in(lo: int, hi: int):
+    """An argparse type: a whole number in [lo, hi]."""
+    return _ranged(int, "a whole number", lo, hi, f"{lo} to {hi}")
 
 
 def float_in(lo: float, hi: float):
     """An argparse type: a finite number in [lo, hi]."""
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if not math.isfinite(value) or not lo <= value <= hi:
-            raise argparse.ArgumentTypeError(f"{text} is out of range; use a number from {lo:g} to {hi:g}")
-        return value
-    return parse
+    return _ranged(float, "a number", lo, hi, f"a number from {lo:g} to {hi:g}")
 
 
 def device_name(text: str) -> str:
