@@ -17,17 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from ganstudio.procs import pid_alive
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "tests" / "data" / "window_training.py"
-
-
-def alive(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie waiting for its reaper counts as gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return False
 
 
 def wait_line(proc: subprocess.Popen, prefix: str, timeout: float) -> str | None:
@@ -61,9 +54,9 @@ def kill_once(kit: Path, model: Path, work: Path, delay: float, guard_s: float =
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     t0 = time.monotonic()
-    while alive(child) and time.monotonic() - t0 < guard_s:
+    while pid_alive(child) and time.monotonic() - t0 < guard_s:
         time.sleep(0.1)
-    orphan = alive(child)
+    orphan = pid_alive(child)
     if orphan:
         os.kill(child, signal.SIGKILL)
     report = {"started": True, "delay_s": round(delay, 2), "child_exit_s": round(time.monotonic() - t0, 2),

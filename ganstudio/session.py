@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import json
-import re
 from pathlib import Path
 
 from . import validate as v
@@ -131,9 +130,10 @@ def load_session(path: str | Path) -> dict:
             raise SessionError(f"{path}: the session's model path is damaged ({exc})") from None
         mp = Path(model)
         doc["model"] = str(mp if mp.is_absolute() else (path.parent / mp).resolve())
-    h = doc.get("model_sha256")
-    if h is not None and not (isinstance(h, str) and re.fullmatch(r"[0-9a-f]{64}", h)):
-        raise SessionError(f"{path}: the session's model hash is damaged")
+    try:
+        v.optional(doc.get("model_sha256"), v.sha256_hex, "model_sha256")
+    except ValueError:
+        raise SessionError(f"{path}: the session's model hash is damaged") from None
     doc["settings"] = _check_settings(doc.get("settings", {}), path)
     log.info("read session %s (%d pads, model %s)", path, len(doc["pads"]), doc["model"] or "demo")
     return doc

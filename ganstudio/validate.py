@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -88,36 +89,49 @@ def latent(value: Any, field: str, dim: int | None = None) -> np.ndarray:
     return z.astype(np.float32)
 
 
+def sha256_hex(value: Any, field: str) -> str:
+    """A SHA-256 digest as 64 lowercase hex digits."""
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise ValueError(f"{field} must be a 64-digit hex hash")
+    return value
+
+
 def optional(value: Any, check, *args) -> Any:
     """``None`` stays ``None``; anything else goes through ``check(value, *args)``."""
     return None if value is None else check(value, *args)
 
 
-def read_regular_file(path: str | Path, max_bytes: int, what: str) -> bytes:
-    """The bytes of ``path`` if it is a regular file of at most ``max_bytes``; else a clear
-    :class:`ValueError`. Opened without blocking, so a FIFO or device never hangs the reader, and
-    read with a bound, so a file that grows while it is read can't exhaust memory."""
+def open_regular(path: str | Path, max_bytes: int, what: str):
+    """``path`` opened for binary reading if it is a regular file of at most ``max_bytes``; else
+    a clear :class:`ValueError` (an :class:`OSError` if it can't be opened). Opened without
+    blocking, so a FIFO or device never hangs the caller."""
     path = Path(path)
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-    try:
-        st = os.fstat(fd)
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
+        os.close(fd)
         if not stat.S_ISREG(st.st_mode):
             raise ValueError(f"{path} is not a regular file (a {what} must be one)")
-        if st.st_size > max_bytes:
-            raise ValueError(f"{path} is {st.st_size / 1e6:.1f} MB; a {what} is at most {max_bytes / 1e6:.1f} MB")
-        chunks, left = [], max_bytes + 1
-        while left > 0:
-            block = os.read(fd, min(left, 1 << 20))
+        raise ValueError(f"{path} is {st.st_size / 1e6:.1f} MB; a {what} is at most {max_bytes / 1e6:.1f} MB")
+    return os.fdopen(fd, "rb")
+
+
+def read_regular_file(path: str | Path, max_bytes: int, what: str) -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most ``max_bytes`` (see
+    :func:`open_regular`), read with a bound, so a file that grows while it is read can't
+    exhaust memory."""
+    chunks, left = [], max_bytes + 1
+    with open_regular(path, max_bytes, what) as f:
+        while left > 0:                 # in pieces: read(n) would allocate all n bytes at once
+            block = f.read(min(left, 1 << 20))
             if not block:
                 break
             chunks.append(block)
             left -= len(block)
-        data = b"".join(chunks)
-        if len(data) > max_bytes:
-            raise ValueError(f"{path} grew past {max_bytes / 1e6:.1f} MB while it was read")
-        return data
-    finally:
-        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > max_bytes:
+        raise ValueError(f"{path} grew past {max_bytes / 1e6:.1f} MB while it was read")
+    return data
 
 
 def printable(name: str) -> str:

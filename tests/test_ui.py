@@ -25,14 +25,6 @@ def ctl(qtbot, tmp_path, monkeypatch, jack_device):
     c.shutdown()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def wait_for(qtbot, cond, timeout=10.0):
     deadline = time.monotonic() + timeout
     while not cond() and time.monotonic() < deadline:
@@ -320,7 +312,8 @@ def test_closing_while_training_asks_then_stops_the_child_cleanly(ctl, qtbot, ki
     assert not ctl.w.isVisible()
     pid = ctl.training.thread.proc.pid
     ctl.shutdown()
-    assert not ctl.training.running and not _alive(pid)
+    from ganstudio.procs import pid_alive
+    assert not ctl.training.running and not pid_alive(pid)
     assert load_state(tmp_path / "m").step >= 1 and not ctl.drag_dir.exists()
 
 

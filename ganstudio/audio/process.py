@@ -17,12 +17,11 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
-import signal
 import sys
 import threading
-import time
 from multiprocessing import shared_memory
 
+from ..procs import watch_parent
 from .engine import AudioDeviceError, AudioEngine
 from .shared import Arena, AttachedArena
 from .voices import VoiceMixer
@@ -41,21 +40,6 @@ def _layout(arena: Arena, cfg: dict) -> tuple[VoiceMixer, AudioEngine]:
     return mixer, engine
 
 
-def _watch_parent(parent_pid: int) -> None:
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-            ctypes.CDLL(None).prctl(1, signal.SIGTERM)      # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(0.5)
-        os._exit(0)
-    threading.Thread(target=watch, daemon=True).start()
-
-
 def _attach(name: str) -> shared_memory.SharedMemory:
     """Attach to the parent's block without registering it with the resource tracker, which
     would otherwise unlink it when this process ends (Python < 3.13 has no ``track=False``)."""
@@ -71,7 +55,7 @@ def _attach(name: str) -> shared_memory.SharedMemory:
 
 
 def _engine_main(name: str, cfg: dict, conn, parent_pid: int) -> None:
-    _watch_parent(parent_pid)
+    watch_parent(parent_pid, lambda: os._exit(0))     # SIGTERM's default action ends it too
     shm = _attach(name)
     engine = None
     try:

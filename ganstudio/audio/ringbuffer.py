@@ -28,14 +28,6 @@ class RingBuffer:
         self.channels = channels
 
     @property
-    def _written(self) -> int:      # owned by the writer
-        return int(self._ctr[_W])
-
-    @property
-    def _read(self) -> int:         # owned by the reader
-        return int(self._ctr[_R])
-
-    @property
     def underruns(self) -> int:     # owned by the reader
         return int(self._ctr[_U])
 

@@ -17,8 +17,9 @@ ALIGN = 64
 
 class Arena:
     """Hands out zeroed arrays: plain numpy allocations (``buffer`` None), or consecutive views of
-    ``buffer`` (a shared-memory block). ``Arena.measure()`` builds nothing and only adds up the
-    bytes a layout needs."""
+    ``buffer`` (a shared-memory block). ``Arena.measure()`` adds up the bytes a layout needs; the
+    arrays it hands out meanwhile are throw-away stand-ins (zeroed on demand by the OS, so the
+    large ones are never touched)."""
 
     def __init__(self, buffer=None, measure: bool = False):
         self.buffer = buffer
@@ -28,10 +29,6 @@ class Arena:
     @classmethod
     def measure(cls) -> "Arena":
         return cls(None, measure=True)
-
-    @property
-    def shared(self) -> bool:
-        return self.buffer is not None
 
     def zeros(self, shape, dtype) -> np.ndarray:
         dtype = np.dtype(dtype)

@@ -355,9 +355,7 @@ def read_sidecar(path: str | Path) -> dict:
         if not isinstance(m, dict):
             raise ValueError("model must be a JSON object")
         mp = Path(v.text(m.get("path"), "model.path", 4096, allow_empty=False))
-        h = m.get("weights_sha256")
-        if not isinstance(h, str) or not re.fullmatch(r"[0-9a-f]{64}", h):
-            raise ValueError("model.weights_sha256 must be a 64-digit hex hash")
+        h = v.sha256_hex(m.get("weights_sha256"), "model.weights_sha256")
         out = {"model": {"name": v.text(m.get("name", ""), "model.name"),
                          "path": str(mp if mp.is_absolute() else (path.parent / mp).resolve()),
                          "weights_sha256": h},
@@ -367,9 +365,7 @@ def read_sidecar(path: str | Path) -> dict:
                "settings": ExportSettings.from_dict(doc.get("processing"))}
         res = doc.get("result", {})
         audio_hash = res.get("audio_sha256") if isinstance(res, dict) else None
-        if audio_hash is not None and not (isinstance(audio_hash, str) and re.fullmatch(r"[0-9a-f]{64}", audio_hash)):
-            raise ValueError("result.audio_sha256 must be a 64-digit hex hash")
-        out["audio_sha256"] = audio_hash
+        out["audio_sha256"] = v.optional(audio_hash, v.sha256_hex, "result.audio_sha256")
     except (ValueError, TypeError) as exc:
         raise ExportError(f"{path}: the sidecar is damaged ({exc})") from None
     return out

@@ -9,9 +9,6 @@ import logging
 import io
 import json
 import math
-import os
-import re
-import stat
 import time
 import zipfile
 from dataclasses import dataclass
@@ -125,23 +122,6 @@ def pack_gsm(source: str | Path, out: str | Path, overwrite: bool = False) -> Pa
     return out
 
 
-def _open_regular(path: Path, max_bytes: int, what: str):
-    """A binary file object for ``path`` if it is a regular file of at most ``max_bytes``."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-    except FileNotFoundError:
-        raise ModelFileError(f"no model at {path}") from None
-    except OSError as exc:
-        raise ModelFileError(f"can't read {path}: {exc.strerror or exc}") from None
-    st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
-        os.close(fd)
-        why = "is not a regular file" if not stat.S_ISREG(st.st_mode) else \
-            f"is {st.st_size / 1e6:.0f} MB, more than a {what} can be ({max_bytes / 1e6:.0f} MB)"
-        raise ModelFileError(f"{path} {why}")
-    return os.fdopen(fd, "rb")
-
-
 def _read_capped(path: Path, max_bytes: int, what: str) -> bytes:
     try:
         return validate.read_regular_file(path, max_bytes, what)
@@ -163,7 +143,14 @@ class _Parts:
             if missing:
                 raise ModelFileError(f"{path} is not a GAN Studio model: missing {', '.join(missing)}")
             return
-        f = _open_regular(path, MAX_WEIGHTS_BYTES + MAX_CONFIG_BYTES + (1 << 16), "model file")
+        try:
+            f = validate.open_regular(path, MAX_WEIGHTS_BYTES + MAX_CONFIG_BYTES + (1 << 16), "model file")
+        except FileNotFoundError:
+            raise ModelFileError(f"no model at {path}") from None
+        except OSError as exc:
+            raise ModelFileError(f"can't read {path}: {exc.strerror or exc}") from None
+        except ValueError as exc:
+            raise ModelFileError(str(exc)) from None
         try:
             self.zip = zipfile.ZipFile(f)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError):
@@ -222,9 +209,10 @@ def parse_meta(config_bytes: bytes, source: Path) -> tuple[dict, ModelConfig]:
                 raise ValueError(f"{key} must be a JSON object")
     except (TypeError, ValueError) as exc:
         raise ModelFileError(f"{source}: config.json has invalid model settings ({exc})") from None
-    h = meta.get("weights_sha256")
-    if not isinstance(h, str) or not re.fullmatch(r"[0-9a-f]{64}", h):
-        raise ModelFileError(f"{source}: config.json has no weights hash (or an invalid one)")
+    try:
+        validate.sha256_hex(meta.get("weights_sha256"), "weights_sha256")
+    except ValueError:
+        raise ModelFileError(f"{source}: config.json has no weights hash (or an invalid one)") from None
     return meta, cfg
 
 

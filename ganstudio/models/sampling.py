@@ -1,5 +1,6 @@
-"""Run a generator: latents in, audio out (numpy): :func:`generate` is the only place a generator
-is called, and :func:`render_pad` the one render path of a pad (sampler, drag-out, export)."""
+"""Run a generator: latents in, audio out (numpy). :func:`generate` is the only place a generator
+is called; with :func:`ganstudio.dsp.pad.resample` and :func:`ganstudio.dsp.pad.shape_pad` it is
+the one render path of a pad (sampler, drag-out, export)."""
 from __future__ import annotations
 
 import warnings
@@ -74,13 +75,3 @@ def render(model: LoadedModel, z: np.ndarray, labels: np.ndarray | None = None,
            problems: list | None = None) -> np.ndarray:
     """:func:`generate` with a loaded model (the CLI's ``generate``)."""
     return generate(model.generator, z, labels, problems=problems)
-
-
-def render_pad(generator, latent, label, pad: dict | None, rate: int, exact: bool = False) -> np.ndarray:
-    """THE render path: a pad's sound, float32 [frames] at ``rate`` Hz, from its latent, class and
-    settings (trim, reverse, pitch, gain). What a pad plays, what dragging it out writes and what
-    an export writes all come from here (the sampler leaves the gain to the voice)."""
-    from ..dsp.pad import resample, shape_pad
-    clip = generate(generator, np.asarray(latent, np.float32)[None], [label], exact=exact)[0]
-    clip = resample(clip, generator.cfg.sample_rate, rate)
-    return shape_pad(clip, rate, pad or {})

@@ -14,7 +14,6 @@ import multiprocessing as mp
 import os
 import queue
 import signal
-import sys
 import threading
 import time
 from pathlib import Path
@@ -26,6 +25,7 @@ from ..data import Dataset
 from ..models import Generator, ModelConfig
 from .config import TrainConfig
 from .loop import Progress, TrainControl, Trainer
+from ..procs import watch_parent
 from .threads import training_threads
 
 log = logging.getLogger(__name__)
@@ -36,28 +36,14 @@ _SIGNALLED = [False]
 
 
 def _die_with_parent(parent_pid: int, on_orphaned: Callable[[], None]) -> None:
-    """Call ``on_orphaned`` once the parent process is gone: a watchdog thread polls the parent
-    id, and on Linux the kernel also sends SIGTERM (PR_SET_PDEATHSIG). The signal handler only
-    sets a flag that the training loop polls: a handler runs between two bytecodes of the main
-    thread, which may hold the very lock (an Event's, a queue's) that stopping would take."""
+    """Call ``on_orphaned`` once the parent process is gone (:func:`ganstudio.procs.watch_parent`).
+    The SIGTERM the kernel sends then only sets a flag that the training loop polls: a handler
+    runs between two bytecodes of the main thread, which may hold the very lock (an Event's, a
+    queue's) that stopping would take."""
     def orphaned(*_args) -> None:
         _SIGNALLED[0] = True
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGTERM)          # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
     signal.signal(signal.SIGTERM, orphaned)
-
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(0.5)
-        on_orphaned()
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-    if os.getppid() != parent_pid:      # the parent died before the signal was armed
-        on_orphaned()
+    watch_parent(parent_pid, on_orphaned)
 
 
 def _child(dataset: Dataset, out_dir: str, mc: ModelConfig, tc: TrainConfig, resume: bool,

@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ..export.selection import Selection, select_stems
 from ..export.wav import write_wav
+from ..procs import pid_alive
 from .workers import CallThread
 
 log = logging.getLogger(__name__)
@@ -27,20 +28,10 @@ def remove_stale_drag_dirs() -> int:
     n = 0
     for d in Path(tempfile.gettempdir()).glob(f"{DRAG_PREFIX}*-*"):
         pid = d.name[len(DRAG_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)) and d.is_dir():
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)) and d.is_dir():
             shutil.rmtree(d, ignore_errors=True)
             n += 1
     return n
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:          # someone else's process: alive
-        return True
-    return True
 
 
 def selection_for(choice: dict, selected: int, seed: int) -> Selection:
