@@ -276,9 +276,22 @@ def run(case: Case, work: Path) -> None:
         signal.alarm(0)
     case.stderr, case.stdout = err.getvalue()[-4000:], outb.getvalue()[-4000:]
     case.traceback = case.traceback or "Traceback (most recent call last)" in case.stderr
-    case.maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    case.maxrss_mb = peak_rss_mb()
     # anything outside the work folder that changed (e.g. a file a sidecar named)
     case.outside = [str(p) for p, t in before.items() if not p.exists() or p.stat().st_mtime_ns != t]
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. Not ``getrusage``: Linux carries ``ru_maxrss`` over
+    ``execve`` from the process that forked it, so under a big pytest process it reported the
+    test runner's size; ``VmHWM`` belongs to this program's own address space."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> int:
