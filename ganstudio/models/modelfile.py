@@ -95,7 +95,8 @@ def save_model(folder: str | Path, generator: torch.nn.Module, cfg: ModelConfig,
 
 
 def pack_gsm(source: str | Path, out: str | Path, overwrite: bool = False) -> Path:
-    """Zip a model (a folder, or another ``.gsm``) into a single ``.gsm`` file, written atomically.
+    """Zip a model (a folder, or another ``.gsm``) into a single ``.gsm`` file, written atomically,
+    with its own bandwidth extender (``extender/``) when it has one.
 
     The model is loaded first (so nothing damaged is packed), and ``out`` is never an existing
     file unless ``overwrite``, nor one of the source model's own files."""
@@ -108,6 +109,16 @@ def pack_gsm(source: str | Path, out: str | Path, overwrite: bool = False) -> Pa
         raise ModelFileError(f"{out} is part of the model {source}; choose a file outside it")
     if out.exists() and not overwrite:
         raise ModelFileError(f"{out} exists; pass --overwrite to replace it")
+    from . import extender_file as ef
+    extra = {}
+    if ef.has_own_extender(source):
+        ef.load_extender(source)             # its own checks first: nothing damaged is packed
+        names = (f"{ef.SUBFOLDER}/{ef.WEIGHTS}", f"{ef.SUBFOLDER}/{ef.CONFIG}")
+        parts = _Parts(source, names, "GAN Studio extender")
+        try:
+            extra = {n: parts.read(n, MAX_WEIGHTS_BYTES) for n in names}
+        finally:
+            parts.close()
     parts = _Parts(source)
     try:
         config = parts.read(CONFIG, MAX_CONFIG_BYTES)
@@ -118,6 +129,8 @@ def pack_gsm(source: str | Path, out: str | Path, overwrite: bool = False) -> Pa
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
         z.writestr(WEIGHTS, weights)
         z.writestr(CONFIG, config)
+        for name, data in extra.items():
+            z.writestr(name, data)
     atomic_write_bytes(out, buf.getvalue())
     return out
 
@@ -132,16 +145,17 @@ def _read_capped(path: Path, max_bytes: int, what: str) -> bytes:
 
 
 class _Parts:
-    """The two parts of a model file; the weights are read only after the config was checked,
-    with a cap that the config's own size decides."""
+    """The two parts of a model file (``names``: the weights' and the config's, which may lie in a
+    sub-folder of a folder or zip); the weights are read only after the config was checked, with a
+    cap that the config's own size decides."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, names: tuple[str, str] = (WEIGHTS, CONFIG), what: str = "GAN Studio model"):
         self.path = path
         self.zip = None
         if path.is_dir():
-            missing = [n for n in (WEIGHTS, CONFIG) if not (path / n).exists()]
+            missing = [n for n in names if not (path / n).exists()]
             if missing:
-                raise ModelFileError(f"{path} is not a GAN Studio model: missing {', '.join(missing)}")
+                raise ModelFileError(f"{path} is not a {what}: missing {', '.join(missing)}")
             return
         try:
             f = validate.open_regular(path, MAX_WEIGHTS_BYTES + MAX_CONFIG_BYTES + (1 << 16), "model file")
@@ -157,10 +171,13 @@ class _Parts:
             f.close()
             raise ModelFileError(f"{path} is neither a model folder nor a .gsm model file") from None
         self.infos = {i.filename: i for i in self.zip.infolist()}
-        missing = [n for n in (WEIGHTS, CONFIG) if n not in self.infos]
+        missing = [n for n in names if n not in self.infos]
         if missing:
             self.close()
-            raise ModelFileError(f"{path} is not a GAN Studio model: missing {', '.join(missing)}")
+            raise ModelFileError(f"{path} is not a {what}: missing {', '.join(missing)}")
+
+    def has(self, name: str) -> bool:
+        return name in self.infos if self.zip is not None else (self.path / name).is_file()
 
     def read(self, name: str, max_bytes: int) -> bytes:
         if self.zip is None:

@@ -8,7 +8,8 @@ import warnings
 import numpy as np
 import torch
 
-from ..dsp.processing import silence_bad_clips
+from ..dsp.pad import resample
+from ..dsp.processing import PEAK_CEILING_DBFS, silence_bad_clips
 from .modelfile import LoadedModel
 
 
@@ -75,3 +76,54 @@ def render(model: LoadedModel, z: np.ndarray, labels: np.ndarray | None = None,
            problems: list | None = None) -> np.ndarray:
     """:func:`generate` with a loaded model (the CLI's ``generate``)."""
     return generate(model.generator, z, labels, problems=problems)
+
+
+def extend(ext, clips: np.ndarray, rate: int, made_at: float, exact: bool = False,
+           problems: list | None = None) -> np.ndarray:
+    """The bandwidth extender on ``clips`` float32 [n, samples] at ``rate`` Hz that were made at
+    ``made_at`` Hz (so carry nothing above :func:`band_edge` of it): the full-band clips, same
+    shape. ``ext`` is a :class:`~.extender_file.LoadedExtender`; when ``rate`` is not its rate
+    the clips are resampled to it and back. A clip whose peak would pass -0.3 dBFS is scaled down
+    whole (never clipped). Clips that already reach the extender's own band come back unchanged;
+    ``exact`` as in :func:`generate`."""
+    from .extender import band_edge
+    clips = np.asarray(clips, dtype=np.float32)
+    if clips.ndim != 2:
+        raise ValueError(f"clips must be [n, samples], got {list(clips.shape)}")
+    own = ext.sample_rate
+    if band_edge(made_at) >= 0.9 * band_edge(min(rate, own)):
+        return clips.copy()
+    x = clips if rate == own else np.stack([resample(c, rate, own) for c in clips])
+    out = np.empty_like(x)
+    step = 1 if exact else 16
+    dev = next(ext.net.parameters()).device
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with torch.inference_mode(), torch.backends.mkldnn.flags(enabled=not exact):
+            for i in range(0, len(x), step):
+                xb = torch.from_numpy(x[i:i + step]).to(dev)
+                cutoff = torch.full((len(xb),), band_edge(made_at), device=dev)
+                out[i:i + len(xb)] = ext.net(xb, cutoff).float().cpu().numpy()
+    if rate != own:
+        out = np.stack([resample(c, own, rate)[:clips.shape[1]] for c in out])
+    # the added band raises peaks (a hi-hat gains several dB): a clip that would pass full scale is
+    # scaled whole, never clipped, to the ceiling loudness normalisation keeps too
+    ceiling = np.float32(10 ** (PEAK_CEILING_DBFS / 20))
+    peaks = np.abs(out).max(axis=1, initial=0.0)
+    hot = peaks > ceiling
+    out[hot] *= (ceiling / peaks[hot])[:, None]
+    bad = silence_bad_clips(out)
+    if problems is not None:
+        problems.extend(bad)
+    return out
+
+
+def full_band(clips: np.ndarray, model_rate: int, rate: int, ext=None, exact: bool = False,
+              problems: list | None = None) -> np.ndarray:
+    """The way a generated clip reaches the output rate: ``clips`` float32 [n, samples] at
+    ``model_rate`` resampled (soxr) to ``rate`` and, with an extender ``ext``, given the band a
+    ``model_rate`` model can't make; [n, samples * rate / model_rate]."""
+    x = np.stack([resample(c, model_rate, rate) for c in np.asarray(clips, np.float32)])
+    if ext is None or rate <= model_rate:
+        return x
+    return extend(ext, x, rate, model_rate, exact=exact, problems=problems)

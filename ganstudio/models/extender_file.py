@@ -1,0 +1,161 @@
+"""Extender files: ``extender.safetensors`` + ``extender.json``, in a folder of their own (the
+shipped one in ``resources/extender``), in a model folder's ``extender/`` (a model trained with
+``--hifi``) or in the same place inside a ``.gsm``.
+
+Same rules as model files (:mod:`.modelfile`): no pickle; the JSON is read (capped) and checked
+first, the network's size is worked out on the meta device, the weights are read with a cap that
+size sets, then hash-, shape-, type- and finiteness-checked before anything is built.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+
+from .. import __version__, validate
+from ..fileio import atomic_write_bytes, sha256_bytes
+from .extender import Extender, ExtenderConfig
+from .modelfile import MAX_CONFIG_BYTES, ModelFileError, _check_tensors, _Parts, weights_budget
+
+log = logging.getLogger(__name__)
+
+FORMAT = "ganstudio.extender"
+FORMAT_VERSION = 1
+WEIGHTS, CONFIG = "extender.safetensors", "extender.json"
+SUBFOLDER = "extender"          # where a model keeps its own extender
+
+
+def shipped_path() -> Path:
+    """The general extender shipped in ``resources/extender`` (``tools/make_extender.py``)."""
+    from ..library.demo_model import resources_dir
+    return resources_dir() / "extender"
+
+
+SHIPPED = shipped_path()
+
+
+@dataclass
+class LoadedExtender:
+    """A ready extender (eval mode, no grads) and its file's settings."""
+
+    net: Extender
+    config: ExtenderConfig
+    meta: dict
+    path: Path
+
+    @property
+    def weights_hash(self) -> str:
+        return self.meta["weights_sha256"]
+
+    @property
+    def sample_rate(self) -> int:
+        return self.config.sample_rate
+
+
+def save_extender(folder: str | Path, net: torch.nn.Module, cfg: ExtenderConfig, training: dict | None = None) -> dict:
+    """Write both files into ``folder``, each atomically (weights first); returns the JSON written."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().to("cpu", torch.float32).contiguous() for k, v in net.state_dict().items()}
+    weights = st_save(state, metadata={"format": FORMAT})
+    meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "app_version": __version__,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "extender": cfg.to_dict(), "training": training or {}, "weights_sha256": sha256_bytes(weights)}
+    atomic_write_bytes(folder / WEIGHTS, weights)
+    atomic_write_bytes(folder / CONFIG, json.dumps(meta, indent=2, allow_nan=False).encode())
+    return meta
+
+
+def _parse(config_bytes: bytes, source: Path) -> tuple[dict, ExtenderConfig]:
+    try:
+        meta = json.loads(config_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ModelFileError(f"{source}: {CONFIG} is not valid JSON ({str(exc)[:120]})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelFileError(f"{source}: {CONFIG} is not a GAN Studio extender config")
+    version = meta.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ModelFileError(f"{source}: {CONFIG} has no valid format_version")
+    if version > FORMAT_VERSION:
+        raise ModelFileError(f"{source} was made by a newer GAN Studio (extender format {version}); please update")
+    try:
+        cfg = ExtenderConfig.from_dict(meta.get("extender"))
+        if not isinstance(meta.get("training", {}), dict):
+            raise ValueError("training must be a JSON object")
+        validate.sha256_hex(meta.get("weights_sha256"), "weights_sha256")
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{source}: {CONFIG} has invalid extender settings ({exc})") from None
+    return meta, cfg
+
+
+def _names(path: Path) -> tuple[str, str]:
+    """A folder of extender files, a model folder with ``extender/``, or a ``.gsm`` holding one."""
+    if path.is_dir() and not (path / CONFIG).exists() and (path / SUBFOLDER / CONFIG).exists():
+        return f"{SUBFOLDER}/{WEIGHTS}", f"{SUBFOLDER}/{CONFIG}"
+    if path.is_file():
+        return f"{SUBFOLDER}/{WEIGHTS}", f"{SUBFOLDER}/{CONFIG}"
+    return WEIGHTS, CONFIG
+
+
+def load_extender(path: str | Path, device: str | torch.device = "cpu") -> LoadedExtender:
+    """Load and check an extender (see the module docstring); raises :class:`ModelFileError`."""
+    path = Path(path)
+    names = _names(path)
+    parts = _Parts(path, names, "GAN Studio extender")
+    try:
+        meta, cfg = _parse(parts.read(names[1], MAX_CONFIG_BYTES), path)
+        with torch.device("meta"):
+            shapes = {k: tuple(t.shape) for k, t in Extender(cfg).state_dict().items()}
+        weights = parts.read(names[0], weights_budget(shapes, path))
+    finally:
+        parts.close()
+    if sha256_bytes(weights) != meta["weights_sha256"]:
+        raise ModelFileError(f"{path}: {WEIGHTS} does not match the hash in {CONFIG} "
+                             "(the file was modified, damaged or saved incompletely)")
+    try:
+        tensors = st_load(weights)
+    except Exception as exc:  # safetensors raises its own error types for bad headers
+        raise ModelFileError(f"{path}: {WEIGHTS} is damaged ({exc})") from None
+    _check_tensors(tensors, shapes, path)
+    net = Extender(cfg)
+    net.load_state_dict({k: t.float() for k, t in tensors.items()}, strict=True)
+    net.eval().requires_grad_(False).to(device)
+    log.info("loaded extender %s (%d Hz)", path, cfg.sample_rate)
+    return LoadedExtender(net, cfg, meta, path)
+
+
+def has_own_extender(model_path: str | Path) -> bool:
+    """Whether a model folder or ``.gsm`` carries its own extender (trained with ``--hifi``)."""
+    path = Path(model_path)
+    if path.is_dir():
+        return (path / SUBFOLDER / CONFIG).is_file()
+    try:
+        parts = _Parts(path)
+    except ModelFileError:
+        return False
+    try:
+        return parts.has(f"{SUBFOLDER}/{CONFIG}")
+    finally:
+        parts.close()
+
+
+def extender_for(model_path: str | Path | None) -> LoadedExtender:
+    """The model's own extender if it has one, else the general one shipped in ``resources/``."""
+    if model_path is not None and has_own_extender(model_path):
+        return load_extender(model_path)
+    return load_extender(shipped_path())
+
+
+def model_extender(model) -> LoadedExtender:
+    """:func:`extender_for` a :class:`~.modelfile.LoadedModel`, loaded once and kept on it."""
+    ext = getattr(model, "_extender", None)
+    if ext is None:
+        ext = extender_for(model.path)
+        model._extender = ext
+    return ext

@@ -1,0 +1,183 @@
+"""The bandwidth extender: shapes, the band it must leave alone, gradients, its discriminators,
+its model file (round trip and refusals), training with resume, and the full band it gives
+generate/export (issue 14)."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from ganstudio.dsp.bands import band_limit, energy_above, lsd, replicate_band
+from ganstudio.models.discriminators import Discriminators, d_loss, feature_matching, g_adv_loss, multires_logmag
+from ganstudio.models.extender import JOIN_LOW, Extender, ExtenderConfig, band_edge
+from ganstudio.models.extender_file import (CONFIG, SHIPPED, SUBFOLDER, WEIGHTS, has_own_extender, load_extender,
+                                            save_extender)
+from ganstudio.models.modelfile import ModelFileError
+from ganstudio.models.sampling import extend, full_band
+
+RATE = 48000
+SMALL = ExtenderConfig(channels=16, blocks=1)
+
+
+def _limited_noise(n: int, seed: int = 0, made_at: int = 16000) -> np.ndarray:
+    x = np.random.default_rng(seed).standard_normal(n).astype(np.float32) * 0.2
+    return band_limit(x, RATE, made_at)
+
+
+def _stft(x: torch.Tensor, n_fft: int = 2048) -> torch.Tensor:
+    return torch.stft(x, n_fft, n_fft // 4, window=torch.hann_window(n_fft, dtype=x.dtype),
+                      center=False, return_complex=True)
+
+
+@pytest.mark.parametrize("length", [RATE, 7000])
+def test_extender_keeps_the_band_below_the_cutoff(length):
+    torch.manual_seed(0)
+    net = Extender(ExtenderConfig()).double().eval()
+    x = torch.from_numpy(np.stack([_limited_noise(length, 1), _limited_noise(length, 2, 22050)])).double()
+    cutoff = torch.tensor([band_edge(16000), band_edge(22050)], dtype=torch.float64)
+    with torch.no_grad():
+        y = net(x, cutoff)
+    assert y.shape == x.shape and torch.isfinite(y).all()
+    freqs = torch.fft.rfftfreq(2048, 1 / RATE)
+    for i in range(2):
+        low = freqs < JOIN_LOW * cutoff[i] - 4 * RATE / 2048     # Hann main lobe: 2 bins each side
+        err = (_stft(y[i]) - _stft(x[i]))[low].abs().pow(2).sum() / _stft(x[i])[low].abs().pow(2).sum()
+        assert 10 * torch.log10(err) < -90, f"clip {i}: the body changed by {10 * torch.log10(err):.1f} dB"
+        high = freqs > cutoff[i] / 0.95        # above the made-at rate's Nyquist: nothing in the input
+        assert _stft(y[i])[high].abs().pow(2).sum() > 1e3 * _stft(x[i])[high].abs().pow(2).sum()
+
+
+def test_extender_and_discriminators_have_gradients():
+    torch.manual_seed(0)
+    net, disc = Extender(SMALL), Discriminators(width=4)
+    x = torch.from_numpy(np.stack([_limited_noise(4096, s) for s in range(2)]))
+    y = net(x, torch.full((2,), band_edge(16000)))
+    real, fake = disc(x), disc(y)
+    assert len(real) == 8 and all(logits.ndim == 2 and feats for logits, feats in real)
+    loss = g_adv_loss(fake) + feature_matching(real, fake) + multires_logmag(y, x)
+    loss.backward()
+    grads = [p.grad for p in net.parameters()]
+    assert all(g is not None and torch.isfinite(g).all() for g in grads)
+    assert sum(float(g.abs().sum()) for g in grads) > 0
+    ld = d_loss(disc(x), disc(y.detach()))
+    ld.backward()
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in disc.parameters())
+
+
+def test_config_is_validated():
+    for bad in ({"n_fft": 300}, {"sample_rate": 16000}, {"kernel": 4}, {"channels": True},
+                {"blocks": 10**6}, {"hop": 1024}, {"what": 1}):
+        with pytest.raises(ValueError):
+            ExtenderConfig.from_dict({**ExtenderConfig().to_dict(), **bad})
+
+
+def test_file_round_trip_and_refusals(tmp_path):
+    torch.manual_seed(0)
+    net = Extender(SMALL).eval()
+    folder = tmp_path / "ext"
+    save_extender(folder, net, SMALL, {"step": 3})
+    ext = load_extender(folder)
+    x = _limited_noise(RATE)[None]
+    with torch.no_grad():
+        want = net(torch.from_numpy(x), torch.full((1,), band_edge(16000))).numpy()
+    want *= min(1.0, 10 ** (-0.3 / 20) / np.abs(want).max())    # an untrained net is loud: scaled, never clipped
+    np.testing.assert_allclose(extend(ext, x, RATE, 16000), want, rtol=1e-6, atol=1e-7)
+    # a flipped byte in the weights, a config that asks for another net, junk JSON
+    data = bytearray((folder / WEIGHTS).read_bytes())
+    data[-5] ^= 0xFF
+    (tmp_path / "flip").mkdir()
+    (tmp_path / "flip" / WEIGHTS).write_bytes(bytes(data))
+    (tmp_path / "flip" / CONFIG).write_bytes((folder / CONFIG).read_bytes())
+    with pytest.raises(ModelFileError, match="does not match the hash"):
+        load_extender(tmp_path / "flip")
+    meta = json.loads((folder / CONFIG).read_text())
+    meta["extender"]["channels"] = 32
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / WEIGHTS).write_bytes((folder / WEIGHTS).read_bytes())
+    (tmp_path / "other" / CONFIG).write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="do not fit"):
+        load_extender(tmp_path / "other")
+    meta["extender"]["n_fft"] = 10**9
+    (tmp_path / "other" / CONFIG).write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="invalid extender settings"):
+        load_extender(tmp_path / "other")
+    (tmp_path / "other" / CONFIG).write_text("{not json")
+    with pytest.raises(ModelFileError, match="not valid JSON"):
+        load_extender(tmp_path / "other")
+    with pytest.raises(ModelFileError, match="missing"):
+        load_extender(tmp_path)
+
+
+def test_shipped_extender_loads_and_adds_air():
+    ext = load_extender(SHIPPED)
+    assert ext.sample_rate == RATE
+    from ganstudio.library.air_kit import render_air
+    real = render_air(per_class=2, seed=99, with_kit=False)          # sounds it never trained on
+    limited = np.stack([band_limit(c, RATE, 16000) for c in real])
+    rebuilt = extend(ext, limited, RATE, 16000)
+    assert np.isfinite(rebuilt).all()
+    share = [energy_above(c, RATE) for c in rebuilt]
+    assert np.median(share) > 10 * np.median([energy_above(c, RATE) for c in limited])
+    better = [lsd(r, b, RATE, lo=8000) < lsd(r, s, RATE, lo=8000) for r, b, s in zip(real, rebuilt, limited)]
+    assert sum(better) >= 0.8 * len(better)
+
+
+def test_measures_on_known_cases():
+    x = _limited_noise(RATE, made_at=48000)
+    assert lsd(x, x, RATE) == 0.0
+    limited = band_limit(x, RATE, 16000)
+    assert lsd(x, limited, RATE, lo=8000) > 5 * lsd(x, limited, RATE, hi=7000)
+    assert energy_above(x, RATE) == pytest.approx(16 / 24, abs=0.03)
+    assert energy_above(limited, RATE) < 1e-4
+    sbr = replicate_band(limited, RATE, band_edge(16000))
+    assert energy_above(sbr, RATE) > 0.1 and lsd(x, sbr, RATE, lo=8000) < lsd(x, limited, RATE, lo=8000)
+
+
+def test_full_band_passes_through_at_the_model_rate_and_off():
+    x = np.random.default_rng(0).standard_normal((2, 1600)).astype(np.float32) * 0.1
+    plain = full_band(x, 16000, RATE, None)
+    assert plain.shape == (2, 4800) and energy_above(plain[0], RATE) < 1e-4
+    ext = load_extender(SHIPPED)
+    np.testing.assert_array_equal(full_band(x, 48000, 48000, ext), x)   # a 48 kHz model keeps its band
+
+
+def test_training_resumes_bit_exactly(tmp_path):
+    from ganstudio.training.extender_train import ExtenderTrainConfig, ExtenderTrainer
+    from ganstudio.training.checkpoint import load_state
+    clips = np.stack([_limited_noise(12000, s, 48000) for s in range(4)])
+    tc = dict(batch_size=2, segment=2048, max_minutes=0, seed=3)
+    snaps = []
+    ExtenderTrainer(clips, tmp_path / "a", SMALL, ExtenderTrainConfig(max_steps=4, **tc), resume=False,
+                    snapshot_fn=lambda net, step: snaps.append(step)).run()
+    ExtenderTrainer(clips, tmp_path / "b", SMALL, ExtenderTrainConfig(max_steps=2, **tc), resume=False).run()
+    r = ExtenderTrainer(clips, tmp_path / "b", SMALL, ExtenderTrainConfig(max_steps=4, **tc)).run()
+    assert r.step == 4 and snaps[-1] == 4
+    a, b = load_state(tmp_path / "a"), load_state(tmp_path / "b")
+    assert a.generator_ema.keys() == b.generator_ema.keys()
+    for k in a.generator_ema:
+        assert torch.equal(a.generator_ema[k], b.generator_ema[k]), k
+    assert all(np.isfinite(v) for _, losses in a.info["history"] for v in losses.values())
+    ext = load_extender(tmp_path / "a")           # what training exported is a valid extender
+    assert ext.meta["training"]["step"] == 4
+
+
+def test_model_with_its_own_extender_is_packed_and_used(tmp_path):
+    from ganstudio.library.demo_model import demo_model_path
+    from ganstudio.models.extender_file import extender_for
+    from ganstudio.models.modelfile import load_model, pack_gsm
+    import shutil
+    model_dir = tmp_path / "m"
+    shutil.copytree(demo_model_path(), model_dir) if demo_model_path().is_dir() else None
+    if not model_dir.exists():
+        pytest.skip("the demo model ships as a .gsm")
+    assert not has_own_extender(model_dir)
+    torch.manual_seed(1)
+    save_extender(model_dir / SUBFOLDER, Extender(SMALL), SMALL)
+    assert has_own_extender(model_dir)
+    own = extender_for(model_dir)
+    gsm = pack_gsm(model_dir, tmp_path / "m.gsm")
+    assert has_own_extender(gsm)
+    assert extender_for(gsm).weights_hash == own.weights_hash != load_extender(SHIPPED).weights_hash
+    load_model(gsm)
