@@ -91,7 +91,11 @@ def cmd_train(a: argparse.Namespace) -> int:
     overrides = {k: v for k, v in {"loss": a.loss, "batch_size": a.batch, "seed": a.seed,
                                    "device": a.device, "checkpoint_every": a.checkpoint_every,
                                    "keep_every": a.keep_every, "precision": a.precision}.items() if v is not None}
-    tc = recipe(a.preset, max_steps=a.steps or 0, max_minutes=a.minutes or 0.0,
+    minutes = a.minutes or 0.0
+    from .training.extender_train import HIFI_SHARE
+    if a.hifi and minutes:
+        minutes *= 1 - HIFI_SHARE      # the rest of the budget trains the extender afterwards
+    tc = recipe(a.preset, max_steps=a.steps or 0, max_minutes=minutes,
                 conditional=a.conditional, **overrides)
     if not tc.max_steps and not tc.max_minutes:
         print("note: no --steps or --minutes given; training runs until Ctrl-C", file=sys.stderr)
@@ -139,6 +143,75 @@ def cmd_train(a: argparse.Namespace) -> int:
     if main:
         print(f"{'stopped' if result.stopped else 'done'} at step {result.step} after "
               f"{result.elapsed_s / 60:.1f} min of training; model in {result.out_dir}")
+    if a.hifi and main and not result.stopped:
+        share = None if a.hifi_steps else (a.minutes * HIFI_SHARE if a.minutes else 10.0)
+        print("training its bandwidth extender for " + (f"{a.hifi_steps} steps" if a.hifi_steps else
+              f"{share:.1f} min") + " on the same folder at 48 kHz")
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        return cmd_train_hifi(argparse.Namespace(
+            folder=a.folder, model=a.out, out=None, minutes=share, steps=a.hifi_steps, rate=48000,
+            seed=a.seed or 0, device=a.device or "auto", threads=a.threads, fresh=a.fresh, no_cache=a.no_cache))
+    return 0
+
+
+HIFI_HELP = ("on (default): above the model's rate, the bandwidth extender adds the band the model "
+             "can't make (the model's own, else the general one); off: the plain resampled sound")
+
+
+def cmd_train_hifi(a: argparse.Namespace) -> int:
+    import torch
+
+    from .data import ImportSettings, import_folder
+    from .models.extender import ExtenderConfig
+    from .models.extender_file import SUBFOLDER
+    from .models.modelfile import load_model
+    from .training import TrainControl
+    from .training.extender_train import ExtenderTrainConfig, ExtenderTrainer
+    from .training.threads import training_threads
+
+    torch.set_num_threads(a.threads or training_threads())
+    if a.model:
+        model = load_model(a.model)      # refuse a damaged or foreign model before training for it
+        if not Path(a.model).is_dir():
+            raise ValueError(f"{a.model}: an extender is written into a model folder; unpack the "
+                             ".gsm or use --out and pack it later")
+        out = Path(a.model) / SUBFOLDER
+        print(f"training an extender for {model.name} ({model.config.sample_rate} Hz) into {out}")
+    else:
+        out = Path(a.out)
+    dataset = import_folder(a.folder, ImportSettings.for_seconds(1.0, a.rate),
+                            cache_dir=False if a.no_cache else None)
+    s = dataset.summary()
+    print(f"imported {s['clips']} clips at {a.rate} Hz from {a.folder}")
+    _print_skips(dataset)
+    tc = ExtenderTrainConfig(max_steps=a.steps or 0, max_minutes=a.minutes or (0.0 if a.steps else 10.0),
+                             seed=a.seed, device=a.device, adversarial=getattr(a, "adversarial", False),
+                             adversarial_from=0.5 if getattr(a, "adversarial", False) else 0.0)
+    control = TrainControl()
+
+    def on_sigint(signum, frame):
+        if control.stopped:
+            raise KeyboardInterrupt
+        print("\nstopping after this step and saving a checkpoint (Ctrl-C again to abort)", file=sys.stderr)
+        control.stop()
+
+    signal.signal(signal.SIGINT, on_sigint)
+    last = [0.0]
+
+    def progress(p) -> None:
+        if p.event in ("start", "rollback", "done") or p.elapsed_s - last[0] >= 10:
+            last[0] = p.elapsed_s
+            loss = p.losses.get("g/rec")
+            print(f"step {p.step}, {p.elapsed_s / 60:.1f} min" + (f", log-magnitude loss {loss:.3f}" if loss else "")
+                  + (f": {p.message}" if p.message else ""), flush=True)
+
+    trainer = ExtenderTrainer(dataset.clips, out, ExtenderConfig(sample_rate=a.rate), tc, resume=not a.fresh,
+                              progress_fn=progress, control=control, data_summary=s)
+    try:
+        result = trainer.run()
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(f"training aborted; the last checkpoint in {out} is kept") from None
+    print(f"{'stopped' if result.stopped else 'done'} at step {result.step}; extender in {out}")
     return 0
 
 
@@ -165,6 +238,12 @@ def cmd_generate(a: argparse.Namespace) -> int:
         labels = np.full(a.n, cls) if cls is not None else np.arange(a.n) % model.config.num_classes
     problems: list = []
     audio = render(model, z, labels, problems=problems)
+    rate = model.config.sample_rate if a.rate == "model" else int(a.rate)
+    if rate != model.config.sample_rate:
+        from .models.extender_file import model_extender
+        from .models.sampling import full_band
+        ext = model_extender(model) if a.hifi == "on" and rate > model.config.sample_rate else None
+        audio = full_band(audio, model.config.sample_rate, rate, ext, problems=problems)
     bad = dict(problems)
     for i, why in problems:
         print(f"warning: clip {i} came out unusable ({why}); it is not written", file=sys.stderr)
@@ -178,7 +257,7 @@ def cmd_generate(a: argparse.Namespace) -> int:
         if path.exists() and not a.overwrite:
             print(f"error: {path} exists; pass --overwrite to replace it", file=sys.stderr)
             return EXIT_FAILED
-        written.append(write_wav(path, audio[i], model.config.sample_rate, a.format))
+        written.append(write_wav(path, audio[i], rate, a.format))
     print(f"wrote {len(written)} clip(s) to {out}")
     return EXIT_FAILED if bad else 0
 
@@ -254,7 +333,7 @@ def cmd_export(a: argparse.Namespace) -> int:
                               channels=2 if a.stereo else 1, trim=not a.no_trim, fade_in_ms=a.fade_in,
                               fade_out_ms=a.fade_out, dc=not a.no_dc, normalize=a.normalize,
                               peak_dbfs=a.peak, lufs=a.lufs, template=a.template, overwrite=a.overwrite,
-                              clean=not a.no_clean)
+                              clean=not a.no_clean, hifi=a.hifi == "on")
     bar = tqdm(total=len(specs), unit="stem", disable=a.quiet)
     done = export_stems(model, specs, a.out, settings,
                         progress_fn=lambda i, n, name: (bar.update(1), bar.set_postfix_str(name)))
@@ -369,6 +448,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--checkpoint-every", type=int_in(1, MAX_STEPS), help="steps between checkpoints")
     t.add_argument("--keep-every", type=int_in(0, MAX_STEPS), default=1000,
                    help="also keep a numbered snapshot in MODEL/snapshots every N steps (0 = off)")
+    t.add_argument("--hifi", action="store_true",
+                   help="also train the model's own bandwidth extender on the folder at 48 kHz "
+                        "(with --minutes, it takes a fifth of them; else 10 minutes)")
+    t.add_argument("--hifi-steps", type=int_in(1, MAX_STEPS), help="with --hifi: train the extender this many steps")
     t.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint in --out")
     t.add_argument("--no-cache", action="store_true", help="don't read or write the clip cache")
     t.set_defaults(func=cmd_train)
@@ -383,6 +466,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int_in(0, 2**63 - 1), default=0)
     gen.add_argument("--class", dest="class_name", help="class name (conditioned models)")
     gen.add_argument("--format", choices=("pcm16", "pcm24", "float"), default="pcm24")
+    gen.add_argument("--rate", choices=("model", "44100", "48000"), default="48000",
+                     help="sample rate of the files (default 48000; 'model' writes the model's own)")
+    gen.add_argument("--hifi", choices=("on", "off"), default="on", help=HIFI_HELP)
     gen.add_argument("--overwrite", action="store_true")
     gen.add_argument("--accept-different", action="store_true",
                      help="with --from-sidecar: write the sound even if it differs from the stem the sidecar describes")
@@ -405,6 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--class", dest="class_name", help="class name (conditioned models)")
     e.add_argument("--format", choices=("pcm16", "pcm24", "float"), default="pcm24")
     e.add_argument("--rate", choices=("model", "44100", "48000"), default="48000")
+    e.add_argument("--hifi", choices=("on", "off"), default="on", help=HIFI_HELP)
     e.add_argument("--stereo", action="store_true", help="two identical channels")
     e.add_argument("--no-trim", action="store_true", help="keep leading / trailing silence")
     e.add_argument("--no-clean", action="store_true",
@@ -434,6 +521,24 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--seconds", type=float_in(0.5, 600.0), default=3.0)
     st.add_argument("--train", action="store_true", help="also train briefly from the panel until a snapshot is heard")
     st.set_defaults(func=cmd_selftest)
+
+    h = sub.add_parser("train-hifi", help="train a bandwidth extender on a folder of full-band sounds")
+    h.add_argument("folder", help="folder of sounds at 44.1 kHz or more (subfolders are read too)")
+    dest = h.add_mutually_exclusive_group(required=True)
+    dest.add_argument("--model", help="the model it is for: written into MODEL/extender (a model folder)")
+    dest.add_argument("--out", help="a folder for the extender alone")
+    h.add_argument("--minutes", type=float_in(0.01, MAX_MINUTES), help="stop after this many minutes (default 10)")
+    h.add_argument("--steps", type=int_in(1, MAX_STEPS), help="stop after this many steps")
+    h.add_argument("--rate", type=int, choices=(44100, 48000), default=48000, help="output rate (Hz)")
+    h.add_argument("--seed", type=int_in(0, 2**31 - 1), default=0)
+    h.add_argument("--device", type=device_name, default="auto", help="auto (default), cpu, cuda, cuda:N")
+    h.add_argument("--threads", type=int_in(1, 256), help="CPU threads for torch")
+    h.add_argument("--adversarial", action="store_true",
+                   help="train the second half against multi-period and multi-resolution STFT "
+                        "discriminators (HiFi-GAN); a step is about 10x slower on a CPU")
+    h.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")
+    h.add_argument("--no-cache", action="store_true", help="don't read or write the clip cache")
+    h.set_defaults(func=cmd_train_hifi)
 
     i = sub.add_parser("info", help="describe a model")
     i.add_argument("model")

@@ -95,6 +95,8 @@ def _check_settings(st, path: Path) -> dict:
                 out[key] = check(st[key], f"settings.{key}", lo, hi)
         if "texture" in st:
             out["texture"] = v.boolean(st["texture"], "settings.texture")
+        if "hifi" in st:
+            out["hifi"] = v.boolean(st["hifi"], "settings.hifi")
         if "morph" in st:
             m = st["morph"]
             if not isinstance(m, list) or len(m) != 3:

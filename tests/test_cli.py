@@ -30,7 +30,7 @@ def test_kit_train_generate_info(tmp_path):
     files = sorted(out.glob("*.wav"))
     assert len(files) == 3 and "wrote 3 clip(s)" in p.stdout
     info = sf.info(files[0])
-    assert (info.samplerate, info.frames, info.subtype) == (16000, 8000, "PCM_16")
+    assert (info.samplerate, info.frames, info.subtype) == (48000, 24000, "PCM_16")
     first = sf.read(files[0])[0]
     assert run("generate", model, "-n", 3, "--out", out, "--seed", 4, check=False).returncode == 1
     run("generate", model, "-n", 3, "--out", out, "--seed", 4, "--format", "pcm16", "--overwrite")
@@ -43,6 +43,32 @@ def test_kit_train_generate_info(tmp_path):
     assert "wrote" in p.stdout and "preset      tiny" in run("info", tmp_path / "drums.gsm").stdout
     meta = json.loads(run("info", model, "--json").stdout)
     assert meta["format"] == "ganstudio.model" and meta["training"]["step"] == 3
+
+
+@pytest.mark.slow
+def test_train_hifi_and_full_band_generate(tmp_path):
+    from ganstudio.dsp.bands import energy_above
+    from ganstudio.models.extender_file import SHIPPED, load_extender
+    kit, model = tmp_path / "kit", tmp_path / "model"
+    run("kit", kit, "--per-class", 2, "--rate", 48000)
+    p = run("train", kit, "--out", model, "--steps", 1, "--length", 8000, "--batch", 4, "--hifi", "--hifi-steps", 1)
+    assert "training its bandwidth extender" in p.stdout and "extender in" in p.stdout
+    own = load_extender(model / "extender")
+    assert own.weights_hash != load_extender(SHIPPED).weights_hash
+    p = run("train-hifi", kit, "--model", model, "--steps", 2)
+    assert "done at step 2" in p.stdout            # resumed: the first run stopped before step 2
+    shares = {}
+    for mode in ("on", "off"):
+        out = tmp_path / mode
+        run("generate", model, "-n", 2, "--out", out, "--hifi", mode, "--format", "float")
+        audio, rate = sf.read(sorted(out.glob("*.wav"))[0], dtype="float32")
+        shares[mode] = energy_above(audio, rate)
+    assert shares["off"] < 1e-4 < shares["on"]
+    plain = tmp_path / "plain"
+    run("generate", model, "-n", 1, "--out", plain, "--rate", "model")
+    assert sf.info(sorted(plain.glob("*.wav"))[0]).samplerate == 16000
+    p = run("train-hifi", kit, "--out", tmp_path / "x", "--model", model, check=False)
+    assert p.returncode == 2 and "not allowed with" in p.stderr
 
 
 def test_conditional_generate_by_class(tmp_path):

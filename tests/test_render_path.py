@@ -58,3 +58,29 @@ def test_a_pad_plays_drags_out_and_exports_the_same_samples(jack_device, tmp_pat
     assert sr == 48000 and len(exported) == len(dragged)
     # export renders exactly (one clip, no oneDNN); the sampler renders a batch: ~1e-6 apart
     assert np.max(np.abs(exported - dragged)) < 1e-4 * max(np.abs(dragged).max(), 1e-3)
+
+
+def test_pads_play_full_band_with_hifi_and_the_model_band_without(jack_device):
+    """Issue 14: through the sound card, a 16 kHz model's pads carry the band above 8 kHz with
+    the (shipped) extender, and nothing there with Hi-fi off."""
+    from ganstudio.dsp.bands import energy_above
+    studio = Studio(load_demo_model(), device=jack_device, sample_rate=48000, blocksize=256)
+    studio.start()
+    try:
+        assert studio.audio_error is None and studio.extender is not None
+        studio.volume = 0.5             # well below the master limiter, whose bends would add highs
+        assert studio.worker.wait_idle(30)
+        shares = [energy_above(studio.pad_sound(i), 48000) for i in range(16)]
+        pad = int(np.argmax(shares))
+        time.sleep(0.1)
+        on = _played(studio, pad, len(studio.pad_sound(pad)) + 4800)[:, 0]
+        studio.set_hifi(False)
+        assert studio.worker.wait_idle(30)
+        # a clean one-shot's 1 ms fade-in and cut leave a trace above 8 kHz, nothing more
+        assert max(energy_above(studio.pad_sound(i), 48000) for i in range(16)) < 1e-3
+        off = _played(studio, pad, len(studio.pad_sound(pad)) + 4800)[:, 0]
+    finally:
+        studio.close()
+    # what the card played (its first block may start inside the hit: a step, which has highs of its own)
+    assert energy_above(on, 48000) > 0.1 and energy_above(off, 48000) < 0.01
+    assert np.median(shares) > 1e-3

@@ -17,6 +17,27 @@ def test_training_in_a_child_process_reports_and_sends_snapshots(small_dataset, 
     assert load_model(tmp_path / "m").meta["training"]["step"] == 4
 
 
+def test_hifi_training_in_the_child_trains_the_models_own_extender(small_dataset, tmp_path):
+    from ganstudio.library.demo_kit import write_kit
+    from ganstudio.models.extender_file import extender_for, load_extender
+    folder = write_kit(tmp_path / "kit48", per_class=2, sample_rate=48000)
+    tc = recipe("tiny", batch_size=4, max_steps=2, snapshot_every=2)
+    mc = model_config_for(small_dataset, "tiny", False, model_dim=4, d_model_dim=4)
+    events, exts = [], []
+    tp = TrainerProcess(small_dataset, tmp_path / "m", mc, tc, progress_fn=events.append, threads=1,
+                        hifi={"folder": str(folder), "rate": 48000, "steps": 3, "snapshot_every": 3},
+                        extender_fn=lambda e, s: exts.append((e, s)))
+    tp.start()
+    tp.join(300)
+    assert tp.error is None and tp.final_step == 2
+    assert any(e.message.startswith("extender") for e in events)
+    assert any("hifi g/rec" in e.losses for e in events if e.event == "step")
+    assert exts and exts[-1][1] == 3 and exts[-1][0].sample_rate == 48000 and not exts[-1][0].net.training
+    own = load_extender(tmp_path / "m" / "extender")
+    assert own.meta["training"]["step"] == 3
+    assert extender_for(tmp_path / "m").weights_hash == own.weights_hash
+
+
 def test_child_process_stops_on_request_and_reports_errors(small_dataset, tmp_path):
     tc = recipe("tiny", batch_size=4, max_steps=10_000)
     mc = model_config_for(small_dataset, "tiny", False, model_dim=4, d_model_dim=4)

@@ -77,6 +77,19 @@ def test_pad_controls_change_how_it_plays_and_drag_out_is_a_wav(ctl, qtbot):
     np.testing.assert_allclose(ctl.studio.pad_clip(2), ctl.studio.pad_source(2)[::-1], atol=1e-7)
 
 
+def test_hifi_button_switches_the_band_and_is_kept_in_the_session(ctl, qtbot, tmp_path):
+    from ganstudio.dsp.bands import energy_above
+    from ganstudio.session import load_session
+    assert ctl.w.hifi.isChecked() and ctl.w.hifi.isEnabled() and ctl.studio.worker.extender is not None
+    on = max(energy_above(ctl.studio.pad_sound(i), 48000) for i in range(16))
+    ctl.w.hifi.setChecked(False)
+    assert ctl.studio.worker.extender is None and ctl.studio.worker.wait_idle(20)
+    off = max(energy_above(ctl.studio.pad_sound(i), 48000) for i in range(16))
+    assert off < 1e-3 and on > 10 * off
+    ctl.sessions.save_to(tmp_path / "s.gss")
+    assert load_session(tmp_path / "s.gss")["settings"]["hifi"] is False
+
+
 def test_randomize_and_mutate_change_the_latent(ctl, qtbot):
     ctl.w.pads.select.emit(4)
     z0 = ctl.studio.pad_latent(4)

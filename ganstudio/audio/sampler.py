@@ -1,7 +1,8 @@
 """The sampler worker: a thread that runs the generator and keeps every pad's clip rendered.
 
 It renders through the one render path (:func:`models.sampling.generate`, then
-:func:`dsp.pad.resample` to the device rate and :func:`dsp.pad.shape_pad` with the pad's trim,
+:func:`models.sampling.full_band` to the device rate, through the bandwidth extender when one is
+set, and :func:`dsp.pad.shape_pad` with the pad's trim,
 reverse and pitch) and hands finished clips to the :class:`VoiceMixer` (which double-buffers them),
 so a pad press never waits for the network and plays exactly what drag-out and export write.
 A change of a pad's shape re-shapes its kept raw clip without running the network. New generator
@@ -16,9 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..dsp.pad import resample, shape_pad
+from ..dsp.pad import shape_pad
 from ..models.latent import mutate, random_latent, slerp
-from ..models.sampling import generate
+from ..models.sampling import full_band, generate
 from ..models.wavegan import Generator
 from .engine import lower_thread_priority
 from .voices import VoiceMixer
@@ -40,9 +41,10 @@ class SamplerWorker:
     """Keeps ``mixer``'s pads rendered from ``generator`` at ``device_rate`` Hz."""
 
     def __init__(self, mixer: VoiceMixer, generator: Generator, device_rate: int, pads: int = 16,
-                 seed: int = 0):
+                 seed: int = 0, extender=None):
         self.mixer = mixer
         self.device_rate = device_rate
+        self._extender = extender           # a LoadedExtender, or None for the plain resampled band
         self._generator = generator
         self._pending: Generator | None = None
         self.rng = rng = np.random.default_rng(seed)
@@ -77,6 +79,18 @@ class SamplerWorker:
             self._pending = generator
             self._dirty.update(range(len(self.pads)))
             self._wake.notify_all()
+
+    def set_extender(self, extender) -> None:
+        """Render through ``extender`` (a LoadedExtender; None: plain resampling) from the next
+        render on, and re-render every pad with it (Hi-fi on/off, a model's own extender)."""
+        with self._wake:
+            self._extender = extender
+            self._dirty.update(range(len(self.pads)))
+            self._wake.notify_all()
+
+    @property
+    def extender(self):
+        return self._extender
 
     def set_pad(self, index: int, latent: np.ndarray | None = None, label: int | None = None) -> None:
         """Change a pad's latent and/or class; it is re-rendered in the background."""
@@ -156,11 +170,12 @@ class SamplerWorker:
 
     def _render(self, pads: list[tuple[int, np.ndarray, int | None]]) -> dict[int, np.ndarray]:
         """Raw clips at the device rate for ``pads`` [(index, latent, label)]."""
-        g = self._generator
+        g, ext = self._generator, self._extender
         bad: list = []
         audio = generate(g, np.stack([p[1] for p in pads]), [p[2] for p in pads], problems=bad)
+        audio = full_band(audio, g.cfg.sample_rate, self.device_rate, ext, problems=bad)
         if bad:   # never let a broken snapshot reach the speakers; say which pads went quiet
             self.error = "the model made unusable sound for pad(s) " + ", ".join(
                 f"{pads[i][0] + 1} ({why})" for i, why in bad) + "; they play silence"
             log.warning(self.error)
-        return {i: resample(clip, g.cfg.sample_rate, self.device_rate) for (i, _, _), clip in zip(pads, audio)}
+        return {i: clip for (i, _, _), clip in zip(pads, audio)}

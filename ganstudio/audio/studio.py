@@ -14,7 +14,8 @@ import numpy as np
 
 from ..dsp.oneshot import clean_oneshot
 from ..dsp.pad import resample, shape_pad
-from ..models.modelfile import LoadedModel
+from ..models.extender_file import model_extender
+from ..models.modelfile import LoadedModel, ModelFileError
 from ..models.wavegan import Generator
 from .engine import AudioDeviceError, AudioEngine
 from .process import AudioProcess
@@ -79,8 +80,12 @@ class Studio:
             self.engine = AudioProcess(pads=PADS + 1, voices=VOICES, max_frames=max_frames,
                                        sample_rate=sample_rate, blocksize=blocksize, channels=2, device=device)
             self.mixer = self.engine.mixer
+        self.hifi = True                    # play through the bandwidth extender when there is one
+        self.extender = None
+        self.extender_error: str | None = None
+        self._load_extender(model)
         self.worker = SamplerWorker(self.mixer, model.generator, device_rate=sample_rate, pads=PADS,
-                                    seed=seed)
+                                    seed=seed, extender=self.active_extender)
         self.texture: TextureStream | None = None
         self.audio_error: str | None = None
         self.snapshot_step: int | None = None
@@ -125,6 +130,32 @@ class Studio:
         self.engine.close()
 
     # ---- the model ----------------------------------------------------------------------
+    def _load_extender(self, model: LoadedModel) -> None:
+        """The model's own extender, else the shipped one; a damaged or missing one leaves the
+        studio playing the plain resampled band and says why in ``extender_error``."""
+        try:
+            self.extender, self.extender_error = model_extender(model), None
+        except ModelFileError as exc:
+            self.extender, self.extender_error = None, f"Hi-fi is off: {exc}"
+            log.warning(self.extender_error)
+
+    @property
+    def active_extender(self):
+        """The extender pads play through (None with Hi-fi off, or at a rate the model already fills)."""
+        return self.extender if self.hifi else None
+
+    def set_hifi(self, on: bool) -> None:
+        """Hi-fi on: pads and texture play full band; off: the model's band resampled, to compare."""
+        self.hifi = bool(on)
+        self.worker.set_extender(self.active_extender)
+        if self.texture:
+            self.texture.extender = self.active_extender
+
+    def submit_extender(self, extender, step: int | None = None) -> None:
+        """A (snapshot of an) extender in training: pads re-render through it."""
+        self.extender = extender
+        self.set_hifi(self.hifi)
+
     def set_model(self, model: LoadedModel) -> None:
         """Play another model; pads keep their latents when the latent size allows."""
         old = self.worker
@@ -132,7 +163,9 @@ class Studio:
         labels = [p.label for p in old.pads]
         old.stop()
         self.model, self._generator = model, model.generator
-        self.worker = SamplerWorker(self.mixer, model.generator, device_rate=self.sample_rate, pads=PADS)
+        self._load_extender(model)
+        self.worker = SamplerWorker(self.mixer, model.generator, device_rate=self.sample_rate, pads=PADS,
+                                    extender=self.active_extender)
         n_classes = model.config.num_classes
         for i, (z, label) in enumerate(zip(latents, labels)):
             self.worker.set_shape(i, self.pad_settings[i].shape())
@@ -241,7 +274,8 @@ class Studio:
     def set_texture(self, on: bool, gain: float = 0.5) -> None:
         """Texture mode: a continuous walk through the latent space under the pads."""
         if on and self.texture is None:
-            self.texture = TextureStream(self.engine.texture, self._generator, device_rate=self.sample_rate)
+            self.texture = TextureStream(self.engine.texture, self._generator, device_rate=self.sample_rate,
+                                         extender=self.active_extender)
             self.texture.start()
         self.engine.texture_gain = gain
         self.engine.texture_on = on

@@ -12,9 +12,8 @@ import threading
 
 import numpy as np
 
-from ..dsp.pad import resample
 from ..models.latent import LatentWalk
-from ..models.sampling import generate
+from ..models.sampling import full_band, generate
 from ..models.wavegan import Generator
 from .engine import lower_thread_priority
 from .ringbuffer import RingBuffer
@@ -27,8 +26,9 @@ class TextureStream:
     the way between two anchors covered per rendered clip."""
 
     def __init__(self, ring: RingBuffer, generator: Generator, device_rate: int, speed: float = 0.15,
-                 seed: int = 0):
+                 seed: int = 0, extender=None):
         self.ring, self.device_rate = ring, device_rate
+        self.extender = extender            # a LoadedExtender or None; swapped whole between clips
         self._generator = generator
         self._pending: Generator | None = None
         self.walk = LatentWalk(generator.cfg.latent_dim, seed, speed, generator.cfg.num_classes)
@@ -61,7 +61,7 @@ class TextureStream:
         clip = generate(g, latent[None], [label], problems=problems)[0]
         if problems:   # a broken snapshot plays silence, never a DC step or NaNs
             self.error = f"the model made unusable sound ({problems[0][1]}); texture plays silence"
-        clip = resample(clip, g.cfg.sample_rate, self.device_rate)
+        clip = full_band(clip[None], g.cfg.sample_rate, self.device_rate, self.extender, problems=problems)[0]
         out = np.zeros(self._length, dtype=np.float32)
         n = min(len(clip), self._length)
         out[:n] = clip[:n]

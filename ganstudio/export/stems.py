@@ -22,9 +22,10 @@ from .. import validate as v
 from ..dsp import processing as dsp
 from ..fileio import atomic_write_bytes, describe_os_error, read_json_document, sha256_bytes
 from ..dsp.oneshot import clean_oneshot
-from ..dsp.pad import resample, shape_pad
+from ..dsp.pad import shape_pad
 from ..models.latent import LatentWalk, mutate
-from ..models.sampling import generate
+from ..models.extender_file import model_extender
+from ..models.sampling import full_band, generate
 from ..models.modelfile import LoadedModel, ModelFileError, load_model
 from .wav import SUBTYPES, write_wav
 
@@ -69,6 +70,7 @@ class ExportSettings:
     template: str = DEFAULT_TEMPLATE
     overwrite: bool = False
     clean: bool = True          # a stem that is not a pad starts at its onset and ends in silence
+    hifi: bool = True           # above the model's rate, the bandwidth extender adds the band it can't make
 
     def __post_init__(self) -> None:
         v.choice(self.fmt, "format", tuple(SUBTYPES))
@@ -86,6 +88,7 @@ class ExportSettings:
         v.text(self.template, "name template", 200, allow_empty=False)
         v.boolean(self.overwrite, "overwrite")
         v.boolean(self.clean, "clean")
+        v.boolean(self.hifi, "hifi")
 
     def processing(self) -> dict:
         """The settings that shape the audio (kept in every sidecar)."""
@@ -100,8 +103,8 @@ class ExportSettings:
         if not isinstance(d, dict):
             raise ValueError("processing must be a JSON object")
         known = {f.name for f in fields(cls)}
-        # sidecars from before clean one-shots existed remake as they were made
-        return cls(**{"clean": False, **{k: val for k, val in d.items() if k in known}})
+        # sidecars from before clean one-shots and Hi-fi existed remake as they were made
+        return cls(**{"clean": False, "hifi": False, **{k: val for k, val in d.items() if k in known}})
 
 
 @dataclass
@@ -139,7 +142,30 @@ def render_exact(model: LoadedModel, latent: np.ndarray, label: int | None) -> n
     return x
 
 
-def render_texture(model: LoadedModel, seconds: float, rate: int, seed: int, speed: float) -> np.ndarray:
+def stem_extender(model: LoadedModel, settings: ExportSettings, rate: int):
+    """The extender a stem at ``rate`` goes through: the model's own or the shipped one, when
+    Hi-fi is on and the rate is above the model's; else None."""
+    if not settings.hifi or rate <= model.config.sample_rate:
+        return None
+    try:
+        return model_extender(model)
+    except ModelFileError as exc:
+        raise ExportError(f"Hi-fi needs the bandwidth extender, which can't be loaded ({exc}); "
+                          "export with Hi-fi off (--hifi off) to get the plain resampled sound") from None
+
+
+def render_clip(model: LoadedModel, latent, label: int | None, rate: int, ext) -> np.ndarray:
+    """:func:`render_exact` brought to ``rate`` by the render path (soxr, then ``ext``)."""
+    x = render_exact(model, latent, label)
+    problems: list = []
+    x = full_band(x[None], model.config.sample_rate, rate, ext, exact=True, problems=problems)[0]
+    if problems:
+        raise ExportError(f"the extender made no usable sound for this stem ({problems[0][1]}); nothing was written")
+    return x
+
+
+def render_texture(model: LoadedModel, seconds: float, rate: int, seed: int, speed: float,
+                   ext=None) -> np.ndarray:
     """Texture mode offline: the same latent walk and Hann overlap-add as the live stream,
     ``seconds`` long at ``rate`` Hz, with half a clip of fade-in skipped."""
     cfg = model.config
@@ -153,7 +179,7 @@ def render_texture(model: LoadedModel, seconds: float, rate: int, seed: int, spe
     pos = -hop                           # the first half-window is the stream's fade-in
     while pos < total:
         z, label = walk.step()
-        clip = resample(render_exact(model, z, label), cfg.sample_rate, rate)[:n]
+        clip = render_clip(model, z, label, rate, ext)[:n]
         clip = np.pad(clip, (0, n - len(clip)))
         lo = max(pos, 0)
         out[lo:pos + n] += (window * clip)[lo - pos:]
@@ -166,11 +192,11 @@ def make_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings) -> 
     processing did."""
     rate = settings.rate or model.config.sample_rate
     src = spec.source
+    ext = stem_extender(model, settings, rate)
     if src["type"] == "latent":
-        x = resample(render_exact(model, np.asarray(src["latent"], np.float32), src.get("label")),
-                      model.config.sample_rate, rate)
+        x = render_clip(model, np.asarray(src["latent"], np.float32), src.get("label"), rate, ext)
     elif src["type"] == "texture":
-        x = render_texture(model, float(src["seconds"]), rate, int(src["seed"]), float(src["speed"]))
+        x = render_texture(model, float(src["seconds"]), rate, int(src["seed"]), float(src["speed"]), ext)
     else:
         raise ValueError(f"unknown stem source {src['type']!r}")
     cleaned = bool(spec.pad.get("clean")) if spec.pad else (settings.clean and src["type"] == "latent")
@@ -180,7 +206,7 @@ def make_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings) -> 
         x = shape_pad(x, rate, spec.pad)
     elif cleaned:
         x = clean_oneshot(x, rate)
-    info: dict = {}
+    info: dict = {"extender_sha256": ext.weights_hash} if ext is not None else {}
     if settings.dc and not cleaned:  # where stems made before clean one-shots did it: they remake exactly
         x = dsp.remove_dc(x)
     if settings.trim and not cleaned:   # a clean one-shot is trimmed already, and ends in silence on purpose
@@ -366,6 +392,8 @@ def read_sidecar(path: str | Path) -> dict:
         res = doc.get("result", {})
         audio_hash = res.get("audio_sha256") if isinstance(res, dict) else None
         out["audio_sha256"] = v.optional(audio_hash, v.sha256_hex, "result.audio_sha256")
+        ext_hash = res.get("extender_sha256") if isinstance(res, dict) else None
+        out["extender_sha256"] = v.optional(ext_hash, v.sha256_hex, "result.extender_sha256")
     except (ValueError, TypeError) as exc:
         raise ExportError(f"{path}: the sidecar is damaged ({exc})") from None
     return out
@@ -397,6 +425,13 @@ def remake_from_sidecar(sidecar: str | Path, model_path: str | Path | None = Non
     if doc["source"]["type"] == "latent":
         check_source(doc["source"], model.config.latent_dim)
     settings = doc["settings"]
+    ext = stem_extender(model, settings, settings.rate or model.config.sample_rate)
+    if doc["extender_sha256"] and (ext is None or ext.weights_hash != doc["extender_sha256"]) \
+            and not accept_different:
+        raise ExportError(f"{sidecar}: the stem was made with another bandwidth extender (hash "
+                          f"{doc['extender_sha256'][:12]}…) than the one {model.name} plays through now "
+                          "(its own, or the one shipped with this GAN Studio); pass --accept-different "
+                          "to remake it with this one")
     spec = StemSpec(doc["kind"], doc["source"], "", doc["pad"])
     audio, rate, _ = make_audio(model, spec, settings)
     if doc["audio_sha256"] and sha256_bytes(audio.tobytes()) != doc["audio_sha256"] and not accept_different:

@@ -46,9 +46,30 @@ def _die_with_parent(parent_pid: int, on_orphaned: Callable[[], None]) -> None:
     watch_parent(parent_pid, on_orphaned)
 
 
+def _train_extender(hifi: dict, out_dir: str, resume: bool, progress, poll_flags, snapshot, control):
+    """After the generator: the model's own bandwidth extender, on the same folder at full rate."""
+    from ..data import ImportSettings, import_folder
+    from ..models.extender import ExtenderConfig
+    from ..models.extender_file import SUBFOLDER
+    from .extender_train import ExtenderTrainConfig, ExtenderTrainer
+    rate = int(hifi.get("rate", 48000))
+    data = import_folder(hifi["folder"], ImportSettings.for_seconds(1.0, rate))
+    tc = ExtenderTrainConfig(max_minutes=float(hifi.get("minutes", 0.0)), max_steps=int(hifi.get("steps", 0)),
+                             snapshot_every=int(hifi.get("snapshot_every", 100)))
+
+    def tagged(p: Progress) -> None:
+        p.losses = {f"hifi {k}": v for k, v in p.losses.items()}
+        p.message = f"extender: {p.message}" if p.message else "extender"
+        progress(p)
+    return ExtenderTrainer(data.clips, Path(out_dir) / SUBFOLDER, ExtenderConfig(sample_rate=rate), tc,
+                           resume=resume, progress_fn=tagged, abort_fn=poll_flags,
+                           snapshot_fn=lambda net, step: snapshot(net, step, "extender"), control=control,
+                           data_summary=data.summary()).run()
+
+
 def _child(dataset: Dataset, out_dir: str, mc: ModelConfig, tc: TrainConfig, resume: bool,
            events: mp.Queue, snapshots: mp.Queue, stop_flag, pause_flag, threads: int,
-           nice: int, parent_pid: int) -> None:
+           nice: int, parent_pid: int, hifi: dict | None = None) -> None:
     if nice and hasattr(os, "nice"):
         # the scheduler then serves the audio thread, the sound server and the GUI first; training
         # still gets every cycle they leave
@@ -81,7 +102,7 @@ def _child(dataset: Dataset, out_dir: str, mc: ModelConfig, tc: TrainConfig, res
             control.pause() if pause_flag.is_set() else control.resume()
         return stop_flag.is_set()
 
-    def snapshot(g, step: int) -> None:
+    def snapshot(g, step: int, kind: str = "generator") -> None:
         if orphan.is_set():
             return
         # numpy arrays pickle by value; torch tensors would travel as shared-memory handles that
@@ -92,13 +113,15 @@ def _child(dataset: Dataset, out_dir: str, mc: ModelConfig, tc: TrainConfig, res
         except queue.Empty:
             pass
         try:
-            snapshots.put_nowait((step, state))
+            snapshots.put_nowait((kind, step, state))
         except queue.Full:
             pass
     try:
         result = Trainer(dataset, out_dir, mc, tc, resume=resume, progress_fn=progress,
                          abort_fn=poll_flags,
                          snapshot_fn=snapshot, control=control).run()
+        if hifi and not result.stopped:
+            _train_extender(hifi, out_dir, resume, progress, poll_flags, snapshot, control)
         _last_word(events, orphan, ("done", result.step))
     except Exception as exc:  # reported to the parent as text: tracebacks don't pickle reliably
         _last_word(events, orphan, ("error", f"{type(exc).__name__}: {exc}"))
@@ -117,23 +140,27 @@ def _last_word(events, orphan: threading.Event, message: tuple) -> None:
 
 
 class TrainerProcess:
-    """Train in a child process; ``progress_fn`` and ``snapshot_fn(generator, step)`` are called
-    from a listener thread in this process."""
+    """Train in a child process; ``progress_fn``, ``snapshot_fn(generator, step)`` and
+    ``extender_fn(extender, step)`` are called from a listener thread in this process.
+
+    ``hifi`` ({"folder", "rate", "minutes" or "steps"}) also trains the model's own bandwidth
+    extender after the generator, in the same child, into ``out_dir/extender``."""
 
     def __init__(self, dataset: Dataset, out_dir: str | Path, mc: ModelConfig, tc: TrainConfig, *,
                  resume: bool = True, progress_fn: Callable[[Progress], None] | None = None,
                  snapshot_fn: Callable[[Generator, int], None] | None = None, threads: int = 0,
-                 nice: int = 10):
+                 nice: int = 10, hifi: dict | None = None, extender_fn: Callable | None = None):
         ctx = mp.get_context("spawn")
         self._events, self._snapshots = ctx.Queue(maxsize=64), ctx.Queue(maxsize=1)
         self._stop, self._pause = ctx.Event(), ctx.Event()
         self.mc = mc
-        self.progress_fn, self.snapshot_fn = progress_fn, snapshot_fn
+        self.progress_fn, self.snapshot_fn, self.extender_fn = progress_fn, snapshot_fn, extender_fn
+        self.hifi_rate = int((hifi or {}).get("rate", 48000))
         self.error: str | None = None
         self.final_step: int | None = None
         self._proc = ctx.Process(target=_child, daemon=True, args=(
             dataset, str(out_dir), mc, tc, resume, self._events, self._snapshots, self._stop, self._pause,
-            threads, nice, os.getpid()))
+            threads, nice, os.getpid(), hifi))
         self._listener = threading.Thread(target=self._listen, name="trainer-listener", daemon=True)
 
     def start(self) -> None:
@@ -223,10 +250,19 @@ class TrainerProcess:
 
     def _deliver_snapshot(self) -> None:
         try:
-            step, state = self._snapshots.get_nowait()
+            kind, step, state = self._snapshots.get_nowait()
         except (queue.Empty, EOFError, OSError):
             return
-        if self.snapshot_fn:
+        tensors = {k: torch.from_numpy(v) for k, v in state.items()}
+        if kind == "generator" and self.snapshot_fn:
             g = Generator(self.mc)
-            g.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+            g.load_state_dict(tensors)
             self.snapshot_fn(g.eval().requires_grad_(False), step)
+        elif kind == "extender" and self.extender_fn:
+            from ..models.extender import Extender, ExtenderConfig
+            from ..models.extender_file import LoadedExtender
+            cfg = ExtenderConfig(sample_rate=self.hifi_rate)
+            net = Extender(cfg)
+            net.load_state_dict(tensors)
+            self.extender_fn(LoadedExtender(net.eval().requires_grad_(False), cfg,
+                                            {"weights_sha256": None, "snapshot_step": step}, Path("snapshot")), step)

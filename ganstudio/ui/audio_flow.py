@@ -65,6 +65,7 @@ class AudioFlow:
         old.close()
         ctl.studio = st = Studio(old.model, device=device, sample_rate=rate, blocksize=block)
         st.apply_pads_state(pads)
+        st.set_hifi(ctl.w.hifi.isChecked())
         st.volume = ctl.w.volume.value()
         st.start()
         st.set_texture(texture, ctl.w.texture_gain.value())

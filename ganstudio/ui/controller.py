@@ -89,6 +89,7 @@ class Controller(QtCore.QObject):
         self.studio.volume = w.volume.value()
         w.texture.toggled.connect(lambda on: self.studio.set_texture(on, w.texture_gain.value()))
         w.texture_gain.changed.connect(lambda g: setattr(self.studio.engine, "texture_gain", g))
+        w.hifi.toggled.connect(lambda on: self.studio.set_hifi(on))
         w.reopen.clicked.connect(lambda: self.audio.reopen())
         w.dataset.open_folder.connect(self.import_dataset)
         w.dataset.play_clip.connect(self.play_dataset_clip)
@@ -185,6 +186,10 @@ class Controller(QtCore.QObject):
 
     def _report_worker_errors(self) -> None:
         """Worker errors, dropouts and stolen voices reach the status line (and the log)."""
+        self.w.hifi.setEnabled(self.studio.extender is not None)
+        if self.studio.extender_error:
+            msg, self.studio.extender_error = self.studio.extender_error, None
+            self.w.status.showMessage(msg, 15000)
         for source in (self.studio.worker, self.studio.texture):
             if source is not None and source.error:
                 msg, source.error = source.error, None

@@ -59,12 +59,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.texture = QtWidgets.QPushButton("Texture", checkable=True)
         self.texture.setToolTip("Texture mode: a continuous stream walking through the latent space")
         self.texture_gain = Knob("Texture", 0, 1, 0.5, "{:.2f}", "Texture level")
+        self.hifi = QtWidgets.QPushButton("Hi-fi", checkable=True, checked=True)
+        self.hifi.setToolTip("Full band: a bandwidth extender adds what the model's own rate can't carry "
+                             "(above 8 kHz for a 16 kHz model) to pads, texture, drag-out and export.\n"
+                             "Off: the model's band, plainly resampled, to compare")
         self.meter = Meter()
         self.audio_label = dim_label()
         self.audio_label.setWordWrap(True)
         self.reopen = QtWidgets.QPushButton("Reopen audio", visible=False)
         col = QtWidgets.QVBoxLayout()
         col.addWidget(self.texture)
+        col.addWidget(self.hifi)
         col.addWidget(self.audio_label)
         col.addWidget(self.reopen)
         master.addLayout(col, 1)
@@ -82,7 +87,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def master_state(self) -> dict:
         """What a session keeps of the master section."""
         return {"volume": self.volume.value(), "texture": self.texture.isChecked(),
-                "texture_gain": self.texture_gain.value()}
+                "texture_gain": self.texture_gain.value(), "hifi": self.hifi.isChecked()}
 
     def restore_master_state(self, st: dict) -> None:
         """Restore :meth:`master_state` (values already checked by ``session.load_session``)."""
@@ -91,6 +96,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if "texture_gain" in st:
             self.texture_gain.set_value(st["texture_gain"])
         self.texture.setChecked(bool(st.get("texture", False)))
+        self.hifi.setChecked(bool(st.get("hifi", True)))
 
     def closeEvent(self, event) -> None:
         if self.close_guard is not None and not self.close_guard():

@@ -19,6 +19,7 @@ from ..models.modelfile import CONFIG, MAX_CONFIG_BYTES, LoadedModel, ModelFileE
 from ..training import model_config_for, recipe
 from ..training.checkpoint import STATE_FILE
 from ..validate import read_regular_file
+from ..training.extender_train import HIFI_SHARE
 from .workers import TrainingThread
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,12 @@ class TrainingFlow(QtCore.QObject):
                 out = str(proposed_folder(Path(out).parent, dataset.source))
                 t.out.setText(out)
         preset = t.preset.currentText()
-        overrides = {"max_minutes": t.minutes.value(), "max_steps": t.steps.value(), "snapshot_every": 25,
+        minutes, hifi = t.minutes.value(), None
+        if t.hifi.isChecked():
+            hifi = {"folder": dataset.source, "rate": 48000, "minutes": minutes * HIFI_SHARE if minutes else 10.0,
+                    "snapshot_every": 100}
+            minutes *= 1 - HIFI_SHARE
+        overrides = {"max_minutes": minutes, "max_steps": t.steps.value(), "snapshot_every": 25,
                      "conditional": t.conditional.isChecked()}
         if t.loss.currentData():
             overrides["loss"] = t.loss.currentData()
@@ -134,7 +140,8 @@ class TrainingFlow(QtCore.QObject):
         t.losses.clear_curves()
         self._before = self.studio_fn().model
         self._out = out
-        self.thread = TrainingThread(dataset, out, mc, tc)
+        self.thread = TrainingThread(dataset, out, mc, tc, hifi=hifi)
+        self.thread.extender_snapshot.connect(lambda ext, step: self.studio_fn().submit_extender(ext, step))
         self.thread.progress.connect(t.show_progress)
         self.thread.snapshot.connect(snapshot_fn)
         self.thread.finished_ok.connect(self._done)

@@ -32,13 +32,15 @@ class TrainingThread(QtCore.QThread):
 
     progress = QtCore.Signal(object)           # training.Progress
     snapshot = QtCore.Signal(object, int)      # frozen Generator, step
+    extender_snapshot = QtCore.Signal(object, int)     # LoadedExtender in training, step
     finished_ok = QtCore.Signal(int)           # final step
     failed = QtCore.Signal(str)
 
-    def __init__(self, dataset, out_dir, model_cfg, train_cfg, parent=None):
+    def __init__(self, dataset, out_dir, model_cfg, train_cfg, parent=None, hifi: dict | None = None):
         super().__init__(parent)
         self.proc = TrainerProcess(dataset, out_dir, model_cfg, train_cfg, resume=True,
-                                   progress_fn=self.progress.emit, snapshot_fn=self.snapshot.emit)
+                                   progress_fn=self.progress.emit, snapshot_fn=self.snapshot.emit,
+                                   hifi=hifi, extender_fn=self.extender_snapshot.emit)
 
     def run(self) -> None:
         self.proc.start()
