@@ -5,7 +5,12 @@ Debian packages, copied into class folders under bench/data (needs root for apt-
   class per instrument family (kick, snare, hat, tom, cymbal, clap, percussion).
 - sfx: game sound effects (frozen-bubble-data, pingus-data), music loops left out; one class per game.
 
-    python bench/prepare_datasets.py [--out bench/data]
+Full-band sets for the bandwidth extender (``--hifi``; 44.1/48 kHz originals only):
+- hifi_drums: Hydrogen's kits and LMMS's drum samples (lmms-common), one class per family.
+- hifi_sfx: desktop sound themes (sound-theme-freedesktop, oxygen-sounds, deepin-sound-theme,
+  yaru-theme-sound) and LMMS's effects, one class per package.
+
+    python bench/prepare_datasets.py [--out bench/data] [--hifi]
 """
 from __future__ import annotations
 
@@ -17,13 +22,16 @@ import subprocess
 from pathlib import Path
 
 PACKAGES = ("hydrogen-data", "frozen-bubble-data", "pingus-data")
+HIFI_PACKAGES = ("hydrogen-data", "lmms-common", "sound-theme-freedesktop", "oxygen-sounds",
+                 "deepin-sound-theme", "yaru-theme-sound")
+FULL_RATES = (44100, 48000, 88200, 96000)
 FAMILIES = (("kick", r"kick|bd|bass ?drum"), ("snare", r"snare|sd|rim"), ("hat", r"hat|hh"),
             ("tom", r"tom"), ("cymbal", r"crash|ride|china|splash|cymbal"), ("clap", r"clap"),
             ("percussion", r"bell|cowbell|clave|conga|maraca|tamb|shaker|block|cl"))
 
 
-def ensure_packages() -> None:
-    missing = [p for p in PACKAGES if subprocess.run(["dpkg", "-s", p], capture_output=True).returncode]
+def ensure_packages(packages=PACKAGES) -> None:
+    missing = [p for p in packages if subprocess.run(["dpkg", "-s", p], capture_output=True).returncode]
     if not missing:
         return
     if os.geteuid() != 0:
@@ -45,10 +53,47 @@ def family(name: str) -> str:
     return "other"
 
 
+def full_rate(f: Path) -> bool:
+    import soundfile as sf
+    try:
+        return sf.info(str(f)).samplerate in FULL_RATES
+    except Exception:       # unreadable files are the importer's to report; here they are left out
+        return False
+
+
+def prepare_hifi(out: Path) -> None:
+    drums, sfx = out / "hifi_drums", out / "hifi_sfx"
+    for d in (drums, sfx):
+        shutil.rmtree(d, ignore_errors=True)
+    kits = package_files("hydrogen-data", r"/drumkits/.*\.(wav|flac)$") + \
+        package_files("lmms-common", r"/samples/drums/.*\.(wav|ogg|flac)$")
+    for f in kits:
+        if full_rate(f):
+            dest = drums / family(f.stem) / f"{f.parent.name}_{f.name}"
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(f, dest)
+    sources = [(p, package_files(p, r"/sounds/.*\.(wav|ogg|oga|flac)$")) for p in HIFI_PACKAGES[2:]]
+    sources.append(("lmms-effects", package_files("lmms-common", r"/samples/effects/.*\.(wav|ogg|flac)$")))
+    for pkg, files in sources:
+        for f in files:
+            if full_rate(f):
+                dest = sfx / pkg / f"{f.parent.name}_{f.name}"
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(f, dest)
+    for d in (drums, sfx):
+        classes = {c.name: len(list(c.iterdir())) for c in sorted(d.iterdir())}
+        print(f"{d}: {sum(classes.values())} files, classes {classes}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(Path(__file__).parent / "data"))
+    ap.add_argument("--hifi", action="store_true", help="prepare the full-band sets instead")
     a = ap.parse_args()
+    if a.hifi:
+        ensure_packages(HIFI_PACKAGES)
+        prepare_hifi(Path(a.out))
+        return 0
     ensure_packages()
     out = Path(a.out)
     drums, sfx = out / "drums", out / "sfx"

@@ -166,7 +166,7 @@ def cmd_train_hifi(a: argparse.Namespace) -> int:
     from .models.extender_file import SUBFOLDER
     from .models.modelfile import load_model
     from .training import TrainControl
-    from .training.extender_train import ExtenderTrainConfig, ExtenderTrainer
+    from .training.extender_train import ExtenderTrainConfig, ExtenderTrainer, extender_clips
     from .training.threads import training_threads
 
     torch.set_num_threads(a.threads or training_threads())
@@ -184,6 +184,12 @@ def cmd_train_hifi(a: argparse.Namespace) -> int:
     s = dataset.summary()
     print(f"imported {s['clips']} clips at {a.rate} Hz from {a.folder}")
     _print_skips(dataset)
+    if dataset.band_limited:
+        from .validate import printable
+        print(f"{len(dataset.band_limited)} file(s) recorded below 44.1 kHz are band-limited and left out: "
+              + ", ".join(printable(f) for f in dataset.band_limited[:5])
+              + (" ..." if len(dataset.band_limited) > 5 else ""), file=sys.stderr)
+    clips = extender_clips(dataset)
     tc = ExtenderTrainConfig(max_steps=a.steps or 0, max_minutes=a.minutes or (0.0 if a.steps else 10.0),
                              seed=a.seed, device=a.device, adversarial=getattr(a, "adversarial", False),
                              adversarial_from=0.5 if getattr(a, "adversarial", False) else 0.0)
@@ -205,7 +211,7 @@ def cmd_train_hifi(a: argparse.Namespace) -> int:
             print(f"step {p.step}, {p.elapsed_s / 60:.1f} min" + (f", log-magnitude loss {loss:.3f}" if loss else "")
                   + (f": {p.message}" if p.message else ""), flush=True)
 
-    trainer = ExtenderTrainer(dataset.clips, out, ExtenderConfig(sample_rate=a.rate), tc, resume=not a.fresh,
+    trainer = ExtenderTrainer(clips, out, ExtenderConfig(sample_rate=a.rate), tc, resume=not a.fresh,
                               progress_fn=progress, control=control, data_summary=s)
     try:
         result = trainer.run()

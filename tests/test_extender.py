@@ -181,3 +181,22 @@ def test_model_with_its_own_extender_is_packed_and_used(tmp_path):
     assert has_own_extender(gsm)
     assert extender_for(gsm).weights_hash == own.weights_hash != load_extender(SHIPPED).weights_hash
     load_model(gsm)
+
+
+def test_full_rate_import_flags_band_limited_files(tmp_path):
+    import soundfile as sf
+    from ganstudio.data import ImportSettings, import_folder
+    from ganstudio.library.demo_kit import write_kit
+    from ganstudio.training.extender_train import extender_clips
+    folder = write_kit(tmp_path / "kit", per_class=1, sample_rate=48000)
+    noise = np.random.default_rng(0).standard_normal(8000).astype(np.float32) * 0.3
+    sf.write(folder / "hat" / "phone.wav", noise, 16000)
+    ds = import_folder(folder, ImportSettings.for_seconds(1.0, 48000), cache_dir=False)
+    assert ds.band_limited == ["hat/phone.wav"] and ds.summary()["band_limited"] == 1
+    assert len(extender_clips(ds)) == len(ds) - 1 == 6
+    only = tmp_path / "low"
+    only.mkdir()
+    sf.write(only / "a.wav", noise, 22050)
+    with pytest.raises(ValueError, match="recorded below 44.1 kHz"):
+        extender_clips(import_folder(only, ImportSettings.for_seconds(1.0, 48000), cache_dir=False))
+    assert "band_limited" not in import_folder(folder, cache_dir=False).summary()     # 16 kHz imports

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import soundfile as sf
 
 from .cache import ClipCache, content_hash, default_cache_dir
 from .decode import decode
@@ -46,6 +47,8 @@ class Dataset:
     skipped: list[SkippedFile] = field(default_factory=list)
     source: str = ""
     cache_hits: int = 0
+    # full-rate imports (44.1 kHz and up): files whose source rate carries less than that band
+    band_limited: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return int(self.clips.shape[0])
@@ -65,7 +68,13 @@ class Dataset:
             "clip_length": self.settings.clip_length,
             "total_seconds": round(len(self) * self.settings.clip_length / self.settings.sample_rate, 2),
             "classes": dict(zip(self.class_names, counts)),
+            **({"band_limited": len(self.band_limited)} if self.settings.sample_rate >= FULL_BAND_RATE else {}),
         }
+
+    def full_band_clips(self) -> np.ndarray:
+        """The clips whose source carries the whole band (what a bandwidth extender learns from)."""
+        limited = set(self.band_limited)
+        return self.clips[[i for i, f in enumerate(self.files) if f not in limited]]
 
     def skip_report(self) -> str:
         """One line per skipped file: ``path: reason`` (control characters in names escaped)."""
@@ -104,6 +113,17 @@ def _walk(root: Path) -> tuple[list[Path], list[SkippedFile]]:
     return files, skipped
 
 
+FULL_BAND_RATE = 44100      # a source below this lacks part of what a 44.1/48 kHz clip can carry
+
+
+def source_rate(path: Path) -> int:
+    """The file's sample rate from its header (0 if unknown); cheap, nothing is decoded."""
+    try:
+        return int(sf.info(str(path)).samplerate)
+    except Exception:           # libsndfile's own errors; the decode already succeeded once
+        return 0
+
+
 def label_of(rel: Path) -> str:
     return rel.parts[0] if len(rel.parts) > 1 else UNLABELLED
 
@@ -124,7 +144,7 @@ def import_folder(root: str | Path, settings: ImportSettings | None = None,
     cache = None if cache_dir is False else ClipCache(
         Path(cache_dir) if cache_dir else default_cache_dir(), settings.key())
     paths, skipped = _walk(root)
-    clips, label_names, files, hits = [], [], [], 0
+    clips, label_names, files, hits, band_limited = [], [], [], 0, []
     for i, path in enumerate(paths):
         rel = path.relative_to(root)
         if path.exists() and not is_regular_file(path):
@@ -159,6 +179,8 @@ def import_folder(root: str | Path, settings: ImportSettings | None = None,
             clips.append(cached)
             label_names.append(label_of(rel))
             files.append(str(rel))
+            if settings.sample_rate >= FULL_BAND_RATE and source_rate(path) < FULL_BAND_RATE:
+                band_limited.append(str(rel))
         except SkipFile as exc:
             if cache and digest and cached is None:
                 cache.put(digest, str(exc))
@@ -177,4 +199,4 @@ def import_folder(root: str | Path, settings: ImportSettings | None = None,
     class_names = sorted(set(label_names))
     index = {n: k for k, n in enumerate(class_names)}
     return Dataset(np.stack(clips).astype(np.float32), np.asarray([index[n] for n in label_names], dtype=np.int64),
-                   class_names, settings, files, skipped, str(root), hits)
+                   class_names, settings, files, skipped, str(root), hits, band_limited)

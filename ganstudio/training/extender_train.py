@@ -82,6 +82,22 @@ def _segments(clips: np.ndarray, n: int, length: int, rng: np.random.Generator) 
     return out
 
 
+def extender_clips(dataset) -> np.ndarray:
+    """A full-rate import's clips an extender may learn from: files recorded below 44.1 kHz are
+    band-limited (they would teach it that highs don't exist) and are left out, with a note."""
+    from ..validate import printable
+    if dataset.band_limited:
+        names = ", ".join(printable(f) for f in dataset.band_limited[:5])
+        more = f" and {len(dataset.band_limited) - 5} more" if len(dataset.band_limited) > 5 else ""
+        log.warning("%d band-limited file(s) (recorded below 44.1 kHz) left out of the extender's "
+                    "training: %s%s", len(dataset.band_limited), names, more)
+    clips = dataset.full_band_clips()
+    if not len(clips):
+        raise ValueError(f"every file in {dataset.source} was recorded below 44.1 kHz: an extender "
+                         "needs full-band recordings to learn what lies above")
+    return clips
+
+
 class ExtenderTrainer:
     """Trains an extender on ``clips`` (float32 [N, samples] at ``cfg.sample_rate``) into ``out_dir``,
     which receives ``extender.safetensors``/``extender.json`` and ``train_state.safetensors``."""

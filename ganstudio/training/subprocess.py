@@ -51,9 +51,10 @@ def _train_extender(hifi: dict, out_dir: str, resume: bool, progress, poll_flags
     from ..data import ImportSettings, import_folder
     from ..models.extender import ExtenderConfig
     from ..models.extender_file import SUBFOLDER
-    from .extender_train import ExtenderTrainConfig, ExtenderTrainer
+    from .extender_train import ExtenderTrainConfig, ExtenderTrainer, extender_clips
     rate = int(hifi.get("rate", 48000))
     data = import_folder(hifi["folder"], ImportSettings.for_seconds(1.0, rate))
+    clips = extender_clips(data)
     tc = ExtenderTrainConfig(max_minutes=float(hifi.get("minutes", 0.0)), max_steps=int(hifi.get("steps", 0)),
                              snapshot_every=int(hifi.get("snapshot_every", 100)))
 
@@ -61,7 +62,7 @@ def _train_extender(hifi: dict, out_dir: str, resume: bool, progress, poll_flags
         p.losses = {f"hifi {k}": v for k, v in p.losses.items()}
         p.message = f"extender: {p.message}" if p.message else "extender"
         progress(p)
-    return ExtenderTrainer(data.clips, Path(out_dir) / SUBFOLDER, ExtenderConfig(sample_rate=rate), tc,
+    return ExtenderTrainer(clips, Path(out_dir) / SUBFOLDER, ExtenderConfig(sample_rate=rate), tc,
                            resume=resume, progress_fn=tagged, abort_fn=poll_flags,
                            snapshot_fn=lambda net, step: snapshot(net, step, "extender"), control=control,
                            data_summary=data.summary()).run()

@@ -1,0 +1,201 @@
+"""Bandwidth extension measured on real full-band recordings, every method in one run (ratios).
+
+For each set (``bench/prepare_datasets.py --hifi``), files are split in two by their sorted order
+(even: train, odd: test). Each test clip (48 kHz, 1 s, onset-aligned by the importer) is
+band-limited as a 16 kHz generator's clip is (soxr down and up), then rebuilt by:
+soxr alone (no high band), spectral band replication (the non-learned baseline), the general
+extender shipped in resources/, and optionally an extender trained on the set's train half for
+``--minutes`` (that is "the extender trained on the folder").
+
+Prints JSON: log-spectral distance over the whole band and above 8 kHz, the share of energy above
+8 kHz against the real clip's per family, and the extender's real-time factor.
+
+    python bench/hifi.py [--sets hifi_drums,hifi_sfx] [--minutes 0] [--threads 2]
+    python bench/hifi.py --curve 6       # how fast it learns: high-band LSD against training time
+
+``--curve M`` trains for M minutes on about 100 clips (the drums' train half) and on 1000 (the
+procedural air corpus of resources/extender) and reports, from snapshots every 200 steps, the
+high-band LSD on the drums' test clips against training time, and when it came within 10 % of
+its final value.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ganstudio.data.importer import import_folder            # noqa: E402
+from ganstudio.data.settings import ImportSettings            # noqa: E402
+from ganstudio.dsp.bands import band_limit, energy_above, lsd, replicate_band   # noqa: E402
+from ganstudio.models.extender import band_edge               # noqa: E402
+from ganstudio.models.extender_file import SHIPPED, load_extender   # noqa: E402
+from ganstudio.models.sampling import extend                  # noqa: E402
+from ganstudio.training.extender_train import ExtenderTrainConfig, ExtenderTrainer   # noqa: E402
+
+RATE, MODEL_RATE, HIGH = 48000, 16000, 8000.0
+
+
+def load_set(folder: Path):
+    ds = import_folder(folder, ImportSettings.for_seconds(1.0, RATE), cache_dir=False)
+    order = np.argsort(ds.files)
+    train, test = order[0::2], order[1::2]
+    return ds, train, test
+
+
+def measure(real: np.ndarray, rebuilt: np.ndarray) -> dict:
+    return {"lsd": lsd(real, rebuilt, RATE), "lsd_high": lsd(real, rebuilt, RATE, lo=HIGH),
+            "share_high": energy_above(rebuilt, RATE, HIGH)}
+
+
+def summarise(rows: list[dict], real_share: np.ndarray, families: list[str]) -> dict:
+    out = {"lsd": float(np.mean([r["lsd"] for r in rows])),
+           "lsd_high": float(np.mean([r["lsd_high"] for r in rows]))}
+    share = np.array([r["share_high"] for r in rows])
+    fam = {}
+    for f in sorted(set(families)):
+        idx = [i for i, g in enumerate(families) if g == f]
+        fam[f] = {"clips": len(idx), "real": round(float(np.median(real_share[idx])), 4),
+                  "rebuilt": round(float(np.median(share[idx])), 4),
+                  "ratio": round(float(np.median(share[idx]) / max(np.median(real_share[idx]), 1e-9)), 3)}
+    out["share_above_8k"] = fam
+    return out
+
+
+def speed(ext, seconds: float = 1.0, repeats: int = 5) -> dict:
+    x = np.random.default_rng(0).standard_normal((1, int(seconds * RATE))).astype(np.float32) * 0.1
+    extend(ext, x, RATE, MODEL_RATE)
+    t = time.perf_counter()
+    for _ in range(repeats):
+        extend(ext, x, RATE, MODEL_RATE)
+    per = (time.perf_counter() - t) / repeats
+    return {"seconds_per_1s_stem": round(per, 4), "real_time_factor": round(seconds / per, 1)}
+
+
+def learning_curve(clips: np.ndarray, real: np.ndarray, minutes: float) -> dict:
+    """Train on ``clips`` for ``minutes``; high-band LSD on ``real`` of snapshots along the way."""
+    import copy
+    limited = np.stack([band_limit(c, RATE, MODEL_RATE) for c in real])
+    clock, snaps = [0.0], []
+
+    def progress(p):
+        clock[0] = p.elapsed_s
+
+    def snapshot(net, step):
+        snaps.append((clock[0], step, copy.deepcopy(net.state_dict())))
+    out = Path("/tmp/ganstudio-bench-hifi-curve")
+    ExtenderTrainer(clips, out, tc=ExtenderTrainConfig(max_minutes=minutes, snapshot_every=200), resume=False,
+                    progress_fn=progress, snapshot_fn=snapshot).run()
+    ext = load_extender(out)
+    points = []
+    for t, step, state in snaps:
+        ext.net.load_state_dict(state)
+        rebuilt = extend(ext, limited, RATE, MODEL_RATE)
+        points.append([round(t, 1), step, round(float(np.mean([lsd(r, b, RATE, lo=HIGH) for r, b in zip(real, rebuilt)])), 4)])
+    final = points[-1][2]
+    within = next(t for t, _, v in points if v <= 1.1 * final)
+    return {"clips": int(len(clips)), "points": points, "final_lsd_high": final, "within_10pct_s": within}
+
+
+def frechet_rows(model, real: np.ndarray, exts: dict, n: int = 128) -> dict:
+    """Full-band (48 kHz) log-mel Fréchet distance of ``model``'s clips brought to 48 kHz plainly
+    and through each extender in ``exts``, against ``real`` [M, samples at 48 kHz], with the
+    real-vs-real split-half floor."""
+    from ganstudio.metrics.frechet import logmel_frechet
+    from ganstudio.models.sampling import full_band, latents, render
+    clips = render(model, latents(n, model.config.latent_dim, 1))
+    length = real.shape[1]
+
+    def fit(x):
+        out = np.zeros((len(x), length), np.float32)
+        out[:, :min(length, x.shape[1])] = x[:, :length]
+        return out
+    rows = {"floor_real_halves": logmel_frechet(real[0::2], real[1::2], RATE),
+            "resampled": logmel_frechet(fit(full_band(clips, model.config.sample_rate, RATE)), real, RATE)}
+    for name, ext in exts.items():
+        rows[name] = logmel_frechet(fit(full_band(clips, model.config.sample_rate, RATE, ext)), real, RATE)
+    return {k: round(v, 1) for k, v in rows.items()}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sets", default="hifi_drums,hifi_sfx")
+    ap.add_argument("--data", default=str(Path(__file__).parent / "data"))
+    ap.add_argument("--minutes", type=float, default=0.0, help="train an extender on each train half")
+    ap.add_argument("--shipped", default=str(SHIPPED))
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--max-test", type=int, default=80)
+    ap.add_argument("--curve", type=float, default=0.0, metavar="MINUTES")
+    ap.add_argument("--fd-minutes", type=float, default=0.0,
+                    help="also train a 16 kHz tiny generator on each set's train half this long and "
+                         "compare full-band FD of its clips extended and resampled")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    if a.curve:
+        from ganstudio.library.air_kit import render_air
+        ds, train, test = load_set(Path(a.data) / "hifi_drums")
+        real = ds.clips[test[:24]]
+        result = {"threads": a.threads, "minutes": a.curve,
+                  "100": learning_curve(ds.clips[train], real, a.curve),
+                  "1000": learning_curve(render_air(per_class=100)[:1000], real, a.curve)}
+        print(json.dumps(result, indent=1))
+        return 0
+    shipped = load_extender(a.shipped)
+    result = {"rate": RATE, "made_at": MODEL_RATE, "threads": a.threads,
+              "speed_shipped": speed(shipped), "sets": {}}
+    from ganstudio.library.demo_kit import render_kit
+    from ganstudio.library.demo_model import load_demo_model
+    demo = load_demo_model()
+    kit = np.concatenate([np.stack(v) for v in render_kit(24, RATE, demo.config.clip_length / MODEL_RATE, seed=7).values()])
+    result["fd_demo_model_vs_kit_48k"] = frechet_rows(demo, kit, {"shipped_extender": shipped})
+    for name in a.sets.split(","):
+        ds, train, test = load_set(Path(a.data) / name)
+        test = test[:a.max_test]
+        real = ds.clips[test]
+        families = [ds.class_names[ds.labels[i]] for i in test]
+        limited = np.stack([band_limit(c, RATE, MODEL_RATE) for c in real])
+        methods = {"soxr": limited,
+                   "band_replication": np.stack([replicate_band(c, RATE, band_edge(MODEL_RATE)) for c in limited]),
+                   "shipped_extender": extend(shipped, limited, RATE, MODEL_RATE)}
+        entry = {"clips_train": int(len(train)), "clips_test": int(len(test))}
+        if a.minutes > 0:
+            out = Path(f"/tmp/ganstudio-bench-hifi-{name}")
+            t = time.monotonic()
+            ExtenderTrainer(ds.clips[train], out, tc=ExtenderTrainConfig(max_minutes=a.minutes), resume=False).run()
+            entry["train_s"] = round(time.monotonic() - t, 1)
+            methods["folder_extender"] = extend(load_extender(out), limited, RATE, MODEL_RATE)
+        if a.fd_minutes > 0:
+            from ganstudio.data.importer import Dataset
+            from ganstudio.models.modelfile import load_model
+            from ganstudio.training import train as train_generator
+            low = import_folder(Path(a.data) / name, ImportSettings(), cache_dir=False)
+            keep = [i for i, f in enumerate(low.files) if f in {ds.files[j] for j in train}]
+            sub = Dataset(low.clips[keep], low.labels[keep], low.class_names, low.settings,
+                          [low.files[i] for i in keep], [], low.source, 0)
+            gdir = Path(f"/tmp/ganstudio-bench-hifi-gen-{name}")
+            import shutil
+            shutil.rmtree(gdir, ignore_errors=True)
+            train_generator(sub, gdir, "tiny", max_minutes=a.fd_minutes, seed=0)
+            exts = {"shipped_extender": shipped}
+            if a.minutes > 0:
+                exts["folder_extender"] = load_extender(Path(f"/tmp/ganstudio-bench-hifi-{name}"))
+            entry["fd_generated_48k"] = frechet_rows(load_model(gdir), ds.clips[test], exts)
+        real_share = np.array([energy_above(c, RATE, HIGH) for c in real])
+        for m, rebuilt in methods.items():
+            entry[m] = summarise([measure(r, b) for r, b in zip(real, rebuilt)], real_share, families)
+        base = entry["soxr"]["lsd_high"]
+        entry["lsd_high_vs_soxr"] = {m: round(entry[m]["lsd_high"] / base, 3) for m in methods}
+        result["sets"][name] = entry
+        print(json.dumps({name: entry["lsd_high_vs_soxr"]}), file=sys.stderr)
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
