@@ -123,6 +123,38 @@ def frechet_rows(model, real: np.ndarray, exts: dict, n: int = 128) -> dict:
     return {k: round(v, 1) for k, v in rows.items()}
 
 
+def native_against_extended(data: Path, minutes: float) -> dict:
+    """Issue 14 item 6 at equal CPU time on the drums: `tiny` trained natively at 48 kHz for
+    ``minutes``, against `tiny` at 16 kHz for 80 % of them plus its own extender for 20 %
+    (what ``train --hifi`` does); full-band FD of 128 clips of each against the test clips."""
+    import shutil
+    from ganstudio.data.importer import Dataset
+    from ganstudio.models.modelfile import load_model
+    from ganstudio.training import train as train_generator
+    from ganstudio.training.extender_train import HIFI_SHARE
+    ds, train, test = load_set(data / "hifi_drums")
+    real = ds.clips[test]
+    out = {}
+    for rate, length, share in ((RATE, 49152, 1.0), (MODEL_RATE, 16384, 1 - HIFI_SHARE)):
+        full = import_folder(data / "hifi_drums", ImportSettings(sample_rate=rate, clip_length=length), cache_dir=False)
+        keep = [i for i, f in enumerate(full.files) if f in {ds.files[j] for j in train}]
+        sub = Dataset(full.clips[keep], full.labels[keep], full.class_names, full.settings,
+                      [full.files[i] for i in keep], [], full.source, 0)
+        gdir = Path(f"/tmp/ganstudio-bench-hifi-native-{rate}")
+        shutil.rmtree(gdir, ignore_errors=True)
+        t = time.monotonic()
+        r = train_generator(sub, gdir, "tiny", max_minutes=minutes * share, seed=0)
+        exts = {}
+        if rate == MODEL_RATE:
+            edir = gdir / "extender"
+            ExtenderTrainer(ds.clips[train], edir, tc=ExtenderTrainConfig(max_minutes=minutes * HIFI_SHARE),
+                            resume=False).run()
+            exts["own_extender"] = load_extender(edir)
+        rows = frechet_rows(load_model(gdir), real, exts)
+        out[f"tiny_{rate}"] = {"steps": r.step, "wall_s": round(time.monotonic() - t, 1), "fd": rows}
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", default="hifi_drums,hifi_sfx")
@@ -132,11 +164,17 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--max-test", type=int, default=80)
     ap.add_argument("--curve", type=float, default=0.0, metavar="MINUTES")
+    ap.add_argument("--native", type=float, default=0.0, metavar="MINUTES",
+                    help="only compare a native 48 kHz tiny with tiny at 16 kHz + extender at equal time")
     ap.add_argument("--fd-minutes", type=float, default=0.0,
                     help="also train a 16 kHz tiny generator on each set's train half this long and "
                          "compare full-band FD of its clips extended and resampled")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    if a.native:
+        print(json.dumps({"threads": a.threads, "minutes": a.native,
+                          "drums": native_against_extended(Path(a.data), a.native)}, indent=1))
+        return 0
     if a.curve:
         from ganstudio.library.air_kit import render_air
         ds, train, test = load_set(Path(a.data) / "hifi_drums")
