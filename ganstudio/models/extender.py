@@ -194,7 +194,3 @@ class Extender(nn.Module):
         noise = torch.stft(noise, cfg.n_fft, cfg.hop, window=self.window, center=True, return_complex=True)
         return tuple(z / z.abs().clamp_min(1e-8) for z in (copied, noise))
 
-
-def parameter_count(cfg: ExtenderConfig) -> int:
-    with torch.device("meta"):
-        return sum(p.numel() for p in Extender(cfg).parameters())

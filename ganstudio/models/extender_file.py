@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from .. import __version__, validate
 from ..fileio import atomic_write_bytes, sha256_bytes
 from .extender import Extender, ExtenderConfig
-from .modelfile import MAX_CONFIG_BYTES, ModelFileError, _check_tensors, _Parts, weights_budget
+from .modelfile import ModelFileError, _Parts, load_checked
 
 log = logging.getLogger(__name__)
 
@@ -106,26 +105,7 @@ def _names(path: Path) -> tuple[str, str]:
 def load_extender(path: str | Path, device: str | torch.device = "cpu") -> LoadedExtender:
     """Load and check an extender (see the module docstring); raises :class:`ModelFileError`."""
     path = Path(path)
-    names = _names(path)
-    parts = _Parts(path, names, "GAN Studio extender")
-    try:
-        meta, cfg = _parse(parts.read(names[1], MAX_CONFIG_BYTES), path)
-        with torch.device("meta"):
-            shapes = {k: tuple(t.shape) for k, t in Extender(cfg).state_dict().items()}
-        weights = parts.read(names[0], weights_budget(shapes, path))
-    finally:
-        parts.close()
-    if sha256_bytes(weights) != meta["weights_sha256"]:
-        raise ModelFileError(f"{path}: {WEIGHTS} does not match the hash in {CONFIG} "
-                             "(the file was modified, damaged or saved incompletely)")
-    try:
-        tensors = st_load(weights)
-    except Exception as exc:  # safetensors raises its own error types for bad headers
-        raise ModelFileError(f"{path}: {WEIGHTS} is damaged ({exc})") from None
-    _check_tensors(tensors, shapes, path)
-    net = Extender(cfg)
-    net.load_state_dict({k: t.float() for k, t in tensors.items()}, strict=True)
-    net.eval().requires_grad_(False).to(device)
+    net, cfg, meta = load_checked(path, _names(path), "GAN Studio extender", _parse, Extender, device)
     log.info("loaded extender %s (%d Hz)", path, cfg.sample_rate)
     return LoadedExtender(net, cfg, meta, path)
 

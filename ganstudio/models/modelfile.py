@@ -236,9 +236,14 @@ def parse_meta(config_bytes: bytes, source: Path) -> tuple[dict, ModelConfig]:
 def expected_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
     """The generator's tensor names and shapes for ``cfg``, worked out without allocating them
     (on torch's meta device), so a config asking for a huge network costs nothing."""
+    return net_shapes(Generator, cfg)
+
+
+def net_shapes(build, cfg) -> dict[str, tuple[int, ...]]:
+    """Tensor names and shapes of ``build(cfg)``, built on torch's meta device (nothing allocated)."""
     with torch.device("meta"):
-        g = Generator(cfg)
-    return {k: tuple(t.shape) for k, t in g.state_dict().items()}
+        net = build(cfg)
+    return {k: tuple(t.shape) for k, t in net.state_dict().items()}
 
 
 def weights_budget(shapes: dict[str, tuple[int, ...]], source: Path) -> int:
@@ -264,31 +269,39 @@ def _check_tensors(tensors: dict[str, torch.Tensor], shapes: dict, source: Path)
             raise ModelFileError(f"{source}: weight {k} holds NaN or infinite values; the model is damaged")
 
 
-def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
-    """Load a model folder or ``.gsm`` file into an eval-mode :class:`Generator` on ``device``.
-
-    Order matters: the config is read (capped) and checked, the network's size is worked out
-    without allocating it, then the weights are read with a cap that size sets, hash-checked,
-    shape-, type- and finiteness-checked, and only then is the generator built."""
-    path = Path(path)
-    parts = _Parts(path)
+def load_checked(path: Path, names: tuple[str, str], what: str, parse, build,
+                 device: str | torch.device = "cpu"):
+    """The one way a network comes out of a file (model or extender): the config part of
+    ``names`` is read (capped) and ``parse(bytes, path) -> (meta, cfg)`` checks it; the network's
+    size is worked out on the meta device; the weights are read with a cap that size sets, then
+    hash-, shape-, type- and finiteness-checked; only then is ``build(cfg)`` made and filled.
+    Returns (network in eval mode without grads on ``device``, cfg, meta)."""
+    weights_name, config_name = (Path(n).name for n in names)
+    parts = _Parts(path, names, what)
     try:
-        meta, cfg = parse_meta(parts.read(CONFIG, MAX_CONFIG_BYTES), path)
-        shapes = expected_shapes(cfg)
-        weights = parts.read(WEIGHTS, min(MAX_WEIGHTS_BYTES, weights_budget(shapes, path)))
+        meta, cfg = parse(parts.read(names[1], MAX_CONFIG_BYTES), path)
+        shapes = net_shapes(build, cfg)
+        weights = parts.read(names[0], min(MAX_WEIGHTS_BYTES, weights_budget(shapes, path)))
     finally:
         parts.close()
     if sha256_bytes(weights) != meta["weights_sha256"]:
-        raise ModelFileError(f"{path}: generator.safetensors does not match the hash in config.json "
+        raise ModelFileError(f"{path}: {weights_name} does not match the hash in {config_name} "
                              "(the file was modified, damaged or saved incompletely)")
     try:
         tensors = st_load(weights)
     except Exception as exc:  # safetensors raises its own error types for bad headers
-        raise ModelFileError(f"{path}: generator.safetensors is damaged ({exc})") from None
+        raise ModelFileError(f"{path}: {weights_name} is damaged ({exc})") from None
     _check_tensors(tensors, shapes, path)
-    generator = Generator(cfg)
-    generator.load_state_dict({k: t.float() for k, t in tensors.items()}, strict=True)
-    generator.eval().requires_grad_(False).to(device)
+    net = build(cfg)
+    net.load_state_dict({k: t.float() for k, t in tensors.items()}, strict=True)
+    return net.eval().requires_grad_(False).to(device), cfg, meta
+
+
+def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
+    """Load a model folder or ``.gsm`` file into an eval-mode :class:`Generator` on ``device``,
+    every part checked before the generator is built (:func:`load_checked`)."""
+    path = Path(path)
+    generator, cfg, meta = load_checked(path, (WEIGHTS, CONFIG), "GAN Studio model", parse_meta, Generator, device)
     log.info("loaded model %s (%s, %d Hz, step %s)", path, cfg.preset, cfg.sample_rate,
              meta.get("training", {}).get("step", "?"))
     return LoadedModel(generator, cfg, meta, path)
