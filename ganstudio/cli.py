@@ -70,6 +70,17 @@ def _print_skips(dataset, limit: int = 20) -> None:
         print(f"  ... and {len(dataset.skipped) - limit} more", file=sys.stderr)
 
 
+def _stop_on_sigint(control) -> None:
+    """The first Ctrl-C stops training after the current step with a checkpoint; a second aborts."""
+    def on_sigint(signum, frame):
+        if control.stopped:
+            raise KeyboardInterrupt
+        print("\nstopping after this step and saving a checkpoint (Ctrl-C again to abort)", file=sys.stderr)
+        control.stop()
+
+    signal.signal(signal.SIGINT, on_sigint)
+
+
 def cmd_train(a: argparse.Namespace) -> int:
     import torch
     from tqdm import tqdm
@@ -103,13 +114,7 @@ def cmd_train(a: argparse.Namespace) -> int:
     control = TrainControl()
     bar = None
 
-    def on_sigint(signum, frame):
-        if control.stopped:
-            raise KeyboardInterrupt
-        print("\nstopping after this step and saving a checkpoint (Ctrl-C again to abort)", file=sys.stderr)
-        control.stop()
-
-    signal.signal(signal.SIGINT, on_sigint)
+    _stop_on_sigint(control)
 
     def progress(p) -> None:
         nonlocal bar
@@ -150,7 +155,8 @@ def cmd_train(a: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         return cmd_train_hifi(argparse.Namespace(
             folder=a.folder, model=a.out, out=None, minutes=share, steps=a.hifi_steps, rate=48000,
-            seed=a.seed or 0, device=a.device or "auto", threads=a.threads, fresh=a.fresh, no_cache=a.no_cache))
+            seed=a.seed or 0, device=a.device or "auto", threads=a.threads, fresh=a.fresh, no_cache=a.no_cache,
+            adversarial=False))
     return 0
 
 
@@ -161,12 +167,11 @@ HIFI_HELP = ("on (default): above the model's rate, the bandwidth extender adds 
 def cmd_train_hifi(a: argparse.Namespace) -> int:
     import torch
 
-    from .data import ImportSettings, import_folder
     from .models.extender import ExtenderConfig
     from .models.extender_file import SUBFOLDER
     from .models.modelfile import load_model
     from .training import TrainControl
-    from .training.extender_train import ExtenderTrainConfig, ExtenderTrainer, extender_clips
+    from .training.extender_train import ExtenderTrainConfig, ExtenderTrainer, extender_clips, import_full_rate
     from .training.threads import training_threads
 
     torch.set_num_threads(a.threads or training_threads())
@@ -179,8 +184,7 @@ def cmd_train_hifi(a: argparse.Namespace) -> int:
         print(f"training an extender for {model.name} ({model.config.sample_rate} Hz) into {out}")
     else:
         out = Path(a.out)
-    dataset = import_folder(a.folder, ImportSettings.for_seconds(1.0, a.rate),
-                            cache_dir=False if a.no_cache else None)
+    dataset = import_full_rate(a.folder, a.rate, cache_dir=False if a.no_cache else None)
     s = dataset.summary()
     print(f"imported {s['clips']} clips at {a.rate} Hz from {a.folder}")
     _print_skips(dataset)
@@ -191,17 +195,11 @@ def cmd_train_hifi(a: argparse.Namespace) -> int:
               + (" ..." if len(dataset.band_limited) > 5 else ""), file=sys.stderr)
     clips = extender_clips(dataset)
     tc = ExtenderTrainConfig(max_steps=a.steps or 0, max_minutes=a.minutes or (0.0 if a.steps else 10.0),
-                             seed=a.seed, device=a.device, adversarial=getattr(a, "adversarial", False),
-                             adversarial_from=0.5 if getattr(a, "adversarial", False) else 0.0)
+                             seed=a.seed, device=a.device, adversarial=a.adversarial,
+                             adversarial_from=0.5 if a.adversarial else 0.0)
     control = TrainControl()
 
-    def on_sigint(signum, frame):
-        if control.stopped:
-            raise KeyboardInterrupt
-        print("\nstopping after this step and saving a checkpoint (Ctrl-C again to abort)", file=sys.stderr)
-        control.stop()
-
-    signal.signal(signal.SIGINT, on_sigint)
+    _stop_on_sigint(control)
     last = [0.0]
 
     def progress(p) -> None:

@@ -16,6 +16,15 @@ PERIODS = (2, 3, 5, 7, 11)
 FFT_SIZES = (2048, 1024, 512)
 
 
+def _conv_stack(convs, post, h: torch.Tensor):
+    """Leaky-ReLU conv layers, each output kept for feature matching, then the logits layer."""
+    feats = []
+    for conv in convs:
+        h = nn.functional.leaky_relu(conv(h), 0.1)
+        feats.append(h)
+    return post(h).flatten(1), feats
+
+
 class PeriodD(nn.Module):
     def __init__(self, period: int, width: int = 16):
         super().__init__()
@@ -30,11 +39,7 @@ class PeriodD(nn.Module):
         if t % self.period:
             x = nn.functional.pad(x, (0, self.period - t % self.period), mode="reflect")
         h = x.view(b, 1, -1, self.period)
-        feats = []
-        for conv in self.convs:
-            h = nn.functional.leaky_relu(conv(h), 0.1)
-            feats.append(h)
-        return self.post(h).flatten(1), feats
+        return _conv_stack(self.convs, self.post, h)
 
 
 class SpecD(nn.Module):
@@ -55,11 +60,7 @@ class SpecD(nn.Module):
     def forward(self, x: torch.Tensor):
         spec = torch.stft(x, self.n_fft, self.n_fft // 4, window=self.window, return_complex=True)
         h = torch.view_as_real(spec).permute(0, 3, 2, 1)          # [B, 2, frames, bins]
-        feats = []
-        for conv in self.convs:
-            h = nn.functional.leaky_relu(conv(h), 0.1)
-            feats.append(h)
-        return self.post(h).flatten(1), feats
+        return _conv_stack(self.convs, self.post, h)
 
 
 class Discriminators(nn.Module):

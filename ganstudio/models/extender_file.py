@@ -20,7 +20,7 @@ from safetensors.torch import save as st_save
 from .. import __version__, validate
 from ..fileio import atomic_write_bytes, sha256_bytes
 from .extender import Extender, ExtenderConfig
-from .modelfile import ModelFileError, _Parts, load_checked
+from .modelfile import ModelFileError, _Parts, json_header, load_checked
 
 log = logging.getLogger(__name__)
 
@@ -72,17 +72,7 @@ def save_extender(folder: str | Path, net: torch.nn.Module, cfg: ExtenderConfig,
 
 
 def _parse(config_bytes: bytes, source: Path) -> tuple[dict, ExtenderConfig]:
-    try:
-        meta = json.loads(config_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ModelFileError(f"{source}: {CONFIG} is not valid JSON ({str(exc)[:120]})") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ModelFileError(f"{source}: {CONFIG} is not a GAN Studio extender config")
-    version = meta.get("format_version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ModelFileError(f"{source}: {CONFIG} has no valid format_version")
-    if version > FORMAT_VERSION:
-        raise ModelFileError(f"{source} was made by a newer GAN Studio (extender format {version}); please update")
+    meta = json_header(config_bytes, source, CONFIG, FORMAT, FORMAT_VERSION, "extender")
     try:
         cfg = ExtenderConfig.from_dict(meta.get("extender"))
         if not isinstance(meta.get("training", {}), dict):

@@ -198,20 +198,28 @@ class _Parts:
             self.zip.close()
 
 
-def parse_meta(config_bytes: bytes, source: Path) -> tuple[dict, ModelConfig]:
-    """Check and parse a config.json; raises :class:`ModelFileError` with the reason."""
+def json_header(config_bytes: bytes, source: Path, name: str, fmt: str, max_version: int, kind: str) -> dict:
+    """The JSON part of a model or extender file, checked for being JSON, its ``format`` and a
+    ``format_version`` this GAN Studio reads; raises :class:`ModelFileError` with the reason."""
     try:
         meta = json.loads(config_bytes.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ModelFileError(f"{source}: config.json is not valid JSON ({str(exc)[:120]})") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ModelFileError(f"{source}: config.json is not a GAN Studio model config")
+        raise ModelFileError(f"{source}: {name} is not valid JSON ({str(exc)[:120]})") from None
+    if not isinstance(meta, dict) or meta.get("format") != fmt:
+        raise ModelFileError(f"{source}: {name} is not a GAN Studio {kind} config")
     version = meta.get("format_version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ModelFileError(f"{source}: config.json has no valid format_version")
-    if version > FORMAT_VERSION:
-        raise ModelFileError(f"{source} was made by a newer GAN Studio (format {version}; "
-                             f"this version reads up to {FORMAT_VERSION}); please update")
+        raise ModelFileError(f"{source}: {name} has no valid format_version")
+    if version > max_version:
+        label = "format" if kind == "model" else f"{kind} format"
+        raise ModelFileError(f"{source} was made by a newer GAN Studio ({label} {version}; "
+                             f"this version reads up to {max_version}); please update")
+    return meta
+
+
+def parse_meta(config_bytes: bytes, source: Path) -> tuple[dict, ModelConfig]:
+    """Check and parse a config.json; raises :class:`ModelFileError` with the reason."""
+    meta = json_header(config_bytes, source, CONFIG, FORMAT, FORMAT_VERSION, "model")
     try:
         cfg = ModelConfig.from_dict(meta.get("model"))
         for key in ("sample_rate", "clip_length", "latent_dim"):

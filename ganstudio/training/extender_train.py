@@ -82,6 +82,16 @@ def _segments(clips: np.ndarray, n: int, length: int, rng: np.random.Generator) 
     return out
 
 
+CLIP_SECONDS = 1.0      # the full-rate clips an extender learns from (it trains on 8192-sample pieces)
+
+
+def import_full_rate(folder, rate: int, cache_dir=None):
+    """``folder`` imported as an extender learns from it: 1 s clips at ``rate`` (44.1/48 kHz), cached
+    beside the model-rate clips, band-limited sources flagged (:func:`extender_clips`)."""
+    from ..data import ImportSettings, import_folder
+    return import_folder(folder, ImportSettings.for_seconds(CLIP_SECONDS, rate), cache_dir=cache_dir)
+
+
 def extender_clips(dataset) -> np.ndarray:
     """A full-rate import's clips an extender may learn from: files recorded below 44.1 kHz are
     band-limited (they would teach it that highs don't exist) and are left out, with a note."""

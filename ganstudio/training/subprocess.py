@@ -48,12 +48,11 @@ def _die_with_parent(parent_pid: int, on_orphaned: Callable[[], None]) -> None:
 
 def _train_extender(hifi: dict, out_dir: str, resume: bool, progress, poll_flags, snapshot, control):
     """After the generator: the model's own bandwidth extender, on the same folder at full rate."""
-    from ..data import ImportSettings, import_folder
     from ..models.extender import ExtenderConfig
     from ..models.extender_file import SUBFOLDER
-    from .extender_train import ExtenderTrainConfig, ExtenderTrainer, extender_clips
+    from .extender_train import ExtenderTrainConfig, ExtenderTrainer, extender_clips, import_full_rate
     rate = int(hifi.get("rate", 48000))
-    data = import_folder(hifi["folder"], ImportSettings.for_seconds(1.0, rate))
+    data = import_full_rate(hifi["folder"], rate)
     clips = extender_clips(data)
     tc = ExtenderTrainConfig(max_minutes=float(hifi.get("minutes", 0.0)), max_steps=int(hifi.get("steps", 0)),
                              snapshot_every=int(hifi.get("snapshot_every", 100)))
