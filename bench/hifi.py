@@ -37,13 +37,13 @@ from ganstudio.dsp.bands import band_limit, energy_above, lsd, replicate_band   
 from ganstudio.models.extender import band_edge               # noqa: E402
 from ganstudio.models.extender_file import SHIPPED, load_extender   # noqa: E402
 from ganstudio.models.sampling import extend                  # noqa: E402
-from ganstudio.training.extender_train import ExtenderTrainConfig, ExtenderTrainer   # noqa: E402
+from ganstudio.training.extender_train import ExtenderTrainConfig, ExtenderTrainer, import_full_rate   # noqa: E402
 
 RATE, MODEL_RATE, HIGH = 48000, 16000, 8000.0
 
 
 def load_set(folder: Path):
-    ds = import_folder(folder, ImportSettings.for_seconds(1.0, RATE), cache_dir=False)
+    ds = import_full_rate(folder, RATE, cache_dir=False)
     order = np.argsort(ds.files)
     train, test = order[0::2], order[1::2]
     return ds, train, test
@@ -123,35 +123,43 @@ def frechet_rows(model, real: np.ndarray, exts: dict, n: int = 128) -> dict:
     return {k: round(v, 1) for k, v in rows.items()}
 
 
+def train_generator_on(folder: Path, settings: ImportSettings, files: set[str], out: Path, minutes: float):
+    """`tiny` trained from scratch for ``minutes`` on the ``files`` of ``folder`` imported with
+    ``settings`` (the train half of a set, at another rate): (loaded model, steps)."""
+    import shutil
+    from ganstudio.data.importer import Dataset
+    from ganstudio.models.modelfile import load_model
+    from ganstudio.training import train
+    full = import_folder(folder, settings, cache_dir=False)
+    keep = [i for i, f in enumerate(full.files) if f in files]
+    sub = Dataset(full.clips[keep], full.labels[keep], full.class_names, full.settings,
+                  [full.files[i] for i in keep], [], full.source, 0)
+    shutil.rmtree(out, ignore_errors=True)
+    result = train(sub, out, "tiny", max_minutes=minutes, seed=0)
+    return load_model(out), result.step
+
+
 def native_against_extended(data: Path, minutes: float) -> dict:
     """Issue 14 item 6 at equal CPU time on the drums: `tiny` trained natively at 48 kHz for
     ``minutes``, against `tiny` at 16 kHz for 80 % of them plus its own extender for 20 %
     (what ``train --hifi`` does); full-band FD of 128 clips of each against the test clips."""
-    import shutil
-    from ganstudio.data.importer import Dataset
-    from ganstudio.models.modelfile import load_model
-    from ganstudio.training import train as train_generator
     from ganstudio.training.extender_train import HIFI_SHARE
     ds, train, test = load_set(data / "hifi_drums")
     real = ds.clips[test]
     out = {}
     for rate, length, share in ((RATE, 49152, 1.0), (MODEL_RATE, 16384, 1 - HIFI_SHARE)):
-        full = import_folder(data / "hifi_drums", ImportSettings(sample_rate=rate, clip_length=length), cache_dir=False)
-        keep = [i for i, f in enumerate(full.files) if f in {ds.files[j] for j in train}]
-        sub = Dataset(full.clips[keep], full.labels[keep], full.class_names, full.settings,
-                      [full.files[i] for i in keep], [], full.source, 0)
         gdir = Path(f"/tmp/ganstudio-bench-hifi-native-{rate}")
-        shutil.rmtree(gdir, ignore_errors=True)
         t = time.monotonic()
-        r = train_generator(sub, gdir, "tiny", max_minutes=minutes * share, seed=0)
+        model, steps = train_generator_on(data / "hifi_drums", ImportSettings(sample_rate=rate, clip_length=length),
+                                          {ds.files[j] for j in train}, gdir, minutes * share)
         exts = {}
         if rate == MODEL_RATE:
             edir = gdir / "extender"
             ExtenderTrainer(ds.clips[train], edir, tc=ExtenderTrainConfig(max_minutes=minutes * HIFI_SHARE),
                             resume=False).run()
             exts["own_extender"] = load_extender(edir)
-        rows = frechet_rows(load_model(gdir), real, exts)
-        out[f"tiny_{rate}"] = {"steps": r.step, "wall_s": round(time.monotonic() - t, 1), "fd": rows}
+        rows = frechet_rows(model, real, exts)
+        out[f"tiny_{rate}"] = {"steps": steps, "wall_s": round(time.monotonic() - t, 1), "fd": rows}
     return out
 
 
@@ -209,21 +217,12 @@ def main() -> int:
             entry["train_s"] = round(time.monotonic() - t, 1)
             methods["folder_extender"] = extend(load_extender(out), limited, RATE, MODEL_RATE)
         if a.fd_minutes > 0:
-            from ganstudio.data.importer import Dataset
-            from ganstudio.models.modelfile import load_model
-            from ganstudio.training import train as train_generator
-            low = import_folder(Path(a.data) / name, ImportSettings(), cache_dir=False)
-            keep = [i for i, f in enumerate(low.files) if f in {ds.files[j] for j in train}]
-            sub = Dataset(low.clips[keep], low.labels[keep], low.class_names, low.settings,
-                          [low.files[i] for i in keep], [], low.source, 0)
-            gdir = Path(f"/tmp/ganstudio-bench-hifi-gen-{name}")
-            import shutil
-            shutil.rmtree(gdir, ignore_errors=True)
-            train_generator(sub, gdir, "tiny", max_minutes=a.fd_minutes, seed=0)
+            model, _ = train_generator_on(Path(a.data) / name, ImportSettings(), {ds.files[j] for j in train},
+                                          Path(f"/tmp/ganstudio-bench-hifi-gen-{name}"), a.fd_minutes)
             exts = {"shipped_extender": shipped}
             if a.minutes > 0:
                 exts["folder_extender"] = load_extender(Path(f"/tmp/ganstudio-bench-hifi-{name}"))
-            entry["fd_generated_48k"] = frechet_rows(load_model(gdir), ds.clips[test], exts)
+            entry["fd_generated_48k"] = frechet_rows(model, ds.clips[test], exts)
         real_share = np.array([energy_above(c, RATE, HIGH) for c in real])
         for m, rebuilt in methods.items():
             entry[m] = summarise([measure(r, b) for r, b in zip(real, rebuilt)], real_share, families)
