@@ -102,6 +102,22 @@ def test_randomize_and_mutate_change_the_latent(ctl, qtbot):
     assert ctl.studio.worker.wait_idle(10)
 
 
+def test_the_clip_view_follows_a_re_render_when_the_worker_says_so(ctl, qtbot):
+    """Re-render completion is a signal from the sampler's thread, not a timer guess."""
+    ctl.timer.stop()                                   # nothing polls: only the signal can redraw
+    ctl.w.pads.select.emit(3)
+    assert ctl.studio.worker.wait_idle(10)
+    before = ctl.w.clip.curve.getData()[1].copy()
+    with qtbot.waitSignal(ctl.pads_rendered, timeout=10000, check_params_cb=lambda pads: 3 in pads):
+        ctl.w.pad_panel.rand_b.click()
+    qtbot.waitUntil(lambda: not np.array_equal(ctl.w.clip.curve.getData()[1], before), timeout=5000)
+    shown = ctl.w.clip.curve.getData()[1]
+    source = ctl.studio.pad_source(3)
+    step = max(1, len(source) // len(shown))
+    np.testing.assert_allclose(shown, source[::step][:len(shown)], atol=1e-6)
+    ctl.timer.start()
+
+
 def test_session_save_and_reopen(ctl, qtbot, tmp_path):
     ctl.w.pads.select.emit(7)
     ctl.w.pad_panel.rand_b.click()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -59,6 +60,8 @@ class SamplerWorker:
         self.renders = 0        # clips rendered so far
         self.snapshots = 0      # generator swaps so far
         self.error: str | None = None
+        # called on the worker thread with the pad indices whose clips just changed
+        self.on_rendered: Callable[[list[int]], None] | None = None
         self._thread = threading.Thread(target=self._run, name="sampler", daemon=True)
 
     # ---- called from other threads -----------------------------------------------------
@@ -167,6 +170,8 @@ class SamplerWorker:
                 self.renders += len(work)
                 self._busy = False
                 self._wake.notify_all()
+            if work and self.on_rendered is not None:
+                self.on_rendered([i for i, _, _ in work])
 
     def _render(self, pads: list[tuple[int, np.ndarray, int | None]]) -> dict[int, np.ndarray]:
         """Raw clips at the device rate for ``pads`` [(index, latent, label)]."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import asdict, dataclass, fields
+from typing import Callable
 
 import numpy as np
 
@@ -84,12 +85,19 @@ class Studio:
         self.extender = None
         self.extender_error: str | None = None
         self._load_extender(model)
+        # told (on the sampler's thread) which pads' clips changed: the window redraws on it
+        self.on_rendered: Callable[[list[int]], None] | None = None
         self.worker = SamplerWorker(self.mixer, model.generator, device_rate=sample_rate, pads=PADS,
                                     seed=seed, extender=self.active_extender)
+        self.worker.on_rendered = self._rendered
         self.texture: TextureStream | None = None
         self.audio_error: str | None = None
         self.snapshot_step: int | None = None
         self._generator = model.generator
+
+    def _rendered(self, pads: list[int]) -> None:
+        if self.on_rendered is not None:
+            self.on_rendered(pads)
 
     # ---- life cycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -166,6 +174,7 @@ class Studio:
         self._load_extender(model)
         self.worker = SamplerWorker(self.mixer, model.generator, device_rate=self.sample_rate, pads=PADS,
                                     extender=self.active_extender)
+        self.worker.on_rendered = self._rendered
         n_classes = model.config.num_classes
         for i, (z, label) in enumerate(zip(latents, labels)):
             self.worker.set_shape(i, self.pad_settings[i].shape())

@@ -38,6 +38,7 @@ FPS = 30
 
 class Controller(QtCore.QObject):
     midi_pad = QtCore.Signal(int, int)      # from rtmidi's thread to the GUI: pad, velocity
+    pads_rendered = QtCore.Signal(list)     # from the sampler's thread: pads whose clips changed
 
     def __init__(self, model=None, settings: QtCore.QSettings | None = None, device=None,
                  midi: bool = True):
@@ -58,7 +59,8 @@ class Controller(QtCore.QObject):
         self.training = TrainingFlow(lambda: self.studio, self.w.training, self.w.status.showMessage,
                                      lambda *q: self.ask(*q), lambda *e: self.errors.show(*e))
         self.w.close_guard = self.confirm_close
-        self._clip_shown: tuple | None = None
+        self.pads_rendered.connect(self._pads_rendered)
+        self.studio.on_rendered = self.pads_rendered.emit
         self._wire()
         self._shortcuts()
         self._menus()
@@ -149,19 +151,18 @@ class Controller(QtCore.QObject):
         self.show_clip()
 
     def _latent_move(self, fn, *args) -> None:
-        fn(*args)       # the clip view follows once the worker has re-rendered (see tick)
+        fn(*args)       # the clip view follows when the worker says it has re-rendered
+
+    def _pads_rendered(self, pads: list) -> None:
+        if self.selected in pads:
+            self.show_clip()
 
     def _pad_names(self) -> None:
         self.w.pads.set_names([s.name or f"Pad {i + 1}" for i, s in enumerate(self.studio.pad_settings)])
 
     def show_clip(self) -> None:
         s = self.studio.pad_settings[self.selected]
-        self._clip_shown = self._render_mark()
         self.w.clip.show_clip(self.studio.pad_source(self.selected), self.studio.sample_rate, s.start, s.end)
-
-    def _render_mark(self) -> tuple:
-        """Changes whenever the sampler has rendered something new (or was replaced)."""
-        return id(self.studio.worker), self.studio.worker.renders, self.selected
 
     # ---- the 30 Hz view timer ------------------------------------------------------------------
     def tick(self) -> None:
@@ -180,8 +181,6 @@ class Controller(QtCore.QObject):
         if self.studio.check_audio() and not self.w.reopen.isVisible():
             self.audio.show()
         self.w.training.losses.redraw()
-        if self._clip_shown != self._render_mark() and not self.studio.worker.busy:
-            self.show_clip()
         self._report_worker_errors()
 
     def _report_worker_errors(self) -> None:
@@ -350,6 +349,7 @@ class Controller(QtCore.QObject):
         if getattr(self, "_shut", False):
             return
         self._shut = True
+        self.studio.on_rendered = None
         self.timer.stop()
         self.save_window()
         self.training.shutdown()
