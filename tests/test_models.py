@@ -100,3 +100,23 @@ def test_discriminator_groups_divide_the_batch():
     # the real half (first 6 clips: groups 0-2 and 3-5) scores exactly as before
     torch.testing.assert_close(d(x2)[:6], scores[:6])
     assert preset("wavegan").minibatch_std == 0
+
+
+def test_multi_resolution_spectral_heads_and_old_states_still_load():
+    from ganstudio.models.wavegan import Discriminator
+    cfg = preset("tiny", model_dim=4, d_model_dim=4, spectral_d=4, spectral_res=3, clip_length=8000)
+    assert cfg.spectral_ffts == (256, 512, 1024)
+    d = Discriminator(cfg)
+    x = torch.randn(4, 1, 8000, requires_grad=True)
+    scores = d(x)
+    assert scores.shape == (4, 4)
+    scores[:, 3].sum().backward()          # the 1024-point head reaches the waveform
+    assert x.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="spectral_res"):
+        preset("tiny", spectral_fft=256, spectral_res=4)      # would ask for a 64-point head
+    # a training state saved when there was one head (``spectral.*``) resumes into head 0
+    one = preset("tiny", model_dim=4, d_model_dim=4, spectral_d=4, clip_length=8000)
+    old = {k.replace("spectral.0.", "spectral."): v for k, v in Discriminator(one).state_dict().items()}
+    fresh = Discriminator(one)
+    fresh.load_state_dict(old)
+    assert torch.equal(fresh.spectral[0].fc.weight, old["spectral.fc.weight"])

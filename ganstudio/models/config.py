@@ -32,12 +32,21 @@ class ModelConfig:
     envelope: bool = False       # G multiplies its waveform by a learned amplitude envelope
     spectral_d: int = 0          # > 0 adds a log-spectrogram discriminator head of this base width
     spectral_fft: int = 512
+    spectral_res: int = 1        # spectral heads at this many FFT sizes around spectral_fft (x0.5, x1, x2, ...)
     minibatch_std: int = 0       # > 0: D sees the feature spread within groups of this many clips
     class_names: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def num_classes(self) -> int:
         return len(self.class_names) if len(self.class_names) > 1 else 0
+
+    @property
+    def spectral_ffts(self) -> tuple[int, ...]:
+        """The spectral heads' FFT sizes: 512 -> (512,); 3 -> (256, 512, 1024); 4 -> (128, ..., 1024)."""
+        if not self.spectral_d:
+            return ()
+        low = self.spectral_res // 2
+        return tuple(int(self.spectral_fft * 2.0 ** k) for k in range(-low, self.spectral_res - low))
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -77,6 +86,10 @@ class ModelConfig:
         v.boolean(self.envelope, "envelope")
         v.integer(self.spectral_d, "spectral_d", 0, 256)
         v.choice(self.spectral_fft, "spectral_fft", (256, 512, 1024, 2048))
+        v.integer(self.spectral_res, "spectral_res", 1, 4)
+        if min(self.spectral_ffts, default=128) < 128 or max(self.spectral_ffts, default=0) > 4096:
+            raise ValueError(f"spectral_res {self.spectral_res} around spectral_fft {self.spectral_fft} asks for "
+                             f"FFT sizes {list(self.spectral_ffts)}; they must lie in 128-4096")
         v.integer(self.minibatch_std, "minibatch_std", 0, 64)
         v.text_list(list(self.class_names), "class_names", MAX_CLASSES)
         if len(set(self.class_names)) != len(self.class_names):

@@ -152,11 +152,19 @@ class SpectralHead(nn.Module):
         return self.fc(h).squeeze(1)
 
 
+def _one_spectral_head_before(state, prefix, *_):
+    """Training states saved before there could be several spectral heads name the one head
+    ``spectral.*``; it is head ``spectral.0.*`` now (a resumed run keeps its discriminator)."""
+    old = prefix + "spectral."
+    for key in [k for k in state if k.startswith(old) and not k[len(old):].split(".")[0].isdigit()]:
+        state[old + "0." + key[len(old):]] = state.pop(key)
+
+
 class Discriminator(nn.Module):
     """audio [B, 1, clip_length] (+ labels [B]) -> scores [B, heads]; class projection when conditioned.
 
-    Head 0 is the WaveGAN waveform critic; head 1 (when ``spectral_d`` > 0) the spectrogram critic.
-    Losses average over heads.
+    Head 0 is the WaveGAN waveform critic; the others (when ``spectral_d`` > 0) spectrogram critics,
+    one per FFT size of ``cfg.spectral_ffts``. Losses average over heads.
     """
 
     def __init__(self, cfg: ModelConfig):
@@ -174,9 +182,10 @@ class Discriminator(nn.Module):
         feat = START_FRAMES * widths[-1]
         self.fc = nn.Linear(feat + (1 if cfg.minibatch_std else 0), 1)
         self.embed = nn.Embedding(cfg.num_classes, feat) if cfg.num_classes else None
-        self.spectral = (SpectralHead(cfg.spectral_d, cfg.spectral_fft, bool(cfg.minibatch_std))
-                         if cfg.spectral_d else None)
+        self.spectral = nn.ModuleList(SpectralHead(cfg.spectral_d, n, bool(cfg.minibatch_std))
+                                      for n in cfg.spectral_ffts)
         self.group_size = cfg.minibatch_std
+        self._register_load_state_dict_pre_hook(_one_spectral_head_before)
 
     def set_group_size(self, batch_size: int) -> None:
         """Use minibatch-std groups that divide ``batch_size``: the trainer scores real and fake
@@ -198,6 +207,4 @@ class Discriminator(nn.Module):
             if labels is None:
                 raise ValueError("this discriminator is class-conditioned: pass labels")
             out = out + (self.embed(labels) * h).sum(1)
-        if self.spectral is None:
-            return out.unsqueeze(1)
-        return torch.stack([out, self.spectral(audio, self.group_size)], dim=1)
+        return torch.stack([out, *(head(audio, self.group_size) for head in self.spectral)], dim=1)
