@@ -103,21 +103,11 @@ def learning_curve(clips: np.ndarray, real: np.ndarray, minutes: float) -> dict:
     return {"clips": int(len(clips)), "points": points, "final_lsd_high": final, "within_10pct_s": within}
 
 
-def noise_bursts(n: int, length: int, seed: int = 0) -> np.ndarray:
-    """The baseline every quality figure is read against (issue 13): white noise times an
-    exponential decay with a random time constant (10-300 ms), peak-normalised; [n, length] at 48 kHz."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(length) / RATE
-    tau = np.exp(rng.uniform(np.log(0.01), np.log(0.3), (n, 1)))
-    x = rng.standard_normal((n, length)) * np.exp(-t / tau)
-    return (0.9 * x / np.abs(x).max(axis=1, keepdims=True)).astype(np.float32)
-
-
 def frechet_rows(model, real: np.ndarray, exts: dict, n: int = 128) -> dict:
     """Full-band (48 kHz) log-mel Fréchet distance of ``model``'s clips brought to 48 kHz plainly
     and through each extender in ``exts``, against ``real`` [M, samples at 48 kHz], with the
     real-vs-real split-half floor and decaying noise bursts as reference points."""
-    from ganstudio.metrics.frechet import logmel_frechet
+    from ganstudio.metrics import logmel_frechet, noise_bursts
     from ganstudio.models.sampling import full_band, latents, render
     clips = render(model, latents(n, model.config.latent_dim, 1))
     length = real.shape[1]
@@ -127,7 +117,7 @@ def frechet_rows(model, real: np.ndarray, exts: dict, n: int = 128) -> dict:
         out[:, :min(length, x.shape[1])] = x[:, :length]
         return out
     rows = {"floor_real_halves": logmel_frechet(real[0::2], real[1::2], RATE),
-            "noise_bursts": logmel_frechet(noise_bursts(n, length), real, RATE),
+            "noise_bursts": logmel_frechet(noise_bursts(n, length, RATE), real, RATE),
             "resampled": logmel_frechet(fit(full_band(clips, model.config.sample_rate, RATE)), real, RATE)}
     for name, ext in exts.items():
         rows[name] = logmel_frechet(fit(full_band(clips, model.config.sample_rate, RATE, ext)), real, RATE)

@@ -10,7 +10,13 @@ Full-band sets for the bandwidth extender (``--hifi``; 44.1/48 kHz originals onl
 - hifi_sfx: desktop sound themes (sound-theme-freedesktop, oxygen-sounds, deepin-sound-theme,
   yaru-theme-sound) and LMMS's effects, one class per package.
 
-    python bench/prepare_datasets.py [--out bench/data] [--hifi]
+Larger sets for issue 13's quality benchmark (``--large``; hundreds of clips, so the split-half
+floor is stable):
+- kits: hydrogen-drumkits' 13 recorded kits (others than the drums set's), one class per family.
+- effects: every effect package above plus chromium-bsu-data and holotz-castle-data, one class
+  per package (music left out).
+
+    python bench/prepare_datasets.py [--out bench/data] [--hifi | --large]
 """
 from __future__ import annotations
 
@@ -24,6 +30,9 @@ from pathlib import Path
 PACKAGES = ("hydrogen-data", "frozen-bubble-data", "pingus-data")
 HIFI_PACKAGES = ("hydrogen-data", "lmms-common", "sound-theme-freedesktop", "oxygen-sounds",
                  "deepin-sound-theme", "yaru-theme-sound")
+LARGE_PACKAGES = ("hydrogen-drumkits", "frozen-bubble-data", "pingus-data", "chromium-bsu-data",
+                  "holotz-castle-data", *HIFI_PACKAGES[1:])
+MUSIC = r"zik|music|credits|beginlevel"
 FULL_RATES = (44100, 48000, 88200, 96000)
 FAMILIES = (("kick", r"kick|bd|bass ?drum"), ("snare", r"snare|sd|rim"), ("hat", r"hat|hh"),
             ("tom", r"tom"), ("cymbal", r"crash|ride|china|splash|cymbal"), ("clap", r"clap"),
@@ -85,11 +94,37 @@ def prepare_hifi(out: Path) -> None:
         print(f"{d}: {sum(classes.values())} files, classes {classes}")
 
 
+def copy_into(dest: Path, files) -> None:
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in files:
+        shutil.copy(f, dest / f"{f.parent.name}_{f.name}".replace(" ", "_"))
+
+
+def prepare_large(out: Path) -> None:
+    kits, effects = out / "kits", out / "effects"
+    for d in (kits, effects):
+        shutil.rmtree(d, ignore_errors=True)
+    for f in package_files("hydrogen-drumkits", r"\.(wav|flac)$"):
+        copy_into(kits / family(f.stem), [f])
+    for pkg in ("frozen-bubble-data", "pingus-data", "chromium-bsu-data", "holotz-castle-data", *HIFI_PACKAGES[2:]):
+        copy_into(effects / pkg.replace("-data", ""), [f for f in package_files(pkg, r"\.(wav|ogg|oga|flac)$")
+                                                       if not re.search(MUSIC, f.name, re.I)])
+    copy_into(effects / "lmms-effects", package_files("lmms-common", r"/samples/effects/.*\.(wav|ogg|flac)$"))
+    for d in (kits, effects):
+        classes = {c.name: len(list(c.iterdir())) for c in sorted(d.iterdir())}
+        print(f"{d}: {sum(classes.values())} files, classes {classes}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(Path(__file__).parent / "data"))
     ap.add_argument("--hifi", action="store_true", help="prepare the full-band sets instead")
+    ap.add_argument("--large", action="store_true", help="prepare issue 13's larger sets (kits, effects)")
     a = ap.parse_args()
+    if a.large:
+        ensure_packages(LARGE_PACKAGES)
+        prepare_large(Path(a.out))
+        return 0
     if a.hifi:
         ensure_packages(HIFI_PACKAGES)
         prepare_hifi(Path(a.out))

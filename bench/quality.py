@@ -6,6 +6,15 @@ for real vs real (two halves of the data: the floor), and the time from which `t
 below the reference's final Fréchet distance, as a share of the reference's budget. Prints JSON.
 
     python bench/prepare_datasets.py && python bench/quality.py --tiny-minutes 5 --ref-minutes 30
+
+Against real audio (issue 13): every dataset also scores decaying noise bursts and steady white
+noise (``ganstudio.metrics.baselines``), so each figure reads as a ratio to the real split-half
+floor with the baselines beside it; ``--budgets`` scores the `tiny` runs at several points of one
+run, ``--seeds`` repeats them, ``--variant`` adds recipes to compare at equal CPU time, and every
+generated set is scored twice: raw and as the studio plays it (``dsp.oneshot.clean_oneshot``).
+
+    python bench/quality.py --models tiny --datasets drums,hifi_sfx --budgets 2,5,10 --seeds 3 \
+        --variant nearest:upsample=nearest
 """
 from __future__ import annotations
 
@@ -21,7 +30,9 @@ import torch
 
 from ganstudio.data import Dataset, ImportSettings, import_folder
 from ganstudio.library import render_kit
-from ganstudio.metrics import clip_embedding, diversity_ratio, logmel_frechet, memorisation_ratio, ndb_over_k
+from ganstudio.dsp.oneshot import clean_oneshot
+from ganstudio.metrics import (clip_embedding, diversity_ratio, logmel_frechet, memorisation_ratio, ndb_over_k,
+                               noise_bursts, white_noise)
 from ganstudio.models import ModelConfig
 from ganstudio.training import TrainConfig, Trainer, model_config_for, recipe
 
@@ -50,6 +61,24 @@ def scores(gen: np.ndarray, real: np.ndarray, sr: int) -> dict:
     eg, er = clip_embedding(gen, sr), clip_embedding(real, sr)
     return {"fd": round(logmel_frechet(gen, real, sr), 1), "ndb_k": round(ndb_over_k(er, eg), 3),
             "memorisation": round(memorisation_ratio(er, eg), 3), "diversity": round(diversity_ratio(er, eg), 3)}
+
+
+def as_played(clips: np.ndarray, sr: int) -> np.ndarray:
+    """What a pad or stem plays of each clip (onset-aligned, gated tail), back in a [N, T] array."""
+    out = np.zeros_like(clips)
+    for i, c in enumerate(clips):
+        y = clean_oneshot(c, sr)[: clips.shape[1]]
+        out[i, : len(y)] = y
+    return out
+
+
+def scored(gen: np.ndarray, real: np.ndarray, sr: int, floor: float) -> dict:
+    """Raw and as-played scores of ``gen``, each with its FD over the real floor."""
+    out = {}
+    for how, clips in (("raw", gen), ("played", as_played(gen, sr))):
+        sc = scores(clips, real, sr)
+        out[how] = {**sc, "fd_over_floor": round(sc["fd"] / floor, 2)}
+    return out
 
 
 def parse_overrides(items: list[str]) -> tuple[dict, dict]:
@@ -104,6 +133,52 @@ def train(ds: Dataset, preset: str, minutes: float, snapshots: int,
     return taken, clock["step"], rollbacks, clock.get("augment_p")
 
 
+def pick(snaps: list, seconds: float):
+    """The last snapshot taken at or before ``seconds`` of training (the first if none was)."""
+    before = [sn for sn in snaps if sn[0] <= seconds + 1.0]
+    return before[-1] if before else snaps[0]
+
+
+def spread(values: list[float]) -> dict:
+    return {"mean": round(float(np.mean(values)), 2), "min": round(float(np.min(values)), 2),
+            "max": round(float(np.max(values)), 2)}
+
+
+def against_real(name: str, ds: Dataset, a, variants: list[tuple[str, tuple[dict, dict]]]) -> dict:
+    """Issue 13's table for one dataset: the real floor, the baselines and each recipe at each
+    budget (minutes) over ``a.seeds`` seeds, raw and as played, FD as a ratio to the floor."""
+    sr, real = ds.settings.sample_rate, ds.clips
+    perm = np.random.default_rng(0).permutation(len(real))
+    half_a, half_b = real[perm[: len(real) // 2]], real[perm[len(real) // 2:]]
+    floor = scores(half_a, half_b, sr)
+    n, length = a.n_gen, real.shape[1]
+    entry = {"clips": len(ds), "classes": ds.class_names, "real_vs_real": floor,
+             "noise_bursts": scored(noise_bursts(n, length, sr, seed=1), real, sr, floor["fd"]),
+             "white_noise": scored(white_noise(n, length, sr, seed=1), real, sr, floor["fd"])}
+    budgets = [float(b) for b in a.budgets.split(",")]
+    for vname, (model_over, train_over) in variants:
+        runs = []
+        for seed in range(a.seeds):
+            t0 = time.monotonic()
+            snaps, steps, rollbacks, _ = train(ds, "tiny", max(budgets), a.snapshots,
+                                               (model_over, {**train_over, "seed": seed}))
+            at = {}
+            for b in budgets:
+                t, step, g = pick(snaps, b * 60)
+                at[str(b)] = {"seconds": round(t, 1), "step": step, **scored(generate(g, n, 1 + seed), real, sr, floor["fd"])}
+            runs.append({"seed": seed, "steps": steps, "rollbacks": rollbacks,
+                         "wall_s": round(time.monotonic() - t0, 1), "at_minutes": at})
+            print(json.dumps({name: {vname: runs[-1]}}), flush=True)
+        summary = {}
+        for b in budgets:
+            for how in ("raw", "played"):
+                vals = [r["at_minutes"][str(b)][how] for r in runs]
+                summary[f"{b:g}min_{how}"] = {k: spread([v[k] for v in vals])
+                                              for k in ("fd_over_floor", "ndb_k", "memorisation", "diversity")}
+        entry[vname] = {"model_overrides": model_over, "train_overrides": train_over, "runs": runs, "summary": summary}
+    return entry
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tiny-minutes", type=float, default=5.0)
@@ -114,8 +189,25 @@ def main() -> int:
     ap.add_argument("--models", default="wavegan,tiny", help="which of the two to train")
     ap.add_argument("--tiny-set", action="append", default=[], metavar="FIELD=VALUE",
                     help="override a model or training setting of the tiny preset (for ablations)")
+    ap.add_argument("--budgets", default="", help="issue 13 mode: score tiny at these minutes (e.g. 2,5,10)")
+    ap.add_argument("--seeds", type=int, default=1)
+    ap.add_argument("--n-gen", type=int, default=128, help="generated clips per score (issue 13 mode)")
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME:FIELD=VALUE[,FIELD=VALUE]",
+                    help="issue 13 mode: also train this variant of tiny (the current recipe always runs)")
+    ap.add_argument("--no-current", action="store_true", help="issue 13 mode: only the variants")
     a = ap.parse_args()
     tiny_overrides = parse_overrides(a.tiny_set)
+    if a.budgets:
+        variants = [] if a.no_current else [("tiny", tiny_overrides)]
+        for v in a.variant:
+            vname, _, sets = v.partition(":")
+            variants.append((vname, parse_overrides([x for x in sets.split(",") if x])))
+        report = {"budgets_minutes": a.budgets, "seeds": a.seeds, "n_gen": a.n_gen,
+                  "torch_threads": torch.get_num_threads(), "variants": a.variant, "datasets": {}}
+        for name, ds in datasets(a.datasets.split(","), Path(a.data)).items():
+            report["datasets"][name] = against_real(name, ds, a, variants)
+        print(json.dumps(report, indent=2))
+        return 0
     torch.manual_seed(0)
     report = {"tiny_minutes": a.tiny_minutes, "ref_minutes": a.ref_minutes, "torch_threads": torch.get_num_threads(),
               "tiny_overrides": a.tiny_set, "datasets": {}}

@@ -34,3 +34,20 @@ def test_logmel_frechet_ranks_real_noise_and_silence_sensibly():
     real_vs_real = logmel_frechet(other, kit, SR)
     assert real_vs_real < logmel_frechet(noise, kit, SR) / 20
     assert real_vs_real < logmel_frechet(kit * 0.01, kit, SR)   # 40 dB too quiet is far away
+
+
+def test_measures_rank_real_above_noise_bursts_above_white_noise():
+    """Issue 13's check of the yardstick itself: held-out real clips score closest, then the
+    decaying noise bursts every model must beat, then steady white noise; the baselines are
+    peak-normalised and deterministic."""
+    from ganstudio.metrics import clip_embedding, diversity_ratio, noise_bursts, white_noise
+    kit = np.stack([c for clips in render_kit(per_class=8, seed=0).values() for c in clips])
+    held = np.stack([c for clips in render_kit(per_class=8, seed=1).values() for c in clips])
+    n, length = len(kit), kit.shape[1]
+    bursts, white = noise_bursts(n, length, SR, seed=3), white_noise(n, length, SR, seed=3)
+    assert np.array_equal(bursts, noise_bursts(n, length, SR, seed=3))
+    assert np.allclose(np.abs(bursts).max(1), 0.9) and np.allclose(np.abs(white).max(1), 0.9)
+    fd = [logmel_frechet(x, kit, SR) for x in (held, bursts, white)]
+    assert fd[0] < fd[1] < fd[2], fd
+    er = clip_embedding(kit, SR)
+    assert 0.7 < diversity_ratio(er, clip_embedding(held, SR)) < 1.3
