@@ -156,6 +156,21 @@ def test_names_are_safe_and_nothing_is_overwritten_unless_asked(model, tmp_path)
     assert third[0].path == first[0].path and third[0].path.read_bytes() != before
 
 
+def test_pads_and_their_variations_share_one_zero_padded_name():
+    """Pads with the default name export as pad01-pad16 (they sort in pad order), the same
+    name their variations carry; a pad's own name keeps its words, joined by hyphens."""
+    from ganstudio.export.selection import Selection, select_stems
+    from ganstudio.export.stems import stem_name
+    z = np.zeros(100).tolist()
+    pads = [{"name": f"Pad {i + 1}", "latent": z} for i in range(15)] + [{"name": "big tom", "latent": z}]
+    model = type("M", (), {"config": type("C", (), {"latent_dim": 100})()})()
+    specs = select_stems(model, pads, Selection(pads=[1, 10, 16], variations=1, variations_of=10))
+    assert [s.name for s in specs] == ["pad01", "pad10", "big tom", "pad10"]
+    names = [stem_name("{model}_{name}_{index:03d}", {"model": "demo-model", "name": s.name, "index": 1})
+             for s in specs]
+    assert names[2] == "demo-model_big-tom_001" and " " not in "".join(names)
+
+
 def test_cli_exports_pads_of_a_session(model, tmp_path):
     from ganstudio.session import save_session
     rng = np.random.default_rng(0)
@@ -169,8 +184,8 @@ def test_cli_exports_pads_of_a_session(model, tmp_path):
     assert proc.returncode == 0, proc.stderr
     names = sorted(p.name for p in (tmp_path / "o").glob("*.wav"))
     # pads 2 and 4 (named "hit 1" and "hit 3"), then two variations of pad 2
-    assert names == ["demo-model_hit 1_001.wav", "demo-model_hit 1_003.wav", "demo-model_hit 1_004.wav",
-                     "demo-model_hit 3_002.wav"]
+    assert names == ["demo-model_hit-1_001.wav", "demo-model_hit-1_003.wav", "demo-model_hit-1_004.wav",
+                     "demo-model_hit-3_002.wav"]
     assert all(sf.info(tmp_path / "o" / n).samplerate == 44100 for n in names)
     bad = subprocess.run([sys.executable, "-m", "ganstudio", "export", str(session), "--out", str(tmp_path / "o"),
                           "--pads", "9"], capture_output=True, text=True, timeout=120)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .stems import StemSpec, pad_spec, random_specs, texture_spec, variation_specs
+from .stems import StemSpec, pad_spec, pad_stem_name, random_specs, texture_spec, variation_specs
 
 
 @dataclass
@@ -50,7 +50,7 @@ def select_stems(model, pads: list[dict] | None, sel: Selection, where: str = "t
     if sel.variations:
         if sel.variations_of:
             d = _pad(pads, sel.variations_of, dim, where)
-            z, label, name = d["latent"], d.get("label"), d.get("name") or f"pad{sel.variations_of:02d}"
+            z, label, name = d["latent"], d.get("label"), pad_stem_name(sel.variations_of - 1, d.get("name"))
         else:
             z = np.random.default_rng(sel.seed).standard_normal(dim)
             label, name = sel.label, "variation"

@@ -239,8 +239,16 @@ def latent_source(latent, label: int | None) -> dict:
 def pad_spec(index: int, latent, label: int | None, pad: dict) -> StemSpec:
     """A pad as it plays (its trim, reverse, pitch and gain)."""
     keep = {k: pad[k] for k in ("start", "end", "reverse", "pitch", "gain", "clean") if k in pad}
-    name = pad.get("name") or f"pad{index + 1:02d}"
-    return StemSpec("pad", latent_source(latent, label), name, keep, index)
+    return StemSpec("pad", latent_source(latent, label), pad_stem_name(index, pad.get("name")), keep, index)
+
+
+def pad_stem_name(index: int, name: str | None) -> str:
+    """A pad's part of a stem name: its own name, or ``pad01``-``pad16`` (zero-padded, so files
+    sort in pad order) when it still has the default ``Pad N`` or none."""
+    name = (name or "").strip()
+    if not name or re.fullmatch(rf"pad\s*0*{index + 1}", name, re.I):
+        return f"pad{index + 1:02d}"
+    return name
 
 
 def variation_specs(latent, label: int | None, n: int, amount: float, seed: int,
@@ -296,8 +304,9 @@ def safe_name(name: str, max_len: int = 120) -> str:
 
 
 def stem_name(template: str, fields_: dict) -> str:
+    """The file stem from ``template``; spaces become hyphens (DAWs and shells handle them badly)."""
     try:
-        return safe_name(template.format_map(fields_))
+        return safe_name(template.format_map(fields_)).replace(" ", "-")
     except (KeyError, IndexError, ValueError, AttributeError) as exc:
         raise ExportError(f"bad name template {template!r} ({exc}); it may use "
                           f"{', '.join('{' + f + '}' for f in TEMPLATE_FIELDS)}") from None

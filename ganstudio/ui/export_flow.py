@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -14,6 +13,7 @@ import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from ..export.selection import Selection, select_stems
+from ..export.stems import pad_stem_name, stem_name
 from ..export.wav import write_wav
 from ..procs import pid_alive
 from .workers import CallThread
@@ -61,8 +61,8 @@ class ExportFlow(QtCore.QObject):
     def drag_file(self, pad: int) -> str:
         """The pad as it plays (trim, pitch, reverse, gain), as a 24-bit WAV to drag out."""
         st = self.studio_fn()
-        name = st.pad_settings[pad].name or f"pad{pad + 1:02d}"
-        stem = re.sub(r"[^\w.-]+", "_", f"{st.model.name}_{name}").strip("._") or "pad"
+        name = pad_stem_name(pad, st.pad_settings[pad].name)
+        stem = stem_name("{model}_{name}", {"model": st.model.name, "name": name})
         path = self.drag_dir / f"{stem}.wav"
         write_wav(path, st.pad_sound(pad), st.sample_rate, "pcm24")
         return str(path)
