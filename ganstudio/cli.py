@@ -96,7 +96,7 @@ def cmd_train(a: argparse.Namespace) -> int:
     dataset = import_folder(a.folder, settings, cache_dir=False if a.no_cache else None)
     if main:
         s = dataset.summary()
-        print(f"imported {s['clips']} clips from {a.folder} ({s['total_seconds']} s, "
+        print(f"imported {s['clips']} clips from {a.folder} ({s['sound_seconds']} s of sound, "
               f"{len(dataset.class_names)} class(es): {', '.join(dataset.class_names)})")
         _print_skips(dataset)
     overrides = {k: v for k, v in {"loss": a.loss, "batch_size": a.batch, "seed": a.seed,

@@ -148,6 +148,12 @@ def test_dataset_summary(kit_dir):
     ds = import_folder(kit_dir)
     s = ds.summary()
     assert s["clips"] == 24 and s["classes"]["kick"] == 4 and s["sample_rate"] == 16000
+    # the sound's own length, not clips x clip length: 24 padded 1 s clips hold less sound than that
+    assert 0 < s["sound_seconds"] < s["total_seconds"] and 0.02 < s["median_sound_seconds"] < 1.024
+    short = np.zeros(16384, np.float32)
+    short[:1600] = np.sin(np.arange(1600) * 0.3) * np.linspace(1, 0, 1600)    # a 0.1 s hit
+    one = Dataset.from_arrays({"a": [short]}, ImportSettings()).summary()
+    assert 0.08 < one["sound_seconds"] < 0.16, one
     assert isinstance(Dataset.from_arrays({"a": [tone(rate=16000)]}, ImportSettings()), Dataset)
 
 

@@ -72,6 +72,13 @@ def test_a_bad_device_is_a_clear_error():
     assert not engine.running
 
 
+def test_a_rate_the_device_refuses_names_the_rates_it_accepts(jack_device):
+    engine = AudioEngine(VoiceMixer(pads=1, voices=1, max_frames=10), 44100, BLOCK, channels=2, device=jack_device)
+    with pytest.raises(AudioDeviceError, match=r"it accepts 48000 Hz, not 44100"):
+        engine.start()
+    assert not engine.running
+
+
 def test_generator_pad_plays_through_the_sound_card(jack_device):
     import torch
 

@@ -163,6 +163,27 @@ def test_training_resumes_bit_exactly(tmp_path):
     assert ext.meta["training"]["step"] == 4
 
 
+def test_training_inputs_may_carry_a_hiss_floor_the_target_does_not_continue(tmp_path):
+    """The floor augmentation: the input gains a steady band-limited hiss; the target keeps it
+    below the cutoff (where the output is the input) and holds nothing more above it."""
+    from ganstudio.training.extender_train import ExtenderTrainConfig, ExtenderTrainer
+    t = np.arange(12000) / RATE
+    clips = np.stack([0.5 * np.sin(2 * np.pi * 300 * t) * np.exp(-t / 0.05)] * 2).astype(np.float32)
+    tc = dict(batch_size=4, segment=4096, max_steps=1, seed=1, min_nyquist=8000, max_nyquist=8000)
+    bare = ExtenderTrainer(clips, tmp_path, SMALL, ExtenderTrainConfig(floor_share=0.0, **tc), resume=False)
+    hiss = ExtenderTrainer(clips, tmp_path, SMALL, ExtenderTrainConfig(floor_share=1.0, floor_db=(-40, -40), **tc),
+                           resume=False)
+    (x0, y0, cut), (x1, y1, _) = bare.batch(), hiss.batch()
+    assert torch.allclose(cut, torch.full_like(cut, band_edge(16000)))
+    for a, b in ((x0, x1), (y0, y1)):
+        floor = (b - a).numpy()
+        level = 20 * np.log10(np.sqrt((floor ** 2).mean(1)) / np.abs(a.numpy()).max(1))
+        # the floor is there, 40 dB under the drawn piece's peak (this segment's may be lower)
+        assert np.all((level > -41) & (level < -30)), level
+        assert np.all([energy_above(f, RATE, 8500) < 1e-3 for f in floor])   # and only below the cutoff
+    assert all(energy_above(y.numpy(), RATE, 8500) < 1e-3 for y in y1)     # nothing to continue above
+
+
 def test_model_with_its_own_extender_is_packed_and_used(tmp_path):
     from ganstudio.library.demo_model import demo_model_path
     from ganstudio.models.extender_file import extender_for

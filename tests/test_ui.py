@@ -373,3 +373,21 @@ def test_training_and_dataset_settings_survive_a_relaunch(qtbot, tmp_path):
     assert d2.settings() == (22050, 1.5) and not changed          # restoring is not a change
     d2.rate.setCurrentIndex(d2.rate.findData(16000))
     assert changed == [1]                                          # a real change asks to re-import
+
+
+def test_a_long_pad_name_keeps_the_grid_even_and_the_morph_slider_jumps_where_clicked(ctl, qtbot):
+    from PySide6.QtTest import QTest
+    grid = ctl.w.pads
+    widths = [b.width() for b in grid.pads[:4]]
+    ctl.w.pads.select.emit(0)
+    ctl.change_pad({"name": "an extremely long name for a kick drum"})
+    qtbot.wait(50)
+    assert [b.width() for b in grid.pads[:4]] == widths          # the column did not widen
+    assert "…" in grid.pads[0].text() and "kick drum" in grid.pads[0].toolTip()
+    slider = ctl.w.pad_panel.morph_t
+    slider.setValue(50)
+    moves = []
+    slider.valueChanged.connect(moves.append)
+    QTest.mouseClick(slider, QtCore.Qt.MouseButton.LeftButton, pos=QtCore.QPoint(slider.width() - 3,
+                                                                                 slider.height() // 2))
+    assert slider.value() >= 95 and moves and moves[0] >= 95      # one jump, not a page step (60)

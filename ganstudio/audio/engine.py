@@ -43,6 +43,26 @@ def output_devices() -> list[dict]:
             for i, d in enumerate(sd.query_devices()) if d["max_output_channels"] > 0]
 
 
+COMMON_RATES = (22050, 32000, 44100, 48000, 88200, 96000, 176400, 192000)
+
+
+def accepted_rates(device, channels: int) -> list[int]:
+    """The common sample rates ``device`` accepts for ``channels`` float32 output, as PortAudio
+    reports them (for the error that says which rate to pick instead)."""
+    try:
+        import sounddevice as sd
+    except OSError:
+        return []
+    ok = []
+    for rate in COMMON_RATES:
+        try:
+            sd.check_output_settings(device=device, channels=channels, dtype="float32", samplerate=rate)
+            ok.append(rate)
+        except Exception:       # PortAudioError or ValueError: that rate (or the device) won't do
+            pass
+    return ok
+
+
 def lower_thread_priority(nice: int = 5) -> None:
     """Make the calling thread (and the torch / OpenMP threads it starts later, which inherit it)
     yield the CPU to the audio callback and the GUI. Linux sets niceness per thread; elsewhere this
@@ -193,7 +213,10 @@ class AudioEngine:
             self._stream.start()
         except (sd.PortAudioError, ValueError) as exc:
             self._running, self._stream = False, None
-            raise AudioDeviceError(f"can't open the audio output {self.device or '(default)'}: {exc}") from None
+            rates = accepted_rates(self.device, self.channels)
+            hint = (f"; it accepts {', '.join(map(str, rates))} Hz, not {self.sample_rate}"
+                    if rates and self.sample_rate not in rates else "")
+            raise AudioDeviceError(f"can't open the audio output {self.device or '(default)'}: {exc}{hint}") from None
 
     def stop(self) -> None:
         """Fade out, then stop and close the stream."""

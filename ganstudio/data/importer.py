@@ -67,9 +67,20 @@ class Dataset:
             "sample_rate": self.settings.sample_rate,
             "clip_length": self.settings.clip_length,
             "total_seconds": round(len(self) * self.settings.clip_length / self.settings.sample_rate, 2),
+            **self.sound_seconds(),
             "classes": dict(zip(self.class_names, counts)),
             **({"band_limited": len(self.band_limited)} if self.settings.sample_rate >= FULL_BAND_RATE else {}),
         }
+
+    def sound_seconds(self) -> dict:
+        """How much sound the clips hold (each from its onset to where it has decayed, as a stem
+        is cut): ``sound_seconds`` in all and the ``median_sound_seconds`` of one clip."""
+        from ..dsp.oneshot import oneshot_bounds
+        rate = self.settings.sample_rate
+        bounds = [oneshot_bounds(c, rate) for c in self.clips]
+        lengths = [(end - start) / rate for start, end in bounds]
+        return {"sound_seconds": round(float(np.sum(lengths)), 2) if lengths else 0.0,
+                "median_sound_seconds": round(float(np.median(lengths)), 3) if lengths else 0.0}
 
     def full_band_clips(self) -> np.ndarray:
         """The clips whose source carries the whole band (what a bandwidth extender learns from)."""

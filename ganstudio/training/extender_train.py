@@ -53,6 +53,12 @@ class ExtenderTrainConfig:
     convergence: float = 0.0         # weight of spectral convergence inside the reconstruction loss
     min_nyquist: float = 4000.0
     max_nyquist: float = 11000.0
+    # a generator leaves a steady hiss floor in its top band; this share of inputs carries one
+    # (white noise, band-limited like the input, at floor_db below the piece's peak) that the
+    # target keeps below the cutoff but not above it, so the extender learns not to continue a
+    # floor into a broadband layer over a decaying body (docs/hifi.md, "hiss")
+    floor_share: float = 0.5
+    floor_db: tuple[float, float] = (-55.0, -30.0)
     ema: float = 0.995
     max_steps: int = 0
     max_minutes: float = 10.0
@@ -178,15 +184,27 @@ class ExtenderTrainer:
         # drawn from (seed, step, rollbacks): a resumed run draws the batches the first one would have
         self.rng = np.random.default_rng([tc.seed, self.step, self.rollbacks])
         wide = _segments(self.clips, tc.batch_size, tc.segment + 2 * margin, self.rng)
-        inputs, cutoffs = [], []
+        inputs, targets, cutoffs = [], [], []
         for piece in wide:
             nyquist = DEFAULT_MODEL_RATE / 2 if self.rng.random() < 1 / 3 else \
                 float(self.rng.uniform(tc.min_nyquist, tc.max_nyquist))
-            inputs.append(band_limit(piece, rate, 2 * nyquist)[margin:margin + tc.segment])
+            floor = self._floor(piece, rate, 2 * nyquist)
+            inputs.append((band_limit(piece, rate, 2 * nyquist) + floor)[margin:margin + tc.segment])
+            targets.append((piece + floor)[margin:margin + tc.segment])
             cutoffs.append(band_edge(2 * nyquist))
-        target = torch.from_numpy(wide[:, margin:margin + tc.segment].copy())
+        target = torch.from_numpy(np.stack(targets))
         return (torch.from_numpy(np.stack(inputs)).to(self.device), target.to(self.device),
                 torch.tensor(cutoffs, dtype=torch.float32, device=self.device))
+
+    def _floor(self, piece: np.ndarray, rate: int, made_at: float) -> np.ndarray:
+        """A steady band-limited hiss floor for ``piece`` [samples] (``floor_share`` of the time),
+        else zeros; drawn from the batch's rng, so resumed runs draw the same."""
+        tc = self.tc
+        if self.rng.random() >= tc.floor_share:
+            return np.zeros_like(piece)
+        level = float(np.abs(piece).max()) * 10 ** (self.rng.uniform(*tc.floor_db) / 20)
+        noise = band_limit(self.rng.standard_normal(len(piece)).astype(np.float32), rate, made_at)
+        return (noise * level / max(float(np.sqrt(np.mean(noise ** 2))), 1e-9)).astype(np.float32)
 
     def adversarial_now(self, elapsed: float) -> bool:
         """Whether this step trains against the discriminators (see ``adversarial_from``)."""

@@ -21,7 +21,9 @@ class PadButton(QtWidgets.QPushButton):
         self.export_fn = export_fn
         self.setProperty("pad", True)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
-        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
+        # Ignored: a long name never widens its column; set_names elides it to the pad's width
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Expanding)
+        self.setMinimumWidth(56)
         self.setToolTip(f"Pad {index + 1} (key {KEYS[index]}): click to play, right-click to select, "
                         "drag out to drop it as a WAV file")
         self._drag_start: QtCore.QPoint | None = None
@@ -92,6 +94,8 @@ class PadGrid(QtWidgets.QWidget):
             b.selected_pad.connect(self.select)
             grid.addWidget(b, 3 - i // 4, i % 4)
             self.pads.append(b)
+        for c in range(4):
+            grid.setColumnStretch(c, 1)         # four equal columns whatever the names
         self.selected = 0
         self.select.connect(self._mark)
         self._mark(0)
@@ -102,5 +106,14 @@ class PadGrid(QtWidgets.QWidget):
         self.pads[index].set_selected(True)
 
     def set_names(self, names: list[str]) -> None:
+        self._names = list(names)
         for i, (b, n) in enumerate(zip(self.pads, names)):
-            b.setText(f"{n}\n{KEYS[i]}")
+            shown = b.fontMetrics().elidedText(n, QtCore.Qt.TextElideMode.ElideRight, max(40, b.width() - 12))
+            b.setText(f"{shown}\n{KEYS[i]}")
+            b.setToolTip(f"{n} (key {KEYS[i]}): click to play, right-click to select, "
+                         "drag out to drop it as a WAV file")
+
+    def resizeEvent(self, e: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(e)
+        if getattr(self, "_names", None):
+            self.set_names(self._names)         # elide again to the new width

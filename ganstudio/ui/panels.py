@@ -10,7 +10,7 @@ from ..data.settings import SUPPORTED_RATES
 from ..models.config import PRESETS
 from ..training.config import LOSSES
 from .views import LossView
-from .widgets import Knob, dim_label, group, path_row
+from .widgets import JumpSlider, Knob, dim_label, group, path_row
 
 
 def _fmt_time(s: float | None) -> str:
@@ -123,7 +123,8 @@ class DatasetPanel(QtWidgets.QWidget):
         self.progress.setVisible(False)
         s = ds.summary()
         classes = ", ".join(f"{k} ({v})" for k, v in s["classes"].items())
-        self.summary.setText(f"<b>{s['clips']} clips</b>, {s['total_seconds']:.1f} s at {s['sample_rate']} Hz"
+        self.summary.setText(f"<b>{s['clips']} clips</b>, {s['sound_seconds']:.1f} s of sound (median "
+                             f"{s['median_sound_seconds']:.2f} s a clip) at {s['sample_rate']} Hz"
                              f" · {len(s['classes'])} classes: {classes}"
                              f" · {s['skipped']} skipped · {Path(ds.source).name}")
         self.clips.clear()
@@ -307,7 +308,7 @@ class PadPanel(QtWidgets.QWidget):
         self.mut_b.clicked.connect(lambda: self.mutate.emit(self.amount.value()))
         self.morph_a = QtWidgets.QSpinBox(minimum=1, maximum=16, value=1, prefix="A ")
         self.morph_b = QtWidgets.QSpinBox(minimum=1, maximum=16, value=2, prefix="B ")
-        self.morph_t = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal, minimum=0, maximum=100, value=50)
+        self.morph_t = JumpSlider(QtCore.Qt.Orientation.Horizontal, minimum=0, maximum=100, value=50)
         self.morph_t.setToolTip("Morph the selected pad between pads A and B")
         self.morph_t.valueChanged.connect(self._morph)
         ex.addWidget(self.rand_b, 0, 0)

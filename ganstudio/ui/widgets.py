@@ -68,3 +68,24 @@ def path_row(edit: QtWidgets.QLineEdit, on_browse) -> QtWidgets.QHBoxLayout:
     row.addWidget(edit)
     row.addWidget(browse)
     return row
+
+
+class JumpSlider(QtWidgets.QSlider):
+    """A slider whose handle jumps to where the groove is clicked (and can be dragged on from
+    there), instead of stepping a page towards it."""
+
+    def mousePressEvent(self, e) -> None:
+        if e.button() == QtCore.Qt.MouseButton.LeftButton:
+            opt = QtWidgets.QStyleOptionSlider()
+            self.initStyleOption(opt)
+            style, cc = self.style(), QtWidgets.QStyle.ComplexControl.CC_Slider
+            handle = style.subControlRect(cc, opt, QtWidgets.QStyle.SubControl.SC_SliderHandle, self)
+            if not handle.contains(e.position().toPoint()):
+                groove = style.subControlRect(cc, opt, QtWidgets.QStyle.SubControl.SC_SliderGroove, self)
+                if self.orientation() == QtCore.Qt.Orientation.Horizontal:
+                    pos, span = e.position().x() - groove.x() - handle.width() / 2, groove.width() - handle.width()
+                else:
+                    pos, span = e.position().y() - groove.y() - handle.height() / 2, groove.height() - handle.height()
+                self.setValue(QtWidgets.QStyle.sliderValueFromPosition(
+                    self.minimum(), self.maximum(), int(round(pos)), max(1, int(span)), opt.upsideDown))
+        super().mousePressEvent(e)
