@@ -391,3 +391,59 @@ def test_a_long_pad_name_keeps_the_grid_even_and_the_morph_slider_jumps_where_cl
     QTest.mouseClick(slider, QtCore.Qt.MouseButton.LeftButton, pos=QtCore.QPoint(slider.width() - 3,
                                                                                  slider.height() // 2))
     assert slider.value() >= 95 and moves and moves[0] >= 95      # one jump, not a page step (60)
+
+
+def test_every_pad_change_undoes_and_redoes_and_ab_compares(ctl, qtbot):
+    """Randomize, mutate, morph, a knob drag (one step), a switch and a name each undo to exactly
+    the state before and redo to the state after; A/B swaps without touching the history."""
+    from PySide6.QtTest import QTest
+    p, pad = ctl.w.pad_panel, 6
+    ctl.w.pads.select.emit(pad)
+    states = [ctl.studio.pad_state(pad)]
+    p.rand_b.click()
+    states.append(ctl.studio.pad_state(pad))
+    p.mut_b.click()
+    states.append(ctl.studio.pad_state(pad))
+    for v in (10, 20, 30, 40):                          # a slider drag: one step
+        p.morph_t.setValue(v)
+    states.append(ctl.studio.pad_state(pad))
+    for v in (0.5, 0.7, 0.9):                            # a knob drag: one step
+        p.gain.dial.setValue(int(v * 100))
+    states.append(ctl.studio.pad_state(pad))
+    p.reverse.setChecked(True)
+    states.append(ctl.studio.pad_state(pad))
+    p.name.setText("my hit")
+    p.name.editingFinished.emit()
+    states.append(ctl.studio.pad_state(pad))
+    assert len({str(s) for s in states}) == len(states)            # every step changed something
+    assert ctl.history.stack.count() == len(states) - 1
+    for k in range(len(states) - 1, 0, -1):
+        QTest.keyClick(ctl.w, QtCore.Qt.Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
+        assert ctl.studio.pad_state(pad) == states[k - 1], f"undo to step {k - 1}"
+    assert "my hit" not in ctl.w.pads.pads[pad].text() and not p.reverse.isChecked()
+    for k in range(1, len(states)):
+        QTest.keyClick(ctl.w, QtCore.Qt.Key.Key_Z,
+                       QtCore.Qt.KeyboardModifier.ControlModifier | QtCore.Qt.KeyboardModifier.ShiftModifier)
+        assert ctl.studio.pad_state(pad) == states[k], f"redo to step {k}"
+    assert "my hit" in ctl.w.pads.pads[pad].text() and p.reverse.isChecked()
+    assert ctl.studio.worker.wait_idle(20)
+    # A/B: the pad's sound before its last change, and back, with the history untouched
+    p.rand_b.click()
+    a_state, count = ctl.studio.pad_state(pad), ctl.history.stack.count()
+    assert ctl.studio.worker.wait_idle(20)
+    a_clip = ctl.studio.pad_clip(pad)
+    p.ab_b.click()
+    assert ctl.studio.pad_state(pad) == states[-1] and p.ab_b.isChecked()
+    assert ctl.studio.worker.wait_idle(20) and not np.array_equal(ctl.studio.pad_clip(pad), a_clip)
+    p.ab_b.click()
+    assert ctl.studio.pad_state(pad) == a_state and not p.ab_b.isChecked()
+    assert ctl.studio.worker.wait_idle(20)
+    np.testing.assert_array_equal(ctl.studio.pad_clip(pad), a_clip)
+    assert ctl.history.stack.count() == count
+    # a change made while B plays keeps B: undo goes back to B, then to A
+    p.ab_b.click()
+    p.pitch.dial.setValue(300)
+    ctl.history.stack.undo()
+    assert ctl.studio.pad_state(pad) == states[-1]
+    ctl.history.stack.undo()
+    assert ctl.studio.pad_state(pad) == a_state

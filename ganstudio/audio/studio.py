@@ -298,24 +298,31 @@ class Studio:
         self.engine.volume = float(np.clip(v, 0.0, 2.0))
 
     # ---- sessions -------------------------------------------------------------------------
-    def pads_state(self) -> list[dict]:
-        """Every pad as JSON-ready data: settings, latent and class."""
-        out = []
-        for i, s in enumerate(self.pad_settings):
-            label = self.pad_label(i)
-            out.append({**asdict(s), "latent": [float(x) for x in self.pad_latent(i)],
-                        "label": None if label is None else int(label)})
-        return out
+    def pad_state(self, pad: int) -> dict:
+        """One pad as JSON-ready data: settings, latent and class (undo, keeps, sessions)."""
+        label = self.pad_label(pad)
+        return {**asdict(self.pad_settings[pad]), "latent": [float(x) for x in self.pad_latent(pad)],
+                "label": None if label is None else int(label)}
 
-    def apply_pads_state(self, pads: list[dict]) -> None:
-        """Restore pads saved by :meth:`pads_state` (latents of the wrong size are ignored)."""
+    def pads_state(self) -> list[dict]:
+        """Every pad as :meth:`pad_state` data."""
+        return [self.pad_state(i) for i in range(len(self.pad_settings))]
+
+    def apply_pad_state(self, pad: int, d: dict) -> None:
+        """Restore one pad from :meth:`pad_state` data (a latent of the wrong size is ignored);
+        it re-renders only when its latent or class changed."""
         dim = self.model.config.latent_dim
         n_classes = self.model.config.num_classes
+        self.pad_settings[pad] = PadSettings.from_dict(d)
+        self.worker.set_shape(pad, self.pad_settings[pad].shape())
+        z = np.asarray(d.get("latent", []), dtype=np.float32)
+        label = d.get("label")
+        label = int(label) if (n_classes and isinstance(label, int) and 0 <= label < n_classes) else None
+        if z.shape == (dim,) and np.all(np.isfinite(z)) and (
+                not np.array_equal(z, self.pad_latent(pad)) or label != self.pad_label(pad)):
+            self.worker.set_pad(pad, z, label)
+
+    def apply_pads_state(self, pads: list[dict]) -> None:
+        """Restore pads saved by :meth:`pads_state`."""
         for i, d in enumerate(pads[:PADS]):
-            self.pad_settings[i] = PadSettings.from_dict(d)
-            self.worker.set_shape(i, self.pad_settings[i].shape())
-            z = np.asarray(d.get("latent", []), dtype=np.float32)
-            label = d.get("label")
-            label = int(label) if (n_classes and isinstance(label, int) and 0 <= label < n_classes) else None
-            if z.shape == (dim,) and np.all(np.isfinite(z)):
-                self.worker.set_pad(i, z, label)
+            self.apply_pad_state(i, d)

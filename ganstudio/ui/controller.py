@@ -19,6 +19,7 @@ from .main_window import MainWindow
 from .pads import PAD_KEYS
 from .audio_flow import AudioFlow
 from .export_flow import ExportFlow
+from .pad_history import PadHistory
 from .session_flow import SessionFlow, is_demo
 from .training_flow import TrainingFlow
 from .workers import CallThread
@@ -60,6 +61,8 @@ class Controller(QtCore.QObject):
                                      lambda *q: self.ask(*q), lambda *e: self.errors.show(*e))
         self.w.close_guard = self.confirm_close
         self.pads_rendered.connect(self._pads_rendered)
+        self.history = PadHistory(lambda: self.studio, self)
+        self.history.restored.connect(self._pad_restored)
         self.studio.on_rendered = self.pads_rendered.emit
         self._wire()
         self._shortcuts()
@@ -83,10 +86,11 @@ class Controller(QtCore.QObject):
         w.pads.select.connect(self.select)
         p = w.pad_panel
         p.settings_changed.connect(self.change_pad)
-        p.randomize.connect(lambda: self._latent_move(self.studio.randomize, self.selected))
-        p.mutate.connect(lambda amt: self._latent_move(self.studio.mutate, self.selected, amt))
-        p.morph.connect(lambda a, b, t: self._latent_move(self.studio.morph, self.selected, a, b, t))
-        p.class_changed.connect(lambda c: self._latent_move(self.studio.set_pad_class, self.selected, c))
+        p.randomize.connect(lambda: self._latent_move("randomize", self.studio.randomize))
+        p.mutate.connect(lambda amt: self._latent_move("mutate", self.studio.mutate, amt))
+        p.morph.connect(lambda a, b, t: self._latent_move("morph", self.studio.morph, a, b, t))
+        p.class_changed.connect(lambda c: self._latent_move("class", self.studio.set_pad_class, c))
+        p.ab.connect(lambda: self.toggle_ab())
         w.volume.changed.connect(lambda v: setattr(self.studio, "volume", v))
         self.studio.volume = w.volume.value()
         w.texture.toggled.connect(lambda on: self.studio.set_texture(on, w.texture_gain.value()))
@@ -127,6 +131,14 @@ class Controller(QtCore.QObject):
         f.addAction("Audio &settings…", QtGui.QKeySequence("Ctrl+,"), lambda: self.audio.settings_dialog())
         f.addSeparator()
         f.addAction("&Quit", QtGui.QKeySequence.StandardKey.Quit, self.w.close)
+        e = mb.addMenu("&Edit")
+        undo = self.history.stack.createUndoAction(self, "&Undo")
+        undo.setShortcuts(QtGui.QKeySequence.StandardKey.Undo)
+        redo = self.history.stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QtGui.QKeySequence("Ctrl+Shift+Z"), QtGui.QKeySequence("Ctrl+Y")])
+        e.addAction(undo)
+        e.addAction(redo)
+        e.addAction("A/B: previous sound of the pad", QtGui.QKeySequence("B"), self.toggle_ab)
         h = mb.addMenu("&Help")
         h.addAction("&About GAN Studio", self.about)
 
@@ -142,16 +154,35 @@ class Controller(QtCore.QObject):
         self.selected = pad
         classes = list(self.studio.model.config.class_names)
         self.w.pad_panel.show_pad(pad, self.studio.pad_settings[pad], classes, self.studio.pad_label(pad))
+        self.w.pad_panel.show_ab(self.history.has_previous(pad), self.history.playing_b(pad))
         self.show_clip()
 
     def change_pad(self, changes: dict) -> None:
-        self.studio.change_pad(self.selected, changes)
+        pad = self.selected
+        kind = next(iter(changes)) if len(changes) == 1 else "edit"
+        self.history.record(pad, kind, lambda: self.studio.change_pad(pad, changes))
         if "name" in changes:
             self._pad_names()
         self.show_clip()
 
-    def _latent_move(self, fn, *args) -> None:
-        fn(*args)       # the clip view follows when the worker says it has re-rendered
+    def _latent_move(self, kind: str, fn, *args) -> None:
+        """A move in the latent space of the selected pad, as one undoable step; the clip view
+        follows when the worker says it has re-rendered."""
+        pad = self.selected
+        self.history.record(pad, kind, lambda: fn(pad, *args))
+        self.w.pad_panel.show_ab(self.history.has_previous(pad), False)
+
+    def toggle_ab(self) -> None:
+        """Hear the selected pad's previous sound (B) against its current one (A)."""
+        pad = self.selected
+        b = self.history.toggle_ab(pad)
+        self.w.status.showMessage(f"Pad {pad + 1}: " + ("B, the sound before the last change" if b else "A, the current sound"), 3000)
+        self.play(pad)
+
+    def _pad_restored(self, pad: int) -> None:
+        self._pad_names()
+        if pad == self.selected:
+            self.select(pad)
 
     def _pads_rendered(self, pads: list) -> None:
         if self.selected in pads:
@@ -227,6 +258,9 @@ class Controller(QtCore.QObject):
         return True
 
     def use_model(self, model) -> None:
+        old = self.studio.model.config
+        if (old.latent_dim, old.num_classes) != (model.config.latent_dim, model.config.num_classes):
+            self.history.clear()            # old pad states would not fit this model's latents
         self.studio.set_model(model)
         self.refresh_model()
 

@@ -258,6 +258,7 @@ class PadPanel(QtWidgets.QWidget):
     mutate = QtCore.Signal(float)
     morph = QtCore.Signal(int, int, float)      # pad a, pad b, t -> into the selected pad
     class_changed = QtCore.Signal(int)
+    ab = QtCore.Signal()                        # hear the pad's previous sound against this one
 
     def __init__(self):
         super().__init__()
@@ -311,8 +312,13 @@ class PadPanel(QtWidgets.QWidget):
         self.morph_t = JumpSlider(QtCore.Qt.Orientation.Horizontal, minimum=0, maximum=100, value=50)
         self.morph_t.setToolTip("Morph the selected pad between pads A and B")
         self.morph_t.valueChanged.connect(self._morph)
+        self.ab_b = QtWidgets.QPushButton("A/B", checkable=True, enabled=False)
+        self.ab_b.setToolTip("Compare this pad's sound (A) with its sound before the last change (B); "
+                             "a change made while B plays keeps B (key B; Ctrl+Z undoes any change)")
+        self.ab_b.clicked.connect(lambda: self.ab.emit())
         ex.addWidget(self.rand_b, 0, 0)
         ex.addWidget(self.mut_b, 0, 1)
+        ex.addWidget(self.ab_b, 0, 3)
         ex.addWidget(self.amount, 0, 2, 2, 1)
         ex.addWidget(self.morph_a, 1, 0)
         ex.addWidget(self.morph_b, 1, 1)
@@ -340,6 +346,10 @@ class PadPanel(QtWidgets.QWidget):
 
     def _morph(self, v: int) -> None:
         self.morph.emit(self.morph_a.value() - 1, self.morph_b.value() - 1, v / 100.0)
+
+    def show_ab(self, enabled: bool, playing_b: bool) -> None:
+        self.ab_b.setEnabled(enabled)
+        self.ab_b.setChecked(playing_b)
 
     def show_pad(self, index: int, s, classes: list[str], label: int | None) -> None:
         self.title.setText(f"Pad {index + 1}")

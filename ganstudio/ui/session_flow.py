@@ -76,6 +76,7 @@ class SessionFlow(QtCore.QObject):
                                      "its pads may sound different", 10000)
         ctl.use_model(model)
         ctl.studio.apply_pads_state(doc["pads"])
+        ctl.history.clear()                 # undo never reaches back into another session
         st = doc["settings"]
         ctl.w.restore_master_state(st)
         ctl.studio.volume = ctl.w.volume.value()
