@@ -8,8 +8,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path, monkeypatch):
-    """Every test gets its own clip cache, never the user's."""
+    """Every test gets its own clip cache and keeps library, never the user's."""
     monkeypatch.setenv("GANSTUDIO_CACHE_DIR", str(tmp_path / "clip-cache"))
+    monkeypatch.setenv("GANSTUDIO_KEEPS_DIR", str(tmp_path / "keeps"))
 
 
 @pytest.fixture(scope="session", autouse=True)

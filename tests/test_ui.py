@@ -447,3 +447,51 @@ def test_every_pad_change_undoes_and_redoes_and_ab_compares(ctl, qtbot):
     assert ctl.studio.pad_state(pad) == states[-1]
     ctl.history.stack.undo()
     assert ctl.studio.pad_state(pad) == a_state
+
+
+def test_keeps_keep_edit_drag_play_send_back_and_survive_a_restart_and_a_model_change(ctl, qtbot, tmp_path):
+    from PySide6.QtTest import QTest
+
+    from ganstudio.ui.controller import Controller
+    messages = []
+    ctl.errors.show = lambda title, msg: messages.append(msg)
+    ctl.w.pads.select.emit(4)
+    z4 = ctl.studio.pad_latent(4)
+    QTest.keyClick(ctl.w, QtCore.Qt.Key.Key_K)                 # K keeps the selected pad
+    ctl.w.pads.pads[9].keep_b.click()                           # + on a pad keeps that pad
+    panel = ctl.keeps.panel
+    assert panel.table.rowCount() == 2 and not messages
+    names = {panel.table.item(r, 1).text() for r in range(2)}
+    assert names == {"pad05", "pad10"}
+    row = next(r for r in range(2) if panel.table.item(r, 1).text() == "pad05")
+    kid = panel.table.item(row, 1).data(QtCore.Qt.ItemDataRole.UserRole)
+    panel.table.item(row, 1).setText("deep tom")                # an edit in the table renames it
+    panel.table.item(row, 2).setText("tom, low")
+    keep = ctl.keeps.lib.get(kid)
+    assert keep.name == "deep tom" and keep.tags == ["low", "tom"]
+    kept = sf.read(ctl.keeps.lib.wav(kid), dtype="float32")[0]
+    np.testing.assert_allclose(kept, ctl.studio.pad_sound(4), atol=2e-4)    # what the pad plays (24-bit)
+    mime = panel.table.mimeData([panel.table.item(row, 1)])
+    assert [u.toLocalFile() for u in mime.urls()] == [str(ctl.keeps.lib.wav(kid))]
+    ctl.keeps.play(kid)
+    assert wait_for(qtbot, lambda: ctl.studio.engine.meter.read()[0].max() > 0.01, 5)
+    panel.search.setText("low")
+    assert panel.table.rowCount() == 1
+    ctl.w.pads.select.emit(0)
+    ctl.keeps.to_pad(kid)                                       # back on pad 1, one undoable step
+    assert np.allclose(ctl.studio.pad_latent(0), z4) and "deep tom" in ctl.w.pads.pads[0].text()
+    ctl.history.stack.undo()
+    assert not np.allclose(ctl.studio.pad_latent(0), z4)
+    # the next launch finds the keeps; with another model they still play but don't go on a pad
+    other = Controller(settings=QtCore.QSettings(str(tmp_path / "s2.ini"), QtCore.QSettings.Format.IniFormat),
+                       device=ctl.studio.engine.device)
+    try:
+        assert {k.name for k in other.keeps.lib.keeps} == {"deep tom", "pad10"}
+        other.errors.show = lambda title, msg: messages.append(msg)
+        import dataclasses
+        model = ctl.studio.model
+        other.studio.model = dataclasses.replace(model, meta={**model.meta, "weights_sha256": "0" * 64})
+        other.keeps.to_pad(kid)
+        assert "open that model" in messages[-1]
+    finally:
+        other.shutdown()

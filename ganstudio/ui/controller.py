@@ -19,6 +19,7 @@ from .main_window import MainWindow
 from .pads import PAD_KEYS
 from .audio_flow import AudioFlow
 from .export_flow import ExportFlow
+from .keeps_flow import KeepsFlow
 from .pad_history import PadHistory
 from .session_flow import SessionFlow, is_demo
 from .training_flow import TrainingFlow
@@ -63,6 +64,8 @@ class Controller(QtCore.QObject):
         self.pads_rendered.connect(self._pads_rendered)
         self.history = PadHistory(lambda: self.studio, self)
         self.history.restored.connect(self._pad_restored)
+        self.keeps = KeepsFlow(self)
+        self.w.tabs.addTab(self.keeps.panel, "Keeps")
         self.studio.on_rendered = self.pads_rendered.emit
         self._wire()
         self._shortcuts()
@@ -84,6 +87,7 @@ class Controller(QtCore.QObject):
         w = self.w
         w.pads.play.connect(self.play)
         w.pads.select.connect(self.select)
+        w.pads.keep.connect(lambda pad: self.keeps.keep(pad))
         p = w.pad_panel
         p.settings_changed.connect(self.change_pad)
         p.randomize.connect(lambda: self._latent_move("randomize", self.studio.randomize))
@@ -110,6 +114,7 @@ class Controller(QtCore.QObject):
             sc.activated.connect(lambda pad=pad: (self.play(pad), self.w.pads.select.emit(pad)))
         for key, fn in ((QtGui.QKeySequence(QtCore.Qt.Key.Key_Space), lambda: self.play(self.selected)),
                         (QtGui.QKeySequence("Ctrl+R"), lambda: self.w.pad_panel.rand_b.click()),
+                        (QtGui.QKeySequence("K"), lambda: self.keeps.keep(self.selected)),
                         (QtGui.QKeySequence("Ctrl+M"), lambda: self.w.pad_panel.mut_b.click())):
             sc = QtGui.QShortcut(key, self.w)
             sc.setAutoRepeat(False)

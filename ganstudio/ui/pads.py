@@ -14,6 +14,7 @@ PAD_KEYS = {getattr(QtCore.Qt.Key, f"Key_{k}"): i for i, k in enumerate(KEYS)}
 class PadButton(QtWidgets.QPushButton):
     pressed_pad = QtCore.Signal(int)
     selected_pad = QtCore.Signal(int)
+    keep_pad = QtCore.Signal(int)
 
     def __init__(self, index: int, export_fn: Callable[[int], str] | None = None):
         super().__init__()
@@ -26,8 +27,17 @@ class PadButton(QtWidgets.QPushButton):
         self.setMinimumWidth(56)
         self.setToolTip(f"Pad {index + 1} (key {KEYS[index]}): click to play, right-click to select, "
                         "drag out to drop it as a WAV file")
+        self.keep_b = QtWidgets.QToolButton(self, text="+", autoRaise=True)
+        self.keep_b.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        self.keep_b.setToolTip("Keep this sound (K keeps the selected pad): it goes to the Keeps list")
+        self.keep_b.setFixedSize(18, 18)
+        self.keep_b.clicked.connect(lambda: self.keep_pad.emit(self.index))
         self._drag_start: QtCore.QPoint | None = None
         self._lit = QtCore.QTimer(self, singleShot=True, interval=120, timeout=lambda: self._set("lit", False))
+
+    def resizeEvent(self, e: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(e)
+        self.keep_b.move(self.width() - self.keep_b.width() - 3, 3)
 
     def _set(self, prop: str, value: bool) -> None:
         self.setProperty(prop, value)
@@ -76,10 +86,11 @@ class PadButton(QtWidgets.QPushButton):
 
 
 class PadGrid(QtWidgets.QWidget):
-    """16 pads; emits ``play(pad)`` and ``select(pad)``."""
+    """16 pads; emits ``play(pad)``, ``select(pad)`` and ``keep(pad)``."""
 
     play = QtCore.Signal(int)
     select = QtCore.Signal(int)
+    keep = QtCore.Signal(int)
 
     def __init__(self, export_fn: Callable[[int], str] | None = None):
         super().__init__()
@@ -92,6 +103,7 @@ class PadGrid(QtWidgets.QWidget):
             b.setText(f"{i + 1}\n{KEYS[i]}")
             b.pressed_pad.connect(self.play)
             b.selected_pad.connect(self.select)
+            b.keep_pad.connect(self.keep)
             grid.addWidget(b, 3 - i // 4, i % 4)
             self.pads.append(b)
         for c in range(4):
