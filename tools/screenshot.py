@@ -1,7 +1,9 @@
 """Write PNG screenshots of the studio's main states to docs/screenshots (run by screenshot.sh
-under Xvfb): the pads playing the demo model, and training on the demo kit with the loss curves."""
+under Xvfb): the pads playing the demo model, a few keeps, and training on the demo kit with the
+loss curves."""
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -29,6 +31,7 @@ def main() -> int:
     theme.apply(app)
     jack = start_dummy(48000, 256)
     tmp = Path(tempfile.mkdtemp())
+    os.environ["GANSTUDIO_KEEPS_DIR"] = str(tmp / "keeps")       # never the user's own keeps
     try:
         settings = QtCore.QSettings(str(tmp / "s.ini"), QtCore.QSettings.Format.IniFormat)
         ctl = Controller(settings=settings, device=jack_output_device())
@@ -40,6 +43,15 @@ def main() -> int:
             ctl.play(pad)
             pump(0.35)
         ctl.w.grab().save(str(OUT / "pads.png"))
+        for pad, name, tags, star in ((5, "dusty snare", ["snare"], True), (9, "low tom", ["tom", "low"], False),
+                                      (12, "air hat", ["hat"], True)):
+            ctl.keeps.keep(pad)
+            kid = max(ctl.keeps.lib.keeps, key=lambda k: k.created).id
+            ctl.keeps.edit(kid, {"name": name, "tags": tags, "star": star})
+        ctl.w.tabs.setCurrentWidget(ctl.keeps.panel)
+        ctl.keeps.panel.table.selectRow(0)
+        pump(0.3)
+        ctl.w.grab().save(str(OUT / "keeps.png"))
         ctl.import_dataset(str(write_kit(tmp / "kit", per_class=6, duration=0.8)))
         while ctl.dataset is None:
             pump(0.1)
