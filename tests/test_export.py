@@ -86,10 +86,10 @@ def test_sidecar_remakes_the_same_samples_in_another_process(model, tmp_path):
     doc = json.loads(stems[0].sidecar.read_text())
     assert doc["model"]["weights_sha256"] == model.weights_hash and doc["pad"]["pitch"] == 3.0
     assert np.allclose(doc["source"]["latent"], z.astype(np.float32))
-    # full band: made through the shipped extender, whose hash the sidecar keeps (issue 14)
-    from ganstudio.models.extender_file import SHIPPED, load_extender
+    # full band: made through the demo model's own extender, whose hash the sidecar keeps (issue 14)
+    from ganstudio.models.extender_file import SHIPPED, extender_for, load_extender
     assert doc["processing"]["hifi"] is True
-    assert doc["result"]["extender_sha256"] == load_extender(SHIPPED).weights_hash
+    assert doc["result"]["extender_sha256"] == extender_for(model.path).weights_hash != load_extender(SHIPPED).weights_hash
     doc["result"]["extender_sha256"] = "0" * 64
     stems[0].sidecar.write_text(json.dumps(doc))
     with pytest.raises(ExportError, match="another bandwidth extender"):

@@ -193,7 +193,10 @@ def test_model_with_its_own_extender_is_packed_and_used(tmp_path):
     shutil.copytree(demo_model_path(), model_dir) if demo_model_path().is_dir() else None
     if not model_dir.exists():
         pytest.skip("the demo model ships as a .gsm")
+    shutil.rmtree(model_dir / SUBFOLDER, ignore_errors=True)   # the demo model's own one (docs/hifi.md)
     assert not has_own_extender(model_dir)
+    assert extender_for(model_dir).weights_hash == load_extender(SHIPPED).weights_hash
+    assert has_own_extender(demo_model_path())
     torch.manual_seed(1)
     save_extender(model_dir / SUBFOLDER, Extender(SMALL), SMALL)
     assert has_own_extender(model_dir)

@@ -6,7 +6,7 @@ noise bursts, metals, 808-style hats, snares, shakers, plucks and sweeps at 48 k
 demo kit rendered at 48 kHz), so the weights carry the project's own licence; see
 resources/README.md.
 
-    .venv/bin/python tools/make_extender.py [--minutes 12] [--threads 2] [--out resources/extender]
+    .venv/bin/python tools/make_extender.py [--minutes 12 | --steps N] [--threads 2] [--out resources/extender]
 """
 from __future__ import annotations
 
@@ -29,7 +29,10 @@ PER_CLASS = 100         # 7 air classes x 100 + 6 kit classes x 50 = 1000 clips 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--minutes", type=float, default=12.0)
+    ap.add_argument("--steps", type=int, default=0, help="stop after this many steps (0: by minutes)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--floor-share", type=float, default=0.0,
+                    help="share of inputs with a hiss floor not to continue (0.5 for the demo model's own)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "resources" / "extender"))
     a = ap.parse_args()
@@ -38,8 +41,10 @@ def main() -> int:
     work = Path(a.out).with_name(Path(a.out).name + ".training")
     shutil.rmtree(work, ignore_errors=True)
     summary = {"source": "ganstudio.library.air_kit.render_air(per_class=%d, seed=%d)" % (PER_CLASS, a.seed),
-               "clips": int(len(clips)), "sample_rate": 48000}
-    result = ExtenderTrainer(clips, work, ExtenderConfig(), ExtenderTrainConfig(max_minutes=a.minutes, seed=a.seed),
+               "clips": int(len(clips)), "sample_rate": 48000, "floor_share": a.floor_share}
+    result = ExtenderTrainer(clips, work, ExtenderConfig(), ExtenderTrainConfig(
+        max_minutes=0.0 if a.steps else a.minutes, max_steps=a.steps, seed=a.seed,
+        floor_share=a.floor_share),
                              resume=False, data_summary=summary).run()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
