@@ -495,3 +495,35 @@ def test_keeps_keep_edit_drag_play_send_back_and_survive_a_restart_and_a_model_c
         assert "open that model" in messages[-1]
     finally:
         other.shutdown()
+
+
+def test_pads_show_thumbnails_trim_markers_drag_and_the_clip_view_names_reverse_and_pitch(ctl, qtbot):
+    grid = ctl.w.pads
+    assert wait_for(qtbot, lambda: all(b.thumb is not None and b.thumb.max() > 0.5 for b in grid.pads), 10)
+    ctl.w.pads.select.emit(3)
+    before = grid.pads[3].thumb.copy()
+    ctl.w.pad_panel.rand_b.click()
+    assert wait_for(qtbot, lambda: not np.array_equal(grid.pads[3].thumb, before), 10)
+    drawn = grid.pads[3].grab().toImage()
+    thumb = grid.pads[3].thumb
+    grid.pads[3].set_thumbnail(None)
+    assert grid.pads[3].grab().toImage() != drawn              # the thumbnail is really painted
+    grid.pads[3].set_thumbnail(thumb)
+    # drag the trim markers: the pad's start/end and its knobs follow, as one undoable step
+    clip = ctl.w.clip
+    dur = clip.length / clip.sample_rate
+    clip.region.setRegion((0.1 * dur, 0.6 * dur))
+    clip.region.sigRegionChangeFinished.emit(clip.region)
+    s = ctl.studio.pad_settings[3]
+    assert (s.start, s.end) == (pytest.approx(0.1, abs=1e-3), pytest.approx(0.6, abs=1e-3))
+    assert ctl.w.pad_panel.end_k.value() == pytest.approx(0.6, abs=0.01)
+    ctl.history.stack.undo()
+    assert (ctl.studio.pad_settings[3].start, ctl.studio.pad_settings[3].end) == (0.0, 1.0)
+    ctl.w.pad_panel.reverse.setChecked(True)
+    ctl.w.pad_panel.pitch.dial.setValue(300)                   # +6 semitones
+    assert "reversed" in clip.wave.getPlotItem().titleLabel.text and "+6.0 st" in clip.wave.getPlotItem().titleLabel.text
+    # a new audio rate rebuilds the studio: the views still follow its renders
+    ctl.audio.rebuild(ctl.studio.engine.device, 48000, 512)
+    ctl.w.pads.select.emit(3)
+    with qtbot.waitSignal(ctl.pads_rendered, timeout=10000):
+        ctl.w.pad_panel.rand_b.click()

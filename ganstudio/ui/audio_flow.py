@@ -62,8 +62,10 @@ class AudioFlow:
         ctl = self.ctl
         old = ctl.studio
         pads, texture = old.pads_state(), ctl.w.texture.isChecked()
+        old.on_rendered = None
         old.close()
         ctl.studio = st = Studio(old.model, device=device, sample_rate=rate, blocksize=block)
+        st.on_rendered = ctl.pads_rendered.emit     # the window redraws as the new clips come
         st.apply_pads_state(pads)
         st.set_hifi(ctl.w.hifi.isChecked())
         st.volume = ctl.w.volume.value()

@@ -16,7 +16,7 @@ from ..library.demo_model import demo_model_path, load_demo_model
 from ..models.modelfile import ModelFileError, load_model
 from .errors import ErrorReporter
 from .main_window import MainWindow
-from .pads import PAD_KEYS
+from .pads import PAD_KEYS, thumbnail
 from .audio_flow import AudioFlow
 from .export_flow import ExportFlow
 from .keeps_flow import KeepsFlow
@@ -90,6 +90,7 @@ class Controller(QtCore.QObject):
         w.pads.keep.connect(lambda pad: self.keeps.keep(pad))
         p = w.pad_panel
         p.settings_changed.connect(self.change_pad)
+        w.clip.trim_changed.connect(self._trim_dragged)
         p.randomize.connect(lambda: self._latent_move("randomize", self.studio.randomize))
         p.mutate.connect(lambda amt: self._latent_move("mutate", self.studio.mutate, amt))
         p.morph.connect(lambda a, b, t: self._latent_move("morph", self.studio.morph, a, b, t))
@@ -164,7 +165,7 @@ class Controller(QtCore.QObject):
 
     def change_pad(self, changes: dict) -> None:
         pad = self.selected
-        kind = next(iter(changes)) if len(changes) == 1 else "edit"
+        kind = next(iter(changes)) if len(changes) == 1 else ("trim" if set(changes) == {"start", "end"} else "edit")
         self.history.record(pad, kind, lambda: self.studio.change_pad(pad, changes))
         if "name" in changes:
             self._pad_names()
@@ -176,6 +177,10 @@ class Controller(QtCore.QObject):
         pad = self.selected
         self.history.record(pad, kind, lambda: fn(pad, *args))
         self.w.pad_panel.show_ab(self.history.has_previous(pad), False)
+
+    def _trim_dragged(self, start: float, end: float) -> None:
+        self.change_pad({"start": start, "end": end})
+        self.select(self.selected)                  # the knobs follow the markers
 
     def toggle_ab(self) -> None:
         """Hear the selected pad's previous sound (B) against its current one (A)."""
@@ -190,6 +195,9 @@ class Controller(QtCore.QObject):
             self.select(pad)
 
     def _pads_rendered(self, pads: list) -> None:
+        for i in pads:
+            if 0 <= i < len(self.w.pads.pads):
+                self.w.pads.pads[i].set_thumbnail(thumbnail(self.studio.pad_clip(i)))
         if self.selected in pads:
             self.show_clip()
 
@@ -198,7 +206,9 @@ class Controller(QtCore.QObject):
 
     def show_clip(self) -> None:
         s = self.studio.pad_settings[self.selected]
-        self.w.clip.show_clip(self.studio.pad_source(self.selected), self.studio.sample_rate, s.start, s.end)
+        notes = ", ".join(n for n in ("reversed" if s.reverse else "", f"{s.pitch:+.1f} st" if s.pitch else "",
+                                      "looped" if s.loop else "") if n)
+        self.w.clip.show_clip(self.studio.pad_source(self.selected), self.studio.sample_rate, s.start, s.end, notes)
 
     # ---- the 30 Hz view timer ------------------------------------------------------------------
     def tick(self) -> None:

@@ -4,11 +4,28 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
+
+from . import theme
 
 # keyboard layout, bottom row first like a drum machine: 1-4 / Q-R / A-F / Z-V
 KEYS = "ZXCVASDFQWER1234"
 PAD_KEYS = {getattr(QtCore.Qt.Key, f"Key_{k}"): i for i, k in enumerate(KEYS)}
+
+
+THUMB_COLUMNS = 48
+
+
+def thumbnail(clip: np.ndarray, columns: int = THUMB_COLUMNS) -> np.ndarray:
+    """A pad's waveform thumbnail: the peak of ``clip`` (float32 [frames]) in each of ``columns``
+    equal spans, on a dB scale from -48 dB (0) to 0 dBFS (1), so quiet tails stay visible."""
+    clip = np.abs(np.asarray(clip, np.float32))
+    if not len(clip):
+        return np.zeros(0, np.float32)
+    edges = np.linspace(0, len(clip), columns + 1).astype(int)
+    peaks = np.array([clip[a:max(b, a + 1)].max() if a < len(clip) else 0.0 for a, b in zip(edges[:-1], edges[1:])])
+    return np.clip(1 + 20 * np.log10(np.maximum(peaks, 1e-6)) / 48, 0, 1).astype(np.float32)
 
 
 class PadButton(QtWidgets.QPushButton):
@@ -38,6 +55,28 @@ class PadButton(QtWidgets.QPushButton):
     def resizeEvent(self, e: QtGui.QResizeEvent) -> None:
         super().resizeEvent(e)
         self.keep_b.move(self.width() - self.keep_b.width() - 3, 3)
+
+    thumb = None            # float32 [columns] 0..1: the peak of the pad's sound per column
+
+    def set_thumbnail(self, envelope) -> None:
+        """Draw ``envelope`` (see :func:`thumbnail`) behind the pad's text; None clears it."""
+        self.thumb = envelope
+        self.update()
+
+    def paintEvent(self, e: QtGui.QPaintEvent) -> None:
+        super().paintEvent(e)
+        if self.thumb is None or not len(self.thumb):
+            return
+        qp = QtGui.QPainter(self)
+        colour = QtGui.QColor(theme.ACCENT)
+        colour.setAlpha(90)
+        qp.setPen(QtGui.QPen(colour, 1))
+        w, h = self.width() - 8, self.height() - 8
+        mid, n = 4 + h / 2, len(self.thumb)
+        for i, v in enumerate(self.thumb):
+            x = 4 + w * (i + 0.5) / n
+            qp.drawLine(QtCore.QPointF(x, mid - v * h / 2), QtCore.QPointF(x, mid + v * h / 2))
+        qp.end()
 
     def _set(self, prop: str, value: bool) -> None:
         self.setProperty(prop, value)

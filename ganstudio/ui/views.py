@@ -117,7 +117,10 @@ def clip_spectrogram_db(clip: np.ndarray) -> np.ndarray:
 
 
 class ClipView(QtWidgets.QWidget):
-    """The selected pad's clip: waveform above, spectrogram below, with the trim marked."""
+    """The selected pad's clip: waveform above, spectrogram below, with the trim marked; dragging
+    the trim's edges emits ``trim_changed(start, end)`` (fractions of the clip)."""
+
+    trim_changed = QtCore.Signal(float, float)
 
     def __init__(self):
         super().__init__()
@@ -127,7 +130,9 @@ class ClipView(QtWidgets.QWidget):
         self.wave = _plot("Pad clip")
         self.wave.setYRange(-1, 1, padding=0)
         self.curve = self.wave.plot(pen=pg.mkPen(theme.HOT, width=1))
-        self.region = pg.LinearRegionItem(movable=False, brush=(79, 195, 247, 30))
+        self.region = pg.LinearRegionItem(brush=(79, 195, 247, 30))
+        self.region.setToolTip("Drag the edges to trim the pad")
+        self.region.sigRegionChangeFinished.connect(self._trimmed)
         self.wave.addItem(self.region)
         self.spec = _plot("")
         self.spec.getPlotItem().hideAxis("bottom")
@@ -139,15 +144,31 @@ class ClipView(QtWidgets.QWidget):
         self.sample_rate = 48000
         self.length = 0
 
-    def show_clip(self, clip: np.ndarray, sample_rate: int, start: float = 0.0, end: float = 1.0) -> None:
-        """``clip``: float32 [frames] at ``sample_rate``; ``start``/``end`` the trim (fractions)."""
+    def _trimmed(self) -> None:
+        if self._setting or not self.length:
+            return
+        dur = self.length / self.sample_rate
+        lo, hi = self.region.getRegion()
+        start = float(np.clip(lo / dur, 0.0, 0.99))
+        self.trim_changed.emit(start, float(np.clip(hi / dur, start + 0.01, 1.0)))
+
+    _setting = False
+
+    def show_clip(self, clip: np.ndarray, sample_rate: int, start: float = 0.0, end: float = 1.0,
+                  notes: str = "") -> None:
+        """``clip``: float32 [frames] at ``sample_rate``; ``start``/``end`` the trim (fractions);
+        ``notes`` what the pad does to it on playback ("reversed", "+3.0 st"), in the title."""
+        self.wave.setTitle(f"Pad clip · {notes}" if notes else "Pad clip", color=theme.DIM, size="8pt")
         self.sample_rate, self.length = sample_rate, len(clip)
         t = np.arange(len(clip), dtype=np.float32) / sample_rate
         step = max(1, len(clip) // 4000)        # enough points for the width, fast to draw
         self.curve.setData(t[::step], clip[::step], skipFiniteCheck=True)
         dur = len(clip) / sample_rate if len(clip) else 1.0
         self.wave.setXRange(0, dur, padding=0)
+        self._setting = True
+        self.region.setBounds((0, dur))
         self.region.setRegion((start * dur, end * dur))
+        self._setting = False
         if len(clip) >= CLIP_FFT:
             db = clip_spectrogram_db(clip)
             self.img.setImage(db, autoLevels=False, levels=(FLOOR_DB, 0.0))
