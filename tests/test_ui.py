@@ -527,3 +527,48 @@ def test_pads_show_thumbnails_trim_markers_drag_and_the_clip_view_names_reverse_
     ctl.w.pads.select.emit(3)
     with qtbot.waitSignal(ctl.pads_rendered, timeout=10000):
         ctl.w.pad_panel.rand_b.click()
+
+
+def test_variations_row_differs_auditions_uses_keeps_and_drags(ctl, qtbot):
+    from PySide6.QtTest import QTest
+
+    from ganstudio.metrics import clip_embedding
+    ctl.w.pads.select.emit(2)
+    z2 = ctl.studio.pad_latent(2)
+    ctl.w.pad_panel.amount.set_value(0.25)
+    row = ctl.w.variations
+    assert not row.isVisible()
+    ctl.w.pad_panel.var_b.click()
+    assert wait_for(qtbot, lambda: row.isVisible() and ctl.variations.items, 30)
+    items = ctl.variations.items
+    assert 4 <= len(items) <= 8 and sum(b.isVisible() for b in row.pads) == len(items)
+    # none a copy of the pad or of another: every pair is further apart than the rejection line
+    # none a copy of the pad or of another, as heard at the model's rate (cleaned): every pair at
+    # least the rejection distance apart, on the model's own scale of unrelated sounds
+    from ganstudio.dsp.oneshot import clean_oneshot
+    from ganstudio.models.sampling import generate, latents
+    from ganstudio.models.variations import near_duplicate
+    g = ctl.studio.generator
+
+    def heard(z):
+        out = generate(g, np.stack(z))
+        return np.stack([np.pad(clean_oneshot(c, 16000), (0, len(c)))[:len(c)] for c in out])
+    emb = clip_embedding(heard([z2] + [it["latent"] for it in items]), 16000)
+    from ganstudio.audio.studio import SCALE_SEED
+    unrelated = clip_embedding(heard(list(latents(32, g.cfg.latent_dim, SCALE_SEED))), 16000)
+    scale = np.median(np.linalg.norm(unrelated[:16] - unrelated[16:], axis=1))
+    pairs = np.linalg.norm(emb[:, None] - emb[None], axis=-1)[np.triu_indices(len(emb), 1)]
+    assert pairs.min() >= near_duplicate(0.25) * scale * 0.999, (pairs.min(), scale)
+    assert all(not np.allclose(it["latent"], z2) for it in items)
+    QTest.mouseClick(row.pads[1], QtCore.Qt.MouseButton.LeftButton)      # hear it, pad unchanged
+    assert np.allclose(ctl.studio.pad_latent(2), z2)
+    assert wait_for(qtbot, lambda: ctl.studio.engine.meter.read()[0].max() > 0.01, 5)
+    QTest.mouseClick(row.pads[1], QtCore.Qt.MouseButton.RightButton)     # use it: one undoable step
+    assert np.allclose(ctl.studio.pad_latent(2), items[1]["latent"])
+    ctl.history.stack.undo()
+    assert np.allclose(ctl.studio.pad_latent(2), z2)
+    row.pads[3].keep_b.click()
+    assert len(ctl.keeps.lib.keeps) == 1
+    assert np.allclose(ctl.keeps.lib.pad_of(ctl.keeps.lib.keeps[0].id)["latent"], items[3]["latent"])
+    path = row.pads[0].drag_mime().urls()[0].toLocalFile()
+    np.testing.assert_allclose(sf.read(path, dtype="float32")[0], items[0]["clip"], atol=1e-4)

@@ -21,6 +21,7 @@ import numpy as np
 from ..dsp.pad import shape_pad
 from ..models.latent import mutate, random_latent, slerp
 from ..models.sampling import full_band, generate
+from ..models.variations import latent_amount
 from ..models.wavegan import Generator
 from .engine import lower_thread_priority
 from .voices import VoiceMixer
@@ -119,8 +120,9 @@ class SamplerWorker:
         self.set_pad(index, random_latent(len(self.pads[index].latent), self.rng))
 
     def mutate(self, index: int, amount: float) -> None:
-        """Move pad ``index`` to a neighbour: ``amount`` 0 keeps it, 1 is a new random sound."""
-        self.set_pad(index, mutate(self.pads[index].latent, amount, self.rng))
+        """Move pad ``index`` to a neighbour: ``amount`` 0 keeps it, 0.05 subtle, 0.25 audibly
+        different, 1 a new random sound (the calibrated scale of :mod:`models.variations`)."""
+        self.set_pad(index, mutate(self.pads[index].latent, latent_amount(amount), self.rng))
 
     def morph(self, target: int, a: int, b: int, t: float) -> None:
         """Set pad ``target`` to the spherical blend of pads ``a`` (t=0) and ``b`` (t=1)."""

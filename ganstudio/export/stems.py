@@ -24,6 +24,7 @@ from ..fileio import atomic_write_bytes, describe_os_error, read_json_document, 
 from ..dsp.oneshot import clean_oneshot
 from ..dsp.pad import shape_pad
 from ..models.latent import LatentWalk, mutate
+from ..models.variations import latent_amount
 from ..models.extender_file import model_extender
 from ..models.sampling import full_band, generate
 from ..models.modelfile import LoadedModel, ModelFileError, load_model
@@ -253,9 +254,11 @@ def pad_stem_name(index: int, name: str | None) -> str:
 
 def variation_specs(latent, label: int | None, n: int, amount: float, seed: int,
                     name: str = "variation", pad_index: int | None = None) -> list[StemSpec]:
-    """``n`` mutations of ``latent`` at distance ``amount`` (0 same, 1 unrelated)."""
+    """``n`` mutations of ``latent`` at distance ``amount`` (0 same, 0.05 subtle, 0.25 audibly
+    different, 1 unrelated: the calibrated scale of :mod:`ganstudio.models.variations`)."""
     rng = np.random.default_rng(seed)
-    return [StemSpec("variation", latent_source(mutate(np.asarray(latent, np.float32), amount, rng), label),
+    z = np.asarray(latent, np.float32)
+    return [StemSpec("variation", latent_source(mutate(z, latent_amount(amount), rng), label),
                      name, None, pad_index, seed) for _ in range(n)]
 
 

@@ -21,6 +21,7 @@ from .audio_flow import AudioFlow
 from .export_flow import ExportFlow
 from .keeps_flow import KeepsFlow
 from .pad_history import PadHistory
+from .variations_flow import VariationsFlow
 from .session_flow import SessionFlow, is_demo
 from .training_flow import TrainingFlow
 from .workers import CallThread
@@ -55,7 +56,8 @@ class Controller(QtCore.QObject):
         self.studio = Studio(model or load_demo_model(), device=device, sample_rate=rate, blocksize=block)
         self.dataset = None
         self.import_thread: CallThread | None = None
-        self.w = MainWindow(lambda pad: self.exports.drag_file(pad), rate)
+        self.w = MainWindow(lambda pad: self.exports.drag_file(pad), rate,
+                            lambda i: self.variations.drag_file(i, self.exports.drag_dir))
         self.errors.parent = self.w
         self.exports = ExportFlow(lambda: self.studio, self.w, self.settings, lambda *e: self.errors.show(*e))
         self.training = TrainingFlow(lambda: self.studio, self.w.training, self.w.status.showMessage,
@@ -65,6 +67,7 @@ class Controller(QtCore.QObject):
         self.history = PadHistory(lambda: self.studio, self)
         self.history.restored.connect(self._pad_restored)
         self.keeps = KeepsFlow(self)
+        self.variations = VariationsFlow(self, self.w.variations)
         self.w.tabs.addTab(self.keeps.panel, "Keeps")
         self.studio.on_rendered = self.pads_rendered.emit
         self._wire()
@@ -96,6 +99,7 @@ class Controller(QtCore.QObject):
         p.morph.connect(lambda a, b, t: self._latent_move("morph", self.studio.morph, a, b, t))
         p.class_changed.connect(lambda c: self._latent_move("class", self.studio.set_pad_class, c))
         p.ab.connect(lambda: self.toggle_ab())
+        p.variations.connect(lambda amount: self.variations.run(amount))
         w.volume.changed.connect(lambda v: setattr(self.studio, "volume", v))
         self.studio.volume = w.volume.value()
         w.texture.toggled.connect(lambda on: self.studio.set_texture(on, w.texture_gain.value()))
@@ -116,6 +120,7 @@ class Controller(QtCore.QObject):
         for key, fn in ((QtGui.QKeySequence(QtCore.Qt.Key.Key_Space), lambda: self.play(self.selected)),
                         (QtGui.QKeySequence("Ctrl+R"), lambda: self.w.pad_panel.rand_b.click()),
                         (QtGui.QKeySequence("K"), lambda: self.keeps.keep(self.selected)),
+                        (QtGui.QKeySequence("Ctrl+D"), lambda: self.w.pad_panel.var_b.click()),
                         (QtGui.QKeySequence("Ctrl+M"), lambda: self.w.pad_panel.mut_b.click())):
             sc = QtGui.QShortcut(key, self.w)
             sc.setAutoRepeat(False)
@@ -402,6 +407,7 @@ class Controller(QtCore.QObject):
         self.timer.stop()
         self.save_window()
         self.training.shutdown()
+        self.variations.shutdown()
         self.exports.shutdown()
         if self.import_thread and self.import_thread.isRunning():
             self.import_thread.wait(60000)

@@ -6,12 +6,13 @@ from PySide6 import QtWidgets
 
 from .panels import DatasetPanel, PadPanel, TrainingPanel
 from .pads import PadGrid
+from .variations_flow import VariationsRow
 from .views import ClipView, Meter, ScopeView, SpectrogramView
 from .widgets import Knob, dim_label, group
 
 
 class MainWindow(QtWidgets.QMainWindow):
-    def __init__(self, export_fn, sample_rate: int):
+    def __init__(self, export_fn, sample_rate: int, variation_export_fn=None):
         super().__init__()
         self.setWindowTitle("GAN Studio")
         self.setObjectName("GANStudio")
@@ -44,6 +45,8 @@ class MainWindow(QtWidgets.QMainWindow):
         mid.addWidget(self.pads, 3)
         self.pad_panel = PadPanel()
         mid.addWidget(self.pad_panel)
+        self.variations = VariationsRow(variation_export_fn)
+        mid.addWidget(self.variations)
         root.addLayout(mid, 4)
 
         # right: views and master

@@ -90,6 +90,8 @@ class PadButton(QtWidgets.QPushButton):
     def set_selected(self, on: bool) -> None:
         self._set("selected", on)
 
+    select_on_play = True       # a left click also selects (the grid's pads; not the variations')
+
     def mousePressEvent(self, e: QtGui.QMouseEvent) -> None:
         if e.button() == QtCore.Qt.MouseButton.RightButton:
             self.selected_pad.emit(self.index)
@@ -97,7 +99,8 @@ class PadButton(QtWidgets.QPushButton):
         if e.button() == QtCore.Qt.MouseButton.LeftButton:
             self._drag_start = e.position().toPoint()
             self.pressed_pad.emit(self.index)       # the sound is queued before anything is drawn
-            self.selected_pad.emit(self.index)
+            if self.select_on_play:
+                self.selected_pad.emit(self.index)
         super().mousePressEvent(e)
 
     def mouseMoveEvent(self, e: QtGui.QMouseEvent) -> None:

@@ -259,6 +259,7 @@ class PadPanel(QtWidgets.QWidget):
     morph = QtCore.Signal(int, int, float)      # pad a, pad b, t -> into the selected pad
     class_changed = QtCore.Signal(int)
     ab = QtCore.Signal()                        # hear the pad's previous sound against this one
+    variations = QtCore.Signal(float)           # amount: a row of variations of this pad
 
     def __init__(self):
         super().__init__()
@@ -319,6 +320,11 @@ class PadPanel(QtWidgets.QWidget):
         ex.addWidget(self.rand_b, 0, 0)
         ex.addWidget(self.mut_b, 0, 1)
         ex.addWidget(self.ab_b, 0, 3)
+        self.var_b = QtWidgets.QPushButton("Variations")
+        self.var_b.setToolTip("More like this: up to 8 takes of this pad at the chosen amount (5 %: subtle, "
+                              "25 %: audibly different), none a copy of the pad or of each other (Ctrl+D)")
+        self.var_b.clicked.connect(lambda: self.variations.emit(self.amount.value()))
+        ex.addWidget(self.var_b, 1, 3)
         ex.addWidget(self.amount, 0, 2, 2, 1)
         ex.addWidget(self.morph_a, 1, 0)
         ex.addWidget(self.morph_b, 1, 1)
