@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+from ganstudio.models import preset
 from ganstudio.models.modelfile import load_model
 from ganstudio.training import (CheckpointError, TrainControl, Trainer, TrainingDiverged, load_state,
                                 model_config_for, recipe)
@@ -242,3 +243,29 @@ def test_the_eta_of_a_resumed_run_counts_this_run_only(small_dataset, tmp_path):
             progress_fn=progress, control=control).run()
     assert len(etas) == 2 and all(eta > 500 and elapsed >= 3600 for eta, elapsed in etas), etas
     assert json.loads((tmp_path / "m" / "config.json").read_text())["training"]["step"] == 3
+
+
+def test_training_can_start_from_a_model_and_its_discriminator(small_dataset, tmp_path):
+    """Transfer: a run started from a base takes every weight that fits (both nets when the base
+    keeps a training state); layers that don't fit (another clip length) start fresh."""
+    base = tmp_path / "base"
+    Trainer(small_dataset, base, preset("tiny", clip_length=8000), recipe("tiny", max_steps=2)).run()
+    t = Trainer(small_dataset, tmp_path / "b", preset("tiny", clip_length=8000),
+                recipe("tiny", max_steps=1, init_from=str(base)))
+    t._build()
+    st = load_state(base)
+    for k, v in st.generator_ema.items():           # the base model file holds its EMA generator
+        assert torch.equal(t.G.state_dict()[k], v), k
+    for k, v in st.discriminator.items():
+        assert torch.equal(t.D.state_dict()[k], v), k
+    assert all(torch.equal(a, b) for a, b in zip(t.G_ema.parameters(), t.G.parameters()))
+    # the demo model (16 384 samples) into a model of 8 000: what fits is copied, the rest is fresh
+    from ganstudio.library.demo_model import demo_model_path
+    demo = load_model(demo_model_path()).generator.state_dict()
+    t2 = Trainer(small_dataset, tmp_path / "c", preset("tiny", clip_length=8000),
+                 recipe("tiny", max_steps=1, init_from=str(demo_model_path())))
+    t2._build()
+    own = t2.G.state_dict()
+    same = [k for k in own if k in demo and own[k].shape == demo[k].shape]
+    assert same and all(torch.equal(own[k], demo[k]) for k in same)
+    assert t2.run().step == 1

@@ -170,6 +170,8 @@ class Trainer:
         self.restored = self.resume and state_path.exists()
         if self.restored:
             self._restore(load_state(self.out), check_config=True)
+        elif self.tc.init_from:
+            self._start_from(Path(self.tc.init_from))
         if self.dist.enabled:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self._sync_from_rank0()
@@ -180,6 +182,20 @@ class Trainer:
         if self.mc.num_classes and list(self.mc.class_names) != list(self.dataset.class_names):
             raise ValueError(f"the model's classes {list(self.mc.class_names)} differ from the dataset's "
                              f"{self.dataset.class_names}")
+
+    def _start_from(self, base: Path) -> None:
+        """Transfer: every weight of the base model whose name and shape fit this one (a different
+        class count or clip length leaves those layers fresh); its discriminator too when the base
+        folder keeps a training state. The base is read as any model file is (safetensors)."""
+        from ..models.modelfile import load_model
+        model = load_model(base)
+        loaded = _load_matching(self.G, model.generator.state_dict())
+        self.G_ema.load_state_dict(self.G.state_dict())
+        if (base / BASE_DISCRIMINATOR).exists():
+            loaded += _load_matching(self.D, read_discriminator(base / BASE_DISCRIMINATOR))
+        elif (base / STATE_FILE).exists():
+            loaded += _load_matching(self.D, load_state(base).discriminator)
+        log.info("starting from %s: %d tensors fit", base, loaded)
 
     def _sync_from_rank0(self) -> None:
         import torch.distributed as dist
@@ -441,6 +457,33 @@ class Trainer:
         if self.snapshot_fn and self.dist.is_main:
             self.snapshot_fn(frozen_copy(self.G_ema), self.step)
         return TrainResult(self.step, elapsed, self.out, stopped, self.rollbacks, losses)
+
+
+BASE_DISCRIMINATOR = "discriminator.safetensors"    # beside a base model's generator (resources/base)
+
+
+def read_discriminator(path: Path) -> dict:
+    """A base's discriminator weights: safetensors only (never pickle), size-capped; what is not
+    a finite float tensor is left out (and so stays fresh)."""
+    from safetensors.torch import load as st_load
+
+    from ..models.modelfile import MAX_WEIGHTS_BYTES
+    from ..validate import read_regular_file
+    try:
+        state = st_load(read_regular_file(path, MAX_WEIGHTS_BYTES, "discriminator"))
+    except Exception as exc:      # a damaged file: say so, start the discriminator fresh
+        log.warning("%s can't be read (%s); the discriminator starts fresh", path, exc)
+        return {}
+    return {k: v for k, v in state.items() if v.is_floating_point() and bool(torch.isfinite(v).all())}
+
+
+def _load_matching(net: torch.nn.Module, state: dict) -> int:
+    """Copy the tensors of ``state`` whose names and shapes match ``net``'s; how many did."""
+    own = net.state_dict()
+    fit = {k: v.to(own[k].dtype) for k, v in state.items() if k in own and own[k].shape == v.shape}
+    own.update(fit)
+    net.load_state_dict(own)
+    return len(fit)
 
 
 def frozen_copy(generator: torch.nn.Module) -> Generator:
