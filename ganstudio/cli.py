@@ -106,8 +106,11 @@ def cmd_train(a: argparse.Namespace) -> int:
     from .training.extender_train import HIFI_SHARE
     if a.hifi and minutes:
         minutes *= 1 - HIFI_SHARE      # the rest of the budget trains the extender afterwards
+    from .library.base_model import start_from
     tc = recipe(a.preset, max_steps=a.steps or 0, max_minutes=minutes,
-                conditional=a.conditional, **overrides)
+                conditional=a.conditional, init_from=start_from(a.preset, a.start), **overrides)
+    if main and tc.init_from and not (Path(a.out) / "train_state.safetensors").exists():
+        print(f"starting from {tc.init_from} (--start scratch trains from nothing)")
     if not tc.max_steps and not tc.max_minutes:
         print("note: no --steps or --minutes given; training runs until Ctrl-C", file=sys.stderr)
     mc = model_config_for(dataset, a.preset, a.conditional)
@@ -441,6 +444,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--length", type=int_in(1, 1 << 20), help="clip length in samples (default 16384)")
     g.add_argument("--seconds", type=float_in(0.5, 4.0), help="clip length in seconds (0.5-4)")
     t.add_argument("--loss", choices=LOSSES)
+    t.add_argument("--start", default="base", metavar="base|scratch|MODEL",
+                   help="what a new model starts from: the pretrained base shipped with GAN Studio "
+                        "(default, for the tiny preset: 2-3x closer to real sounds at equal time), "
+                        "nothing, or another model folder (ignored when resuming)")
     t.add_argument("--batch", type=int_in(2, 512))
     t.add_argument("--conditional", action="store_true", help="condition on subfolder classes")
     t.add_argument("--seed", type=int_in(0, 2**31 - 1))

@@ -23,8 +23,10 @@ def test_kit_train_generate_info(tmp_path):
     p = run("train", kit, "--out", model, "--steps", 2, "--length", 8000, "--batch", 4, "--threads", 2)
     assert "imported 18 clips" in p.stdout and "notes.txt: not audio" in p.stderr
     assert "done at step 2" in p.stdout
+    assert "starting from" in p.stdout and "resources/base" in p.stdout      # the pretrained base (issue 13)
     p = run("train", kit, "--out", model, "--steps", 3, "--length", 8000, "--batch", 4, "--keep-every", 3)
     assert "resuming from the checkpoint" in p.stdout and "done at step 3" in p.stdout
+    assert "starting from" not in p.stdout
     assert (model / "snapshots" / "step_0000003" / "generator.safetensors").exists()
     p = run("generate", model, "-n", 3, "--out", out, "--format", "pcm16", "--seed", 4)
     files = sorted(out.glob("*.wav"))
@@ -74,7 +76,9 @@ def test_train_hifi_and_full_band_generate(tmp_path):
 def test_conditional_generate_by_class(tmp_path):
     kit, model = tmp_path / "kit", tmp_path / "model"
     run("kit", kit, "--per-class", 2)
-    run("train", kit, "--out", model, "--steps", 1, "--length", 8000, "--batch", 4, "--conditional")
+    p = run("train", kit, "--out", model, "--steps", 1, "--length", 8000, "--batch", 4, "--conditional",
+            "--start", "scratch")
+    assert "starting from" not in p.stdout
     run("generate", model, "-n", 2, "--out", tmp_path / "o", "--class", "snare")
     assert all("_snare_" in f.name for f in (tmp_path / "o").glob("*.wav"))
     p = run("generate", model, "-n", 2, "--out", tmp_path / "o", "--class", "cowbell", check=False)

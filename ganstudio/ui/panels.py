@@ -160,6 +160,11 @@ class TrainingPanel(QtWidgets.QWidget):
         self.steps.setSpecialValueText("no step limit")
         self.steps.setToolTip("Stop after this many steps (with a time limit too: whichever comes first)")
         self.conditional = QtWidgets.QCheckBox("Learn the subfolder classes")
+        self.from_base = QtWidgets.QCheckBox("Start from the pretrained base", checked=True)
+        self.from_base.setToolTip("A new tiny model starts from a pair trained on GAN Studio's own procedural "
+                                  "one-shots and learns your sounds from there: at equal time it ends 2-3x "
+                                  "closer to real recordings than starting from nothing (a resumed model "
+                                  "keeps its own weights)")
         self.hifi = QtWidgets.QCheckBox("Hi-fi: also train its bandwidth extender")
         self.hifi.setToolTip("After the generator, train the model's own extender on the folder at 48 kHz, "
                              "so its sounds get the air above 8 kHz that your recordings have "
@@ -168,7 +173,8 @@ class TrainingPanel(QtWidgets.QWidget):
         self.out.setToolTip("Model folder; if it holds a training state, training resumes from it")
         out_row = path_row(self.out, self._browse)
         for label, w in (("Preset", self.preset), ("Loss", self.loss), ("Length", self.minutes),
-                         ("", self.steps), ("", self.conditional), ("", self.hifi), ("Model", out_row)):
+                         ("", self.steps), ("", self.conditional), ("", self.from_base), ("", self.hifi),
+                         ("Model", out_row)):
             form.addRow(label, w)
         lay.addLayout(form)
         buttons = QtWidgets.QHBoxLayout()
@@ -203,6 +209,7 @@ class TrainingPanel(QtWidgets.QWidget):
         s.setValue("training/steps", self.steps.value())
         s.setValue("training/conditional", self.conditional.isChecked())
         s.setValue("training/hifi", self.hifi.isChecked())
+        s.setValue("training/from_base", self.from_base.isChecked())
         s.setValue("training/out", self.out.text())
 
     def restore_state(self, s: QtCore.QSettings) -> None:
@@ -213,6 +220,7 @@ class TrainingPanel(QtWidgets.QWidget):
         self.steps.setValue(_int(s.value("training/steps"), 0))
         self.conditional.setChecked(str(s.value("training/conditional", "false")).lower() == "true")
         self.hifi.setChecked(str(s.value("training/hifi", "false")).lower() == "true")
+        self.from_base.setChecked(str(s.value("training/from_base", "true")).lower() == "true")
         self.out.setText(str(s.value("training/out", "") or ""))
 
     def _browse(self) -> None:

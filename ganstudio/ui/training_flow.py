@@ -16,6 +16,7 @@ from typing import Callable
 from PySide6 import QtCore
 
 from ..models.modelfile import CONFIG, MAX_CONFIG_BYTES, LoadedModel, ModelFileError, load_model
+from ..library.base_model import start_from
 from ..training import model_config_for, recipe
 from ..training.checkpoint import STATE_FILE
 from ..validate import read_regular_file
@@ -128,7 +129,8 @@ class TrainingFlow(QtCore.QObject):
                     "snapshot_every": 100}
             minutes *= 1 - HIFI_SHARE
         overrides = {"max_minutes": minutes, "max_steps": t.steps.value(), "snapshot_every": 25,
-                     "conditional": t.conditional.isChecked()}
+                     "conditional": t.conditional.isChecked(),
+                     "init_from": start_from(preset, "base" if t.from_base.isChecked() else "scratch")}
         if t.loss.currentData():
             overrides["loss"] = t.loss.currentData()
         try:
