@@ -133,12 +133,17 @@ class Studio:
         return self.audio_error
 
     def close(self) -> None:
-        """Fade out and stop the sound, stop the workers, end the audio process."""
+        """Fade out and stop the sound, stop the workers, end the audio process (its shared
+        memory goes with it: after this the pads' clips read as empty)."""
+        self.on_rendered = None
         self.engine.stop()
         self.worker.stop()
         if self.texture:
             self.texture.stop()
+        self.closed = True
         self.engine.close()
+
+    closed = False
 
     # ---- the model ----------------------------------------------------------------------
     def _load_extender(self, model: LoadedModel) -> None:
@@ -256,6 +261,8 @@ class Studio:
     def pad_clip(self, pad: int) -> np.ndarray:
         """A copy of what the pad's voice plays (shaped: trim, reverse, pitch; float32 [frames] at
         ``sample_rate``), without its gain."""
+        if self.closed:         # the bank was shared memory of the audio process, now unmapped
+            return np.zeros(0, np.float32)
         slot = int(self.mixer.active_slot[pad])
         return self.mixer.bank[pad, slot, :int(self.mixer.lengths[pad, slot])].copy()
 

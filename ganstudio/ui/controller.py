@@ -200,6 +200,8 @@ class Controller(QtCore.QObject):
             self.select(pad)
 
     def _pads_rendered(self, pads: list) -> None:
+        if getattr(self, "_shut", False) or self.studio.closed:
+            return                  # a signal queued before the studio closed
         for i in pads:
             if 0 <= i < len(self.w.pads.pads):
                 self.w.pads.pads[i].set_thumbnail(thumbnail(self.studio.pad_clip(i)))
