@@ -38,3 +38,5 @@ def test_variations_scale_and_near_duplicates_are_rejected():
     # the copy of the source (0, 4) and of a chosen candidate (2) go; the rest stay, in order
     assert pick_variations(src, cands, 16000, 8, scale=50.0, min_distance=0.2) == [1, 3, 5]
     assert pick_variations(src, cands, 16000, 2, scale=50.0, min_distance=0.2) == [1, 3]
+    cands[3] *= 1e-3                      # a near-silent take is far from everything, and useless
+    assert pick_variations(src, cands, 16000, 8, scale=50.0, min_distance=0.2) == [1, 5]

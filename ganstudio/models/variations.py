@@ -21,6 +21,7 @@ CALIBRATION = ((0.0, 0.0), (0.05, 0.1), (0.25, 0.4), (0.5, 0.62), (1.0, 1.0))
 # waveform correlation of 0.98 on the demo model); scaled down for amounts under 0.25, so a
 # subtle variation is not rejected for being subtle.
 NEAR_DUPLICATE = 0.2
+MIN_PEAK = 0.01             # -40 dBFS: a silent take is far from every sound, and of no use
 
 
 def latent_amount(amount: float) -> float:
@@ -38,13 +39,15 @@ def near_duplicate(amount: float) -> float:
 def pick_variations(source: np.ndarray, candidates: np.ndarray, rate: int, n: int, scale: float,
                     min_distance: float = NEAR_DUPLICATE) -> list[int]:
     """Indices of up to ``n`` of ``candidates`` (float32 [k, frames] at ``rate``) that lie at least
-    ``min_distance`` x ``scale`` from ``source`` [frames] and from each other, in candidate order.
+    ``min_distance`` x ``scale`` from ``source`` [frames] and from each other, in candidate order;
+    a candidate quieter than ``MIN_PEAK`` (a silenced or near-silent take) is never one.
     ``scale``: the median distance between two unrelated sounds of the model (:func:`model_scale`)."""
     emb = clip_embedding(np.concatenate([source[None], candidates]), rate)
     src, cand = emb[0], emb[1:]
+    audible = np.abs(candidates).max(axis=1) >= MIN_PEAK
     chosen: list[int] = []
     for i, e in enumerate(cand):
-        if np.linalg.norm(e - src) < min_distance * scale:
+        if not audible[i] or np.linalg.norm(e - src) < min_distance * scale:
             continue
         if any(np.linalg.norm(e - cand[j]) < min_distance * scale for j in chosen):
             continue
