@@ -30,7 +30,7 @@ import torch
 
 from ganstudio.data import Dataset, ImportSettings, import_folder
 from ganstudio.library import render_kit
-from ganstudio.dsp.oneshot import clean_oneshot
+from ganstudio.dsp.oneshot import clean_oneshots
 from ganstudio.metrics import (clip_embedding, diversity_ratio, logmel_frechet, memorisation_ratio, ndb_over_k,
                                noise_bursts, white_noise)
 from ganstudio.models import ModelConfig
@@ -63,19 +63,10 @@ def scores(gen: np.ndarray, real: np.ndarray, sr: int) -> dict:
             "memorisation": round(memorisation_ratio(er, eg), 3), "diversity": round(diversity_ratio(er, eg), 3)}
 
 
-def as_played(clips: np.ndarray, sr: int) -> np.ndarray:
-    """What a pad or stem plays of each clip (onset-aligned, gated tail), back in a [N, T] array."""
-    out = np.zeros_like(clips)
-    for i, c in enumerate(clips):
-        y = clean_oneshot(c, sr)[: clips.shape[1]]
-        out[i, : len(y)] = y
-    return out
-
-
 def scored(gen: np.ndarray, real: np.ndarray, sr: int, floor: float) -> dict:
     """Raw and as-played scores of ``gen``, each with its FD over the real floor."""
     out = {}
-    for how, clips in (("raw", gen), ("played", as_played(gen, sr))):
+    for how, clips in (("raw", gen), ("played", clean_oneshots(gen, sr))):
         sc = scores(clips, real, sr)
         out[how] = {**sc, "fd_over_floor": round(sc["fd"] / floor, 2)}
     return out

@@ -69,3 +69,15 @@ def test_sustained_sounds_and_silence_are_kept():
     assert end == SR and np.abs(swell[:start]).max() < np.abs(swell).max() * 10 ** (-30 / 20)
     silence = np.zeros(1000, np.float32)
     assert np.array_equal(clean_oneshot(silence, SR), silence)
+
+
+def test_a_batch_is_cleaned_clip_by_clip_into_its_own_length():
+    from ganstudio.dsp.oneshot import clean_oneshot, clean_oneshots
+    from ganstudio.library import render_kit
+    kit = np.stack([v[0] for v in render_kit(per_class=1, seed=3).values()])
+    out = clean_oneshots(kit, 16000)
+    assert out.shape == kit.shape
+    for c, o in zip(kit, out):
+        y = clean_oneshot(c, 16000)[:len(c)]
+        np.testing.assert_array_equal(o[:len(y)], y)
+        assert not o[len(y):].any()

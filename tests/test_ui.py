@@ -545,14 +545,13 @@ def test_variations_row_differs_auditions_uses_keeps_and_drags(ctl, qtbot):
     # none a copy of the pad or of another: every pair is further apart than the rejection line
     # none a copy of the pad or of another, as heard at the model's rate (cleaned): every pair at
     # least the rejection distance apart, on the model's own scale of unrelated sounds
-    from ganstudio.dsp.oneshot import clean_oneshot
+    from ganstudio.dsp.oneshot import clean_oneshots
     from ganstudio.models.sampling import generate, latents
     from ganstudio.models.variations import near_duplicate
     g = ctl.studio.generator
 
     def heard(z):
-        out = generate(g, np.stack(z))
-        return np.stack([np.pad(clean_oneshot(c, 16000), (0, len(c)))[:len(c)] for c in out])
+        return clean_oneshots(generate(g, np.stack(z)), 16000)
     emb = clip_embedding(heard([z2] + [it["latent"] for it in items]), 16000)
     from ganstudio.audio.studio import SCALE_SEED
     unrelated = clip_embedding(heard(list(latents(32, g.cfg.latent_dim, SCALE_SEED))), 16000)

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..dsp.oneshot import clean_oneshot
+from ..dsp.oneshot import clean_oneshot, clean_oneshots
 from ..dsp.pad import resample, shape_pad
 from ..models.extender_file import model_extender
 from ..models.modelfile import LoadedModel, ModelFileError
@@ -299,13 +299,7 @@ class Studio:
         clean = self.pad_settings[pad].clean
 
         def heard(x):       # compared as the pad plays them: a tail's crackle is no difference
-            if not clean:
-                return x
-            out = np.zeros_like(x)
-            for i, c in enumerate(x):
-                y = clean_oneshot(c, rate)[:x.shape[1]]
-                out[i, :len(y)] = y
-            return out
+            return clean_oneshots(x, rate) if clean else x
         src = heard(generate(g, z[None], [label]))[0]
         clips = generate(g, cands, [label] * len(cands))
         scale = model_scale(heard(generate(g, latents(32, g.cfg.latent_dim, SCALE_SEED), [label] * 32)), rate)

@@ -90,3 +90,14 @@ def clean_oneshot(x: np.ndarray, rate: int) -> np.ndarray:
     if n_out > 0:
         y[len(y) - n_out:] *= np.linspace(1.0, 0.0, n_out + 1, dtype=np.float32)[1:] ** 2
     return np.concatenate([y, np.zeros(int(round(TAIL_SILENCE_S * rate)), np.float32)])
+
+
+def clean_oneshots(clips: np.ndarray, rate: int) -> np.ndarray:
+    """:func:`clean_oneshot` of each of ``clips`` [N, frames], back in an [N, frames] array (each
+    onset-aligned at the start, silence after its end): a batch as the pads play it, for measures
+    that need equal lengths."""
+    out = np.zeros_like(clips)
+    for i, c in enumerate(clips):
+        y = clean_oneshot(c, rate)[:clips.shape[1]]
+        out[i, :len(y)] = y
+    return out
