@@ -186,7 +186,7 @@ class KeepLibrary:
     def export(self, kids: list[str], folder: str | Path) -> list[Path]:
         """Copy keeps ``kids`` (WAV and sidecar) into ``folder`` named ``{model}_{name}_{index:03d}``;
         existing files are never overwritten (a ``-2`` suffix is added)."""
-        from .export.stems import stem_name
+        from .export.stems import SIDECAR_FORMAT, SIDECAR_VERSION, stem_name
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         out = []
@@ -196,8 +196,8 @@ class KeepLibrary:
             dest, n = folder / f"{stem}.wav", 2
             while dest.exists() or dest.with_suffix(".json").exists():
                 dest, n = folder / f"{stem}-{n}.wav", n + 1
+            doc = read_json_document(self.sidecar(kid), SIDECAR_FORMAT, SIDECAR_VERSION, KeepError, "sidecar")
             shutil.copyfile(self.wav(kid), dest)
-            doc = json.loads(self.sidecar(kid).read_text())
             doc["wav"] = dest.name
             atomic_write_bytes(dest.with_suffix(".json"), json.dumps(doc, indent=1, allow_nan=False).encode())
             out.append(dest)

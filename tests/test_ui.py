@@ -475,6 +475,11 @@ def test_keeps_keep_edit_drag_play_send_back_and_survive_a_restart_and_a_model_c
     assert [u.toLocalFile() for u in mime.urls()] == [str(ctl.keeps.lib.wav(kid))]
     ctl.keeps.play(kid)
     assert wait_for(qtbot, lambda: ctl.studio.engine.meter.read()[0].max() > 0.01, 5)
+    other_id = next(k.id for k in ctl.keeps.lib.keeps if k.id != kid)    # a keep file replaced by NaNs
+    sf.write(ctl.keeps.lib.wav(other_id), np.full(4800, np.nan, np.float32), 48000, subtype="FLOAT")
+    ctl.keeps.play(other_id)
+    assert "non-finite" in messages[-1]
+    messages.clear()
     panel.search.setText("low")
     assert panel.table.rowCount() == 1
     ctl.w.pads.select.emit(0)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 
-import soundfile as sf
 from PySide6 import QtWidgets
 
+from ..data.decode import decode
+from ..data.prepare import SkipFile
+from ..dsp.processing import sound_problem
 from ..keeps import KeepError, KeepLibrary
 from .keeps_panel import KeepsPanel
 
 log = logging.getLogger(__name__)
-MAX_PLAY_FRAMES = 48000 * 60        # a keep is a one-shot; a minute is far more than any holds
+MAX_PLAY_SECONDS = 60.0             # a keep is a one-shot; a minute is far more than any holds
 
 
 class KeepsFlow:
@@ -40,9 +42,7 @@ class KeepsFlow:
     def keep(self, pad: int) -> None:
         """Keep pad ``pad``'s current sound (as it plays, at the studio's rate)."""
         ctl, st = self.ctl, self.ctl.studio
-        try:
-            if not st.worker.wait_idle(10):
-                raise KeepError("the pad is still rendering; try again in a moment")
+        try:        # rendered from the pad's state by the export path: no need to wait for the sampler
             k = self.lib.add(st.model, pad, st.pad_state(pad), st.sample_rate, st.hifi)
         except KeepError as exc:
             ctl.errors.show("Can't keep the sound", str(exc))
@@ -51,12 +51,16 @@ class KeepsFlow:
         ctl.w.status.showMessage(f"Kept pad {pad + 1} as “{k.name}” ({len(self.lib.keeps)} keeps)", 4000)
 
     def play(self, kid: str) -> None:
-        try:
-            audio, rate = sf.read(str(self.lib.wav(kid)), dtype="float32", always_2d=True, frames=MAX_PLAY_FRAMES)
-        except (KeepError, RuntimeError, OSError) as exc:
+        try:            # the importer's reader: a replaced or damaged file is a clear error
+            audio, rate = decode(self.lib.wav(kid), MAX_PLAY_SECONDS)
+            mono = audio.mean(axis=1)
+            problem = sound_problem(mono)
+            if problem:
+                raise KeepError(f"the keep's sound file holds {problem}")
+        except (KeepError, SkipFile) as exc:
             self.ctl.errors.show("Can't play the keep", str(exc))
             return
-        self.ctl.studio.preview(audio.mean(axis=1), rate)
+        self.ctl.studio.preview(mono, rate)
 
     def to_pad(self, kid: str) -> None:
         """Put the keep back on the selected pad (one undoable step); its model must be open."""
