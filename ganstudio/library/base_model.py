@@ -9,7 +9,6 @@ from pathlib import Path
 from .demo_model import resources_dir
 
 BASE_DIR = "base"
-STARTS = ("base", "scratch")
 
 
 def base_model_path() -> Path:

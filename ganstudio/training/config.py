@@ -38,8 +38,8 @@ class TrainConfig:
     divergence_limit: float = 1e4  # |loss| above this counts as divergence
     max_rollbacks: int = 5
     conditional: bool = False    # condition on subfolder classes
-    init_from: str = ""          # a model folder to start from (transfer): its generator's weights,
-                                 # and its discriminator's when it keeps a training state
+    init_from: str = ""          # a model folder to start from (transfer): its generator's weights, and its
+                                 # discriminator's from a discriminator.safetensors or a training state
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:

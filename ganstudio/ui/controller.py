@@ -163,10 +163,14 @@ class Controller(QtCore.QObject):
 
     def select(self, pad: int) -> None:
         self.selected = pad
+        self._show_pad_panel()
+        self.show_clip()
+
+    def _show_pad_panel(self) -> None:
+        pad = self.selected
         classes = list(self.studio.model.config.class_names)
         self.w.pad_panel.show_pad(pad, self.studio.pad_settings[pad], classes, self.studio.pad_label(pad))
         self.w.pad_panel.show_ab(self.history.has_previous(pad), self.history.playing_b(pad))
-        self.show_clip()
 
     def change_pad(self, changes: dict) -> None:
         pad = self.selected
@@ -184,8 +188,8 @@ class Controller(QtCore.QObject):
         self.w.pad_panel.show_ab(self.history.has_previous(pad), False)
 
     def _trim_dragged(self, start: float, end: float) -> None:
-        self.change_pad({"start": start, "end": end})
-        self.select(self.selected)                  # the knobs follow the markers
+        self.change_pad({"start": start, "end": end})     # redraws the clip view
+        self._show_pad_panel()                             # the knobs follow the markers
 
     def toggle_ab(self) -> None:
         """Hear the selected pad's previous sound (B) against its current one (A)."""

@@ -17,6 +17,10 @@ PAD_KEYS = {getattr(QtCore.Qt.Key, f"Key_{k}"): i for i, k in enumerate(KEYS)}
 THUMB_COLUMNS = 48
 
 
+def pad_tooltip(index: int, name: str) -> str:
+    return f"{name} (key {KEYS[index]}): click to play, right-click to select, drag out to drop it as a WAV file"
+
+
 def thumbnail(clip: np.ndarray, columns: int = THUMB_COLUMNS) -> np.ndarray:
     """A pad's waveform thumbnail: the peak of ``clip`` (float32 [frames]) in each of ``columns``
     equal spans, on a dB scale from -48 dB (0) to 0 dBFS (1), so quiet tails stay visible."""
@@ -42,8 +46,7 @@ class PadButton(QtWidgets.QPushButton):
         # Ignored: a long name never widens its column; set_names elides it to the pad's width
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Expanding)
         self.setMinimumWidth(56)
-        self.setToolTip(f"Pad {index + 1} (key {KEYS[index]}): click to play, right-click to select, "
-                        "drag out to drop it as a WAV file")
+        self.setToolTip(pad_tooltip(index, f"Pad {index + 1}"))
         self.keep_b = QtWidgets.QToolButton(self, text="+", autoRaise=True)
         self.keep_b.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.keep_b.setToolTip("Keep this sound (K keeps the selected pad): it goes to the Keeps list")
@@ -164,8 +167,7 @@ class PadGrid(QtWidgets.QWidget):
         for i, (b, n) in enumerate(zip(self.pads, names)):
             shown = b.fontMetrics().elidedText(n, QtCore.Qt.TextElideMode.ElideRight, max(40, b.width() - 12))
             b.setText(f"{shown}\n{KEYS[i]}")
-            b.setToolTip(f"{n} (key {KEYS[i]}): click to play, right-click to select, "
-                         "drag out to drop it as a WAV file")
+            b.setToolTip(pad_tooltip(i, n))
 
     def resizeEvent(self, e: QtGui.QResizeEvent) -> None:
         super().resizeEvent(e)
