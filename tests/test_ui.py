@@ -577,4 +577,5 @@ def test_variations_row_differs_auditions_uses_keeps_and_drags(ctl, qtbot):
     assert len(ctl.keeps.lib.keeps) == 1
     assert np.allclose(ctl.keeps.lib.pad_of(ctl.keeps.lib.keeps[0].id)["latent"], items[3]["latent"])
     path = row.pads[0].drag_mime().urls()[0].toLocalFile()
+    assert path.endswith("demo-model_pad03_001.wav")            # named as its exported variations are
     np.testing.assert_allclose(sf.read(path, dtype="float32")[0], items[0]["clip"], atol=1e-4)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6 import QtWidgets
 
+from ..export.stems import DEFAULT_TEMPLATE, pad_stem_name, stem_name
 from ..export.wav import write_wav
 from ..keeps import KeepError
 from .pads import PadButton, thumbnail
@@ -103,7 +104,10 @@ class VariationsFlow:
         ctl.w.status.showMessage(f"Kept variation {i + 1} of pad {self.pad + 1}", 3000)
 
     def drag_file(self, i: int, folder) -> str:
-        path = folder / f"variation-{self.pad + 1:02d}-{i + 1}.wav"
+        """Variation ``i`` as a 24-bit WAV named like an exported variation of its pad."""
+        st = self.ctl.studio
+        name = pad_stem_name(self.pad, st.pad_settings[self.pad].name)
+        path = folder / f"{stem_name(DEFAULT_TEMPLATE, {'model': st.model.name, 'name': name, 'index': i + 1})}.wav"
         write_wav(path, self.items[i]["clip"], self.ctl.studio.sample_rate, "pcm24")
         return str(path)
 
