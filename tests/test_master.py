@@ -63,3 +63,33 @@ def test_meter_values():
     np.testing.assert_allclose(peak, [0.5, 0.8])
     np.testing.assert_allclose(rms, [0.5, 0.08], rtol=1e-5)
     assert m.serial == 1
+
+
+def test_meter_reader_never_sees_a_half_measured_block():
+    """The audio thread measures while the GUI reads: the RMS row once held the sum of squares
+    mid-update (CI read an RMS of 13.7 for a 0.5 sine)."""
+    import threading
+    m = Meter(2)
+    block = np.full((256, 2), 0.5, np.float32)
+    stop = threading.Event()
+
+    def writer():
+        while not stop.is_set():
+            m.update(block)
+
+    import sys
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)          # switch threads often, as a busy GUI thread does
+    t = threading.Thread(target=writer)
+    t.start()
+    seen = []
+    try:
+        for _ in range(20000):
+            seen.append(m.read())
+    finally:
+        stop.set()
+        t.join(5)
+        sys.setswitchinterval(interval)
+    assert m.serial > 0
+    for peak, rms in seen:
+        assert np.all(rms <= peak + 1e-6) and np.all(rms <= 0.5 + 1e-6)

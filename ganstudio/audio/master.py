@@ -59,21 +59,27 @@ class Limiter:
 
 class Meter:
     """Peak and RMS (linear) of the newest block, per channel, in a preallocated array the GUI
-    copies from. ``serial`` grows with each block so readers can tell new values from old."""
+    copies from. ``serial`` grows with each block so readers can tell new values from old.
+
+    The callback measures into scratch memory and publishes with one small copy between two
+    serial bumps (odd while writing), so a reader never sees a half-computed value such as the
+    RMS row still holding the sum of squares."""
 
     def __init__(self, channels: int, arena: Arena | None = None):
         arena = arena or Arena()
         self.values = arena.zeros((2, channels), np.float32)      # row 0 peak, row 1 RMS
         self._serial = arena.zeros(1, np.int64)
+        self._work = np.zeros((2, channels), dtype=np.float32)
         self._tmp = np.zeros(channels, dtype=np.float32)
 
     @property
     def serial(self) -> int:
-        return int(self._serial[0])
+        """Blocks measured so far."""
+        return int(self._serial[0]) // 2
 
     def update(self, block: np.ndarray) -> None:
         """Measure ``block`` [frames, channels] without allocating frame-sized temporaries."""
-        peak, rms, tmp = self.values[0], self.values[1], self._tmp
+        peak, rms, tmp = self._work[0], self._work[1], self._tmp
         block.max(axis=0, out=peak)
         block.min(axis=0, out=tmp)
         np.negative(tmp, out=tmp)
@@ -81,9 +87,15 @@ class Meter:
         np.einsum("ij,ij->j", block, block, out=rms)
         rms /= max(1, len(block))
         np.sqrt(rms, out=rms)
-        self._serial[0] += 1
+        self._serial[0] += 1            # odd: publishing
+        self.values[...] = self._work
+        self._serial[0] += 1            # even: stable
 
     def read(self) -> tuple[np.ndarray, np.ndarray]:
-        """Copies of (peak [channels], rms [channels]) for the GUI thread."""
-        v = self.values.copy()
+        """Copies of (peak [channels], rms [channels]) for the GUI thread, from one whole block."""
+        for _ in range(100):
+            before = int(self._serial[0])
+            v = self.values.copy()
+            if before % 2 == 0 and int(self._serial[0]) == before:
+                break
         return v[0], v[1]
