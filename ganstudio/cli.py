@@ -523,6 +523,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--quiet", action="store_true")
     e.set_defaults(func=cmd_export)
 
+    from .convert_cli import add_parser as add_convert
+    add_convert(sub, int_in, float_in)
+
     dv = sub.add_parser("devices", help="list the audio outputs")
     dv.set_defaults(func=cmd_devices)
 
@@ -596,6 +599,7 @@ def describe_error(exc: BaseException) -> str:
     """One line for a failure: our own errors carry their message; an OSError names its file;
     anything else names its type (it is a bug: the log has the traceback)."""
     from .data import DatasetError
+    from .data.prepare import SkipFile
     from .export import ExportError
     from .models.modelfile import ModelFileError
     from .session import SessionError
@@ -606,7 +610,7 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, MemoryError):
         return "not enough memory for this request; ask for less (fewer clips, a smaller batch)"
     if isinstance(exc, (DatasetError, ModelFileError, CheckpointError, TrainingDiverged, ExportError,
-                        SessionError, ValueError, RuntimeError)):
+                        SessionError, SkipFile, ValueError, RuntimeError)):
         return str(exc) or type(exc).__name__
     return f"{type(exc).__name__}: {exc} (this is a bug; details are in the log)"
 

@@ -558,7 +558,7 @@ def test_variations_row_differs_auditions_uses_keeps_and_drags(ctl, qtbot):
     def heard(z):
         return clean_oneshots(generate(g, np.stack(z)), 16000)
     emb = clip_embedding(heard([z2] + [it["latent"] for it in items]), 16000)
-    from ganstudio.audio.studio import SCALE_SEED
+    from ganstudio.models.variations import SCALE_SEED
     unrelated = clip_embedding(heard(list(latents(32, g.cfg.latent_dim, SCALE_SEED))), 16000)
     scale = np.median(np.linalg.norm(unrelated[:16] - unrelated[16:], axis=1))
     pairs = np.linalg.norm(emb[:, None] - emb[None], axis=-1)[np.triu_indices(len(emb), 1)]
@@ -579,3 +579,75 @@ def test_variations_row_differs_auditions_uses_keeps_and_drags(ctl, qtbot):
     path = row.pads[0].drag_mime().urls()[0].toLocalFile()
     assert path.endswith("demo-model_pad03_001.wav")            # named as its exported variations are
     np.testing.assert_allclose(sf.read(path, dtype="float32")[0], items[0]["clip"], atol=1e-4)
+
+
+def _drop_file(widget, path):
+    """A real drop of a file URL on ``widget``: drag-enter first (which must accept), then drop."""
+    from PySide6 import QtGui
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(path))])
+    pos = QtCore.QPointF(widget.rect().center())
+    actions = QtCore.Qt.DropAction.CopyAction
+    no_buttons, no_mods = QtCore.Qt.MouseButton.NoButton, QtCore.Qt.KeyboardModifier.NoModifier
+    enter = QtGui.QDragEnterEvent(pos.toPoint(), actions, mime, no_buttons, no_mods)
+    QtWidgets.QApplication.sendEvent(widget, enter)
+    if not enter.isAccepted():
+        return False
+    QtWidgets.QApplication.sendEvent(widget, QtGui.QDropEvent(pos, actions, mime, no_buttons, no_mods))
+    return True
+
+
+def test_a_sound_dropped_on_a_pad_becomes_the_models_version_of_it(ctl, qtbot, tmp_path):
+    from ganstudio.library import render_kit
+    from ganstudio.models.invert import SoundMatch, target_clip
+    from ganstudio.models.sampling import generate
+    src = tmp_path / "my clap.wav"
+    clap = render_kit(per_class=1, seed=4)["clap"][0]
+    sf.write(src, clap, 44100)
+    (tmp_path / "notes.txt").write_text("not a sound")
+    pad, button = 4, ctl.w.pads.pads[4]
+    before = ctl.studio.pad_state(pad)
+    name = ctl.studio.pad_settings[pad].name
+    assert not _drop_file(button, tmp_path / "notes.txt")            # only sound files are taken
+    assert _drop_file(button, src)
+    assert button.busy_text.startswith("matching") and ctl.sound_alike.cancel_b.isVisible()
+    assert wait_for(qtbot, lambda: not ctl.sound_alike.running and not button.busy_text, 120)
+    assert ctl.studio.pad_settings[pad].name == "~my clap"
+    assert "my clap" in ctl.w.pads.pads[pad].text()
+    z = ctl.studio.pad_latent(pad)
+    assert not np.allclose(z, before["latent"])
+    # the pad's sound is the model's version: closer to the clap than the pad's old sound was
+    g = ctl.studio.generator
+    match = SoundMatch(16000)
+    match.set_target(target_clip(clap, 44100, 16000, 16384))
+    import torch
+    d_new, d_old = match(torch.from_numpy(generate(g, np.stack([z, np.asarray(before["latent"], np.float32)])))).tolist()
+    assert d_new < d_old
+    assert wait_for(qtbot, lambda: not ctl.studio.worker.busy, 20)
+    # one undoable step puts back the sound and the name
+    ctl.history.stack.undo()
+    assert np.allclose(ctl.studio.pad_latent(pad), before["latent"]) and ctl.studio.pad_settings[pad].name == name
+    # a cancelled search leaves the pad as it was
+    _drop_file(button, src)
+    ctl.sound_alike.cancel_b.click()
+    assert wait_for(qtbot, lambda: not ctl.sound_alike.running, 60)
+    assert np.allclose(ctl.studio.pad_latent(pad), before["latent"]) and not button.busy_text
+    assert "cancelled" in ctl.w.status.currentMessage()
+
+
+def test_nearest_in_the_training_set_needs_the_dataset_and_lists_three_clips(ctl, qtbot):
+    from ganstudio.data import Dataset, ImportSettings
+    from ganstudio.library import render_kit
+    errors = []
+    ctl.errors.show = lambda title, msg: errors.append((title, msg))
+    ctl.sound_alike.show_nearest()                           # no dataset yet: says what to do
+    assert errors and "Import the folder this model learnt from" in errors[0][1]
+    ctl.dataset = Dataset.from_arrays(render_kit(per_class=4, seed=1), ImportSettings())
+    found = ctl.sound_alike.nearest(ctl.selected)
+    assert len(found) == 3 and [n.distance for n in found] == sorted(n.distance for n in found)
+    from ganstudio.ui.sound_alike_flow import NearestDialog
+    dlg = NearestDialog(ctl, ctl.selected, found)
+    assert len(dlg.buttons) == 3 and f"{found[0].distance:.2f}" in dlg.buttons[0].text()
+    dlg.buttons[0].click()                                   # plays that training clip
+    assert wait_for(qtbot, lambda: ctl.studio.mixer.v_on[ctl.studio.mixer.v_pad == 16].any(), 2)
+    dlg.reject()

@@ -1,6 +1,6 @@
 """Write PNG screenshots of the studio's main states to docs/screenshots (run by screenshot.sh
-under Xvfb): the pads playing the demo model, a few keeps, and training on the demo kit with the
-loss curves."""
+under Xvfb): the pads playing the demo model, a sound-alike search on a pad, a few keeps, the
+nearest training clips of a pad, and training on the demo kit with the loss curves."""
 from __future__ import annotations
 
 import os
@@ -43,6 +43,17 @@ def main() -> int:
             ctl.play(pad)
             pump(0.35)
         ctl.w.grab().save(str(OUT / "pads.png"))
+        source = tmp / "whoosh.wav"
+        import soundfile as sf
+        from ganstudio.library import render_kit
+        sf.write(source, render_kit(per_class=1, seed=3)["sweep"][0], 16000)
+        ctl.sound_alike.run(6, str(source))
+        while "%" not in ctl.w.pads.pads[6].busy_text or ctl.w.pads.pads[6].busy_text.endswith("\n0%"):
+            pump(0.05)
+        pump(0.4)
+        ctl.w.grab().save(str(OUT / "sound-alike.png"))
+        while ctl.sound_alike.running:
+            pump(0.1)
         for pad, name, tags, star in ((5, "dusty snare", ["snare"], True), (9, "low tom", ["tom", "low"], False),
                                       (12, "air hat", ["hat"], True)):
             ctl.keeps.keep(pad)
@@ -55,6 +66,12 @@ def main() -> int:
         ctl.import_dataset(str(write_kit(tmp / "kit", per_class=6, duration=0.8)))
         while ctl.dataset is None:
             pump(0.1)
+        from ganstudio.ui.sound_alike_flow import NearestDialog
+        dlg = NearestDialog(ctl, 6, ctl.sound_alike.nearest(6))
+        dlg.show()
+        pump(0.3)
+        dlg.grab().save(str(OUT / "nearest.png"))
+        dlg.reject()
         ctl.w.training.out.setText(str(tmp / "model"))
         ctl.w.training.minutes.setValue(1.0)
         ctl.w.tabs.setCurrentIndex(1)

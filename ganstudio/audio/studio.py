@@ -17,8 +17,8 @@ from ..dsp.oneshot import clean_oneshot, clean_oneshots
 from ..dsp.pad import resample, shape_pad
 from ..models.extender_file import model_extender
 from ..models.modelfile import LoadedModel, ModelFileError
-from ..models.sampling import full_band, generate, latents
-from ..models.variations import candidate_latents, model_scale, near_duplicate, pick_variations
+from ..models.sampling import full_band
+from ..models.variations import find_variations
 from ..models.wavegan import Generator
 from .engine import AudioDeviceError, AudioEngine
 from .process import AudioProcess
@@ -32,7 +32,6 @@ PADS = 16
 PREVIEW_PAD = PADS      # one more mixer pad plays dataset clips and other previews
 VOICES = 32
 MAX_CLIP_S = 4.0
-SCALE_SEED = 7919        # the fixed latents a model's own "unrelated sounds" distance is measured on
 
 
 @dataclass
@@ -291,25 +290,17 @@ class Studio:
         neither copies of it nor of each other: dicts with ``latent``, ``label`` and ``clip`` (float32
         [frames] at ``sample_rate``, shaped as the pad plays, gain included). Runs the generator on
         the calling thread (the window calls it from a worker thread)."""
-        g, ext = self._generator, self.active_extender
-        rate = g.cfg.sample_rate
-        z, label = self.pad_latent(pad), self.pad_label(pad)
-        rng = np.random.default_rng(seed)
-        cands = candidate_latents(z, amount, 3 * n, rng)
+        g, rate = self._generator, self._generator.cfg.sample_rate
         clean = self.pad_settings[pad].clean
-
-        def heard(x):       # compared as the pad plays them: a tail's crackle is no difference
-            return clean_oneshots(x, rate) if clean else x
-        src = heard(generate(g, z[None], [label]))[0]
-        clips = generate(g, cands, [label] * len(cands))
-        scale = model_scale(heard(generate(g, latents(32, g.cfg.latent_dim, SCALE_SEED), [label] * 32)), rate)
-        chosen = pick_variations(src, heard(clips), rate, n, scale, near_duplicate(amount))
-        if not chosen:
+        label = self.pad_label(pad)
+        zs, clips = find_variations(g, self.pad_latent(pad), label, n, amount, np.random.default_rng(seed),
+                                    (lambda x: clean_oneshots(x, rate)) if clean else None)
+        if not len(zs):
             return []
-        audio = full_band(clips[chosen], rate, self.sample_rate, ext)
+        audio = full_band(clips, rate, self.sample_rate, self.active_extender)
         shape = asdict(self.pad_settings[pad])
-        return [{"latent": cands[i], "label": label, "clip": shape_pad(a, self.sample_rate, shape)}
-                for i, a in zip(chosen, audio)]
+        return [{"latent": z, "label": label, "clip": shape_pad(a, self.sample_rate, shape)}
+                for z, a in zip(zs, audio)]
 
     def set_pad_latent(self, pad: int, latent: np.ndarray, label: int | None = None) -> None:
         """Give pad ``pad`` this latent (and class); it re-renders in the background."""

@@ -1,7 +1,8 @@
 """Measures of generated audio against real audio (numpy only)."""
 from .baselines import noise_bursts, white_noise
 from .frechet import frechet_distance, logmel_features, logmel_frechet
+from .nearest import NearestIndex, Neighbour
 from .sets import clip_embedding, diversity_ratio, memorisation_ratio, ndb_over_k
 
 __all__ = ["clip_embedding", "diversity_ratio", "frechet_distance", "logmel_features", "logmel_frechet",
-           "memorisation_ratio", "ndb_over_k", "noise_bursts", "white_noise"]
+           "memorisation_ratio", "NearestIndex", "Neighbour", "ndb_over_k", "noise_bursts", "white_noise"]

@@ -22,6 +22,7 @@ CALIBRATION = ((0.0, 0.0), (0.05, 0.1), (0.25, 0.4), (0.5, 0.62), (1.0, 1.0))
 # subtle variation is not rejected for being subtle.
 NEAR_DUPLICATE = 0.2
 MIN_PEAK = 0.01             # -40 dBFS: a silent take is far from every sound, and of no use
+SCALE_SEED = 7919           # the fixed latents a model's own "unrelated sounds" distance is measured on
 
 
 def latent_amount(amount: float) -> float:
@@ -67,3 +68,21 @@ def model_scale(clips: np.ndarray, rate: int) -> float:
 def candidate_latents(z: np.ndarray, amount: float, k: int, rng: np.random.Generator) -> np.ndarray:
     """``k`` mutations of ``z`` at the user's ``amount`` (see :func:`latent_amount`); [k, latent_dim]."""
     return np.stack([mutate(z, latent_amount(amount), rng) for _ in range(k)])
+
+
+def find_variations(generator, z: np.ndarray, label: int | None, n: int, amount: float,
+                    rng: np.random.Generator, heard=None) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``n`` variations of latent ``z`` [latent_dim] (class ``label``) at the user's
+    ``amount`` that are neither copies of its sound nor of each other: (latents [k, latent_dim],
+    clips float32 [k, clip_length] at the model rate). ``heard`` maps clips [m, T] to how they
+    are played before comparing (e.g. :func:`~ganstudio.dsp.oneshot.clean_oneshots`, so a tail's
+    crackle counts as no difference). Runs the generator on the calling thread."""
+    from .sampling import generate, latents
+    heard = heard or (lambda x: x)
+    cands = candidate_latents(z, amount, 3 * n, rng)
+    src = heard(generate(generator, z[None], [label]))[0]
+    clips = generate(generator, cands, [label] * len(cands))
+    ref = generate(generator, latents(32, generator.cfg.latent_dim, SCALE_SEED), [label] * 32)
+    rate = generator.cfg.sample_rate
+    chosen = pick_variations(src, heard(clips), rate, n, model_scale(heard(ref), rate), near_duplicate(amount))
+    return cands[chosen], clips[chosen]

@@ -23,6 +23,7 @@ from .keeps_flow import KeepsFlow
 from .pad_history import PadHistory
 from .variations_flow import VariationsFlow
 from .session_flow import SessionFlow, is_demo
+from .sound_alike_flow import SoundAlikeFlow
 from .training_flow import TrainingFlow
 from .workers import CallThread
 
@@ -65,9 +66,10 @@ class Controller(QtCore.QObject):
         self.w.close_guard = self.confirm_close
         self.pads_rendered.connect(self._pads_rendered)
         self.history = PadHistory(lambda: self.studio, self)
-        self.history.restored.connect(self._pad_restored)
+        self.history.restored.connect(self.refresh_pad)
         self.keeps = KeepsFlow(self)
         self.variations = VariationsFlow(self, self.w.variations)
+        self.sound_alike = SoundAlikeFlow(self)
         self.w.tabs.addTab(self.keeps.panel, "Keeps")
         self.studio.on_rendered = self.pads_rendered.emit
         self._wire()
@@ -121,7 +123,8 @@ class Controller(QtCore.QObject):
                         (QtGui.QKeySequence("Ctrl+R"), lambda: self.w.pad_panel.rand_b.click()),
                         (QtGui.QKeySequence("K"), lambda: self.keeps.keep(self.selected)),
                         (QtGui.QKeySequence("Ctrl+D"), lambda: self.w.pad_panel.var_b.click()),
-                        (QtGui.QKeySequence("Ctrl+M"), lambda: self.w.pad_panel.mut_b.click())):
+                        (QtGui.QKeySequence("Ctrl+M"), lambda: self.w.pad_panel.mut_b.click()),
+                        (QtGui.QKeySequence(QtCore.Qt.Key.Key_Escape), lambda: self.sound_alike.cancel())):
             sc = QtGui.QShortcut(key, self.w)
             sc.setAutoRepeat(False)
             sc.activated.connect(fn)
@@ -150,6 +153,11 @@ class Controller(QtCore.QObject):
         e.addAction(undo)
         e.addAction(redo)
         e.addAction("A/B: previous sound of the pad", QtGui.QKeySequence("B"), self.toggle_ab)
+        pm = mb.addMenu("&Pad")
+        pm.addAction("Sound-&alike from a file… (or drop it on a pad)", QtGui.QKeySequence("Ctrl+I"),
+                     lambda: self.sound_alike.choose_file())
+        pm.addAction("&Nearest in the training set…", QtGui.QKeySequence("Ctrl+N"),
+                     lambda: self.sound_alike.show_nearest())
         h = mb.addMenu("&Help")
         h.addAction("&About GAN Studio", self.about)
 
@@ -198,7 +206,8 @@ class Controller(QtCore.QObject):
         self.w.status.showMessage(f"Pad {pad + 1}: " + ("B, the sound before the last change" if b else "A, the current sound"), 3000)
         self.play(pad)
 
-    def _pad_restored(self, pad: int) -> None:
+    def refresh_pad(self, pad: int) -> None:
+        """Show pad ``pad``'s name, and its panel and clip when selected, after it changed."""
         self._pad_names()
         if pad == self.selected:
             self.select(pad)
@@ -414,6 +423,7 @@ class Controller(QtCore.QObject):
         self.save_window()
         self.training.shutdown()
         self.variations.shutdown()
+        self.sound_alike.shutdown()
         self.exports.shutdown()
         if self.import_thread and self.import_thread.isRunning():
             self.import_thread.wait(60000)

@@ -1,5 +1,6 @@
 """The 4x4 pad grid: click or key to play, right-click to select without playing, drag a pad out
-to a file manager or DAW to drop it as a WAV file."""
+to a file manager or DAW to drop it as a WAV file, drop a sound file on a pad to make the model's
+version of it (sound-alike)."""
 from __future__ import annotations
 
 from typing import Callable
@@ -18,7 +19,19 @@ THUMB_COLUMNS = 48
 
 
 def pad_tooltip(index: int, name: str) -> str:
-    return f"{name} (key {KEYS[index]}): click to play, right-click to select, drag out to drop it as a WAV file"
+    return (f"{name} (key {KEYS[index]}): click to play, right-click to select, drag out to drop it as a "
+            "WAV file, drop a sound file on it to make the model's version of that sound")
+
+
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".aif", ".aiff", ".mp3")
+
+
+def dropped_sound(mime: QtCore.QMimeData) -> str | None:
+    """The local audio file a drag carries (the first one), or None."""
+    for url in mime.urls() if mime.hasUrls() else []:
+        if url.isLocalFile() and url.toLocalFile().lower().endswith(AUDIO_SUFFIXES):
+            return url.toLocalFile()
+    return None
 
 
 def thumbnail(clip: np.ndarray, columns: int = THUMB_COLUMNS) -> np.ndarray:
@@ -36,10 +49,12 @@ class PadButton(QtWidgets.QPushButton):
     pressed_pad = QtCore.Signal(int)
     selected_pad = QtCore.Signal(int)
     keep_pad = QtCore.Signal(int)
+    sound_dropped = QtCore.Signal(int, str)     # pad, path of a sound file dropped on it
 
     def __init__(self, index: int, export_fn: Callable[[int], str] | None = None):
         super().__init__()
         self.index = index
+        self.busy_text = ""
         self.export_fn = export_fn
         self.setProperty("pad", True)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
@@ -66,8 +81,35 @@ class PadButton(QtWidgets.QPushButton):
         self.thumb = envelope
         self.update()
 
+    busy_fraction = 0.0
+
+    def set_busy(self, text: str, fraction: float = 0.0) -> None:
+        """Show ``text`` over the pad with a bar filled to ``fraction`` (0..1); "" clears it."""
+        self.busy_text, self.busy_fraction = text, min(max(float(fraction), 0.0), 1.0)
+        self.update()
+
+    def dragEnterEvent(self, e: QtGui.QDragEnterEvent) -> None:
+        if self.acceptDrops() and e.source() is None and dropped_sound(e.mimeData()):
+            e.acceptProposedAction()
+
+    def dropEvent(self, e: QtGui.QDropEvent) -> None:
+        path = dropped_sound(e.mimeData())
+        if path:
+            e.acceptProposedAction()
+            self.sound_dropped.emit(self.index, path)
+
     def paintEvent(self, e: QtGui.QPaintEvent) -> None:
         super().paintEvent(e)
+        if self.busy_text:
+            qp = QtGui.QPainter(self)
+            inner = self.rect().adjusted(2, 2, -2, -2)
+            qp.fillRect(inner, QtGui.QColor(theme.PANEL))
+            bar = QtCore.QRect(inner.left() + 6, inner.bottom() - 8, int((inner.width() - 12) * self.busy_fraction), 4)
+            qp.fillRect(bar, QtGui.QColor(theme.ACCENT))
+            qp.setPen(QtGui.QColor(theme.ACCENT))
+            qp.drawText(self.rect(), QtCore.Qt.AlignmentFlag.AlignCenter, self.busy_text)
+            qp.end()
+            return
         if self.thumb is None or not len(self.thumb):
             return
         qp = QtGui.QPainter(self)
@@ -136,6 +178,7 @@ class PadGrid(QtWidgets.QWidget):
     play = QtCore.Signal(int)
     select = QtCore.Signal(int)
     keep = QtCore.Signal(int)
+    sound_dropped = QtCore.Signal(int, str)
 
     def __init__(self, export_fn: Callable[[int], str] | None = None):
         super().__init__()
@@ -149,6 +192,8 @@ class PadGrid(QtWidgets.QWidget):
             b.pressed_pad.connect(self.play)
             b.selected_pad.connect(self.select)
             b.keep_pad.connect(self.keep)
+            b.setAcceptDrops(True)
+            b.sound_dropped.connect(self.sound_dropped)
             grid.addWidget(b, 3 - i // 4, i % 4)
             self.pads.append(b)
         for c in range(4):

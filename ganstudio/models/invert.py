@@ -1,0 +1,203 @@
+"""Sound-alike (GAN inversion): the latent, and class, whose generated clip sounds most like a
+given sound, so a pad can play the model's version of any recording and vary around it.
+
+The sound is prepared as a training clip is (:func:`ganstudio.data.prepare.prepare_clip` at the
+model's rate and length: onset-aligned, peak-normalised), so it lines up with what the generator
+learnt to make. The match (:class:`SoundMatch`) is a multi-resolution log-mel distance plus a
+loudness-envelope distance, both on peak-normalised audio floored at -60 dB, so level and
+inaudible tails never count, only timbre and
+shape. The search takes the best of ``candidates`` random latents (spread over the classes), then
+runs Adam on the ``keep`` best together, with a penalty that holds each latent near the shell of
+radius sqrt(latent_dim) where the generator was trained (as image-GAN inversion does, e.g. Abdal
+et al. 2019, "Image2StyleGAN"; Bau et al. 2019 start from the best of many samples as here).
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+
+from ..data.prepare import prepare_clip
+from ..data.settings import ImportSettings
+from ..dsp.mel import mel_filterbank
+from .sampling import class_ids
+
+FFT_SIZES = (256, 512, 1024, 2048)      # 16-128 ms at 16 kHz: clicks to tails
+ENVELOPE_HOP = 128
+ENVELOPE_WEIGHT = 1.0
+NORM_WEIGHT = 0.05
+POWER_FLOOR = 1e-6         # -60 dB under the clip's peak: below that a sound is over
+
+
+class InversionCancelled(Exception):
+    """The caller asked the search to stop; nothing was changed."""
+
+
+def target_clip(audio: np.ndarray, rate: int, sample_rate: int, clip_length: int) -> np.ndarray:
+    """Any decoded sound ([frames] or [frames, channels] at ``rate``) as a training clip of the
+    model: float32 [clip_length] at ``sample_rate``. Raises ``SkipFile`` (silent, too short, ...)."""
+    return prepare_clip(np.asarray(audio), rate, ImportSettings(sample_rate=sample_rate, clip_length=clip_length))
+
+
+class SoundMatch(torch.nn.Module):
+    """Distance between clips [B, T] and one target [T] at ``sample_rate``: per clip, the mean L1
+    of natural-log mel powers over :data:`FFT_SIZES` plus the L1 of the log power envelope
+    (hop :data:`ENVELOPE_HOP`), every clip peak-normalised and floored at -60 dB. Differentiable."""
+
+    def __init__(self, sample_rate: int):
+        super().__init__()
+        self.sample_rate = sample_rate
+        for n in FFT_SIZES:
+            self.register_buffer(f"window{n}", torch.hann_window(n), persistent=False)
+            bank = mel_filterbank(sample_rate, n, min(80, n // 4))
+            self.register_buffer(f"mel{n}", torch.from_numpy(bank), persistent=False)
+        self._target: list[torch.Tensor] | None = None
+
+    def features(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """[B, T] audio -> one log-mel [B, mels, frames] per FFT size, then the log envelope [B, frames]."""
+        x = x / x.abs().amax(dim=1, keepdim=True).add(1e-8)
+        feats = []
+        for n in FFT_SIZES:
+            window = getattr(self, f"window{n}")
+            spec = torch.stft(x, n, n // 4, window=window, return_complex=True).abs()
+            power = spec.pow(2) / (window.sum() / 2) ** 2      # a full-scale sine reads 1 (0 dB)
+            feats.append(torch.log(torch.matmul(getattr(self, f"mel{n}"), power) + POWER_FLOOR))
+        frames = x.unfold(1, 2 * ENVELOPE_HOP, ENVELOPE_HOP)
+        feats.append(torch.log(frames.pow(2).mean(dim=2) + POWER_FLOOR))
+        return feats
+
+    def set_target(self, target: np.ndarray) -> None:
+        with torch.no_grad():
+            dev = getattr(self, f"window{FFT_SIZES[0]}").device
+            self._target = self.features(torch.from_numpy(np.asarray(target, np.float32))[None].to(dev))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self._target is None:
+            raise RuntimeError("set_target first")
+        feats = self.features(x)
+        mel = sum((f - t).abs().mean(dim=(1, 2)) for f, t in zip(feats[:-1], self._target[:-1]))
+        env = (feats[-1] - self._target[-1]).abs().mean(dim=1)
+        return mel / len(FFT_SIZES) + ENVELOPE_WEIGHT * env
+
+
+@dataclass
+class Inversion:
+    """The outcome: ``latent`` float32 [latent_dim] and ``label`` (None unconditioned) of the
+    closest sound found, ``clip`` its generated audio float32 [clip_length] at the model rate, the
+    prepared ``target`` [clip_length], and the :class:`SoundMatch` distances of the best random
+    latent (``random_distance``) and of the result (``distance``)."""
+
+    latent: np.ndarray
+    label: int | None
+    clip: np.ndarray
+    target: np.ndarray
+    distance: float
+    random_distance: float
+    steps: int
+    seconds: float
+
+    @property
+    def gain(self) -> float:
+        """How much closer than the best random latent: 1 - distance / random_distance."""
+        return 1.0 - self.distance / self.random_distance if self.random_distance > 0 else 0.0
+
+
+def _device(generator) -> torch.device:
+    return next(generator.parameters(), torch.empty(0)).device
+
+
+def _score(generator, match: SoundMatch, z: np.ndarray, labels, batch: int = 32) -> np.ndarray:
+    dev = _device(generator)
+    out = np.empty(len(z), np.float64)
+    ids = class_ids(generator.cfg.num_classes, labels, len(z))
+    with torch.inference_mode():
+        for i in range(0, len(z), batch):
+            zb = torch.from_numpy(z[i:i + batch]).to(dev)
+            yb = ids[i:i + batch].to(dev) if ids is not None else None
+            out[i:i + len(zb)] = match(generator(zb, yb).squeeze(1).float()).double().cpu().numpy()
+    return out
+
+
+def invert(generator, target: np.ndarray, *, candidates: int = 256, keep: int = 4, steps: int = 120,
+           lr: float = 0.05, seed: int = 0, label: int | None = None,
+           progress: Callable[[float], None] | None = None,
+           cancelled: Callable[[], bool] | None = None) -> Inversion:
+    """Find the latent whose clip is closest to ``target`` (float32 [clip_length] at the model rate,
+    see :func:`target_clip`). ``label`` fixes the class of a conditioned model; otherwise the
+    random search spreads over every class and keeps the best one's. Deterministic in ``seed`` (up
+    to oneDNN rounding). ``progress`` gets 0..1; when ``cancelled()`` turns true the search raises
+    :class:`InversionCancelled`. The generator's own weights are not touched."""
+    cfg = generator.cfg
+    target = np.asarray(target, np.float32)
+    if target.shape != (cfg.clip_length,):
+        raise ValueError(f"target must be [{cfg.clip_length}] at {cfg.sample_rate} Hz, got {list(target.shape)}")
+    if not np.all(np.isfinite(target)):
+        raise ValueError("target holds non-finite samples")
+    if not (1 <= candidates <= 4096 and 1 <= keep <= candidates and 0 <= steps <= 5000):
+        raise ValueError("candidates must be 1-4096, keep 1-candidates, steps 0-5000")
+    t0 = time.perf_counter()
+    stop = cancelled or (lambda: False)
+    report = progress or (lambda f: None)
+    match = SoundMatch(cfg.sample_rate).to(_device(generator))
+    match.set_target(target)
+    rng = np.random.default_rng(seed)
+    z0 = rng.standard_normal((candidates, cfg.latent_dim)).astype(np.float32)
+    n_cls = cfg.num_classes
+    labels = None
+    if n_cls:
+        labels = np.full(candidates, label) if label is not None else np.arange(candidates) % n_cls
+    scores = np.empty(candidates)
+    chunk = 64
+    for i in range(0, candidates, chunk):
+        if stop():
+            raise InversionCancelled()
+        scores[i:i + chunk] = _score(generator, match, z0[i:i + chunk],
+                                     None if labels is None else labels[i:i + chunk])
+        report(0.3 * min(candidates, i + chunk) / candidates)
+    order = np.argsort(scores, kind="stable")[:keep]
+    random_best = float(scores[order[0]])
+    best_z, best_label, best = z0[order[0]].copy(), (None if labels is None else int(labels[order[0]])), random_best
+
+    dev = _device(generator)
+    z = torch.from_numpy(z0[order]).to(dev).requires_grad_(True)
+    ids = None if labels is None else torch.from_numpy(labels[order].astype(np.int64)).to(dev)
+    opt = torch.optim.Adam([z], lr=lr)
+    # big moves first, fine ones last
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(1, steps), eta_min=lr * 0.05)
+    radius = math.sqrt(cfg.latent_dim)
+    done = 0
+    for step in range(steps):
+        if stop():
+            raise InversionCancelled()
+        dist = match(generator(z, ids).squeeze(1).float())
+        # the norm penalty keeps each latent where the generator has seen latents
+        norm = z.norm(dim=1) / radius
+        loss = (dist + NORM_WEIGHT * (norm - 1).pow(2)).sum()
+        grad, = torch.autograd.grad(loss, z)
+        d = dist.detach().double().cpu().numpy()
+        j = int(np.argmin(d))
+        if d[j] < best:         # the distance of the latents before this step's update
+            best, best_z = float(d[j]), z.detach()[j].cpu().numpy().copy()
+            best_label = None if ids is None else int(ids[j])
+        z.grad = grad
+        opt.step()
+        sched.step()
+        done = step + 1
+        report(0.3 + 0.7 * done / steps)
+    # the last update is scored too
+    if steps:
+        last = z.detach().cpu().numpy()
+        d = _score(generator, match, last, None if ids is None else ids.cpu().numpy())
+        j = int(np.argmin(d))
+        if d[j] < best:
+            best, best_z = float(d[j]), last[j].copy()
+            best_label = None if ids is None else int(ids[j].item())
+    from .sampling import generate
+    clip = generate(generator, best_z[None], [best_label])[0]
+    report(1.0)
+    return Inversion(best_z.astype(np.float32), best_label, clip, target, best, random_best, done,
+                     time.perf_counter() - t0)
