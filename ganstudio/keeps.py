@@ -22,6 +22,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from . import validate as v
 from .fileio import atomic_write_bytes, read_json_document
 
@@ -76,6 +78,7 @@ class KeepLibrary:
         self.folder = Path(folder) if folder else default_dir()
         self.keeps: list[Keep] = []
         self.problems: list[str] = []
+        self._embeddings: dict[str, np.ndarray] = {}      # keep id -> clip embedding (similar)
         self.load()
 
     # ---- files ----------------------------------------------------------------------------
@@ -123,9 +126,12 @@ class KeepLibrary:
             raise KeepError(f"can't save the keeps in {self.folder} ({exc.strerror or exc})") from None
 
     # ---- changes --------------------------------------------------------------------------
-    def add(self, model, pad_index: int, pad: dict, rate: int, hifi: bool = True) -> Keep:
+    def add(self, model, pad_index: int, pad: dict, rate: int, hifi: bool = True,
+            tags: list[str] | None = None) -> Keep:
         """Keep pad ``pad_index`` of ``model`` as it plays (``pad``: ``Studio.pad_state`` data) at
-        ``rate`` Hz: its stem and sidecar are written first, then the index."""
+        ``rate`` Hz: its stem and sidecar are written first, then the index. ``tags`` start its tags
+        (the window gives the sound's automatic category)."""
+        tags = v.text_list(sorted({t.strip() for t in tags or [] if t.strip()}), "tags", MAX_TAGS)
         from .export.stems import ExportError, ExportSettings, export_stems, pad_spec, pad_stem_name
         if len(self.keeps) >= MAX_KEEPS:
             raise KeepError(f"the library holds {MAX_KEEPS} keeps, its limit; delete some first")
@@ -138,7 +144,7 @@ class KeepLibrary:
             export_stems(model, [pad_spec(pad_index, pad["latent"], pad.get("label"), pad)], self.folder, settings)
         except ExportError as exc:
             raise KeepError(f"can't keep the sound: {exc}") from None
-        keep = Keep(kid, pad_stem_name(pad_index, pad.get("name")), model.name, [], False, round(time.time(), 3))
+        keep = Keep(kid, pad_stem_name(pad_index, pad.get("name")), model.name, tags, False, round(time.time(), 3))
         self.keeps.append(keep)
         self.save()
         return keep
@@ -202,6 +208,43 @@ class KeepLibrary:
             atomic_write_bytes(dest.with_suffix(".json"), json.dumps(doc, indent=1, allow_nan=False).encode())
             out.append(dest)
         return out
+
+    def similar(self, kid: str, keeps: list[Keep] | None = None) -> list[tuple[Keep, float]]:
+        """``keeps`` (default: all) ordered by how alike their sound is to keep ``kid``'s, closest
+        first, with the distance on the per-clip log-mel embedding (:mod:`ganstudio.metrics`) as a
+        share of the median distance between the keeps (1: as alike as two keeps usually are).
+        A keep whose file can't be read comes last (distance inf)."""
+        keeps = self.keeps if keeps is None else keeps
+        src = self._embedding(_checked_id(kid))
+        if src is None:
+            raise KeepError(f"the sound file of keep {self.get(kid).name!r} can't be read")
+        embs = [self._embedding(k.id) for k in keeps]
+        known = [e for e in embs if e is not None]
+        d = [float(np.linalg.norm(e - src)) if e is not None else float("inf") for e in embs]
+        pairs = [float(np.linalg.norm(a - b)) for i, a in enumerate(known) for b in known[i + 1:]]
+        scale = float(np.median(pairs)) if pairs and np.median(pairs) > 0 else 1.0
+        order = sorted(range(len(keeps)), key=lambda i: d[i])
+        return [(keeps[i], d[i] / scale) for i in order]
+
+    SIMILAR_RATE, SIMILAR_SECONDS = 16000, 2.0
+
+    def _embedding(self, kid: str):
+        """The keep's sound as a clip embedding (first 2 s at 16 kHz), cached; None if unreadable."""
+        cache = self._embeddings
+        if kid not in cache:
+            from .data.decode import decode
+            from .data.prepare import SkipFile
+            from .dsp.pad import resample
+            from .metrics import clip_embedding
+            try:
+                audio, rate = decode(self.wav(kid), 60.0)
+            except (SkipFile, OSError):
+                return None
+            mono = resample(audio.mean(axis=1), rate, self.SIMILAR_RATE)
+            clip = np.zeros(int(self.SIMILAR_RATE * self.SIMILAR_SECONDS), np.float32)
+            clip[:min(len(clip), len(mono))] = mono[:len(clip)]
+            cache[kid] = clip_embedding(clip[None], self.SIMILAR_RATE)[0]
+        return cache[kid]
 
     def find(self, text: str = "", tag: str | None = None, starred: bool = False) -> list[Keep]:
         """Keeps whose name, model or tags contain ``text`` (any case), with ``tag``, starred."""

@@ -66,3 +66,19 @@ def test_a_hostile_or_damaged_index_loses_only_the_bad_entries(model, tmp_path):
     assert broken.keeps == [] and "NaN" in broken.problems[0]
     (tmp_path / INDEX).write_text('{"format": "ganstudio-keeps", "version": 99, "keeps": []}')
     assert "newer than this app" in KeepLibrary(tmp_path).problems[0]
+
+
+def test_keeps_start_with_given_tags_and_order_by_likeness(model, tmp_path):
+    lib = KeepLibrary(tmp_path / "keeps")
+    a = lib.add(model, 0, pad(model, seed=3), 48000, tags=["snare", " "])
+    assert a.tags == ["snare"]
+    b = lib.add(model, 1, pad(model, seed=3, pitch=0.5), 48000)        # nearly the same sound
+    c = lib.add(model, 2, pad(model, seed=40, reverse=True), 48000)    # another sound, reversed
+    ranked = lib.similar(a.id)
+    assert [k.id for k, _ in ranked] == [a.id, b.id, c.id]
+    assert ranked[0][1] == 0.0 and ranked[1][1] < ranked[2][1]
+    lib.wav(c.id).write_bytes(b"not a wav")                             # a damaged file comes last
+    lib._embeddings.clear()
+    assert lib.similar(a.id)[-1] == (lib.get(c.id), float("inf"))
+    with pytest.raises(KeepError, match="can't be read"):
+        lib.similar(c.id)

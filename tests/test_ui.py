@@ -651,3 +651,17 @@ def test_nearest_in_the_training_set_needs_the_dataset_and_lists_three_clips(ctl
     dlg.buttons[0].click()                                   # plays that training clip
     assert wait_for(qtbot, lambda: ctl.studio.mixer.v_on[ctl.studio.mixer.v_pad == 16].any(), 2)
     dlg.reject()
+    # with a labelled dataset every kept sound gets its automatic category as a tag
+    category = ctl.sound_alike.category(ctl.selected)
+    assert category in ("clap", "hat", "kick", "snare", "sweep", "tom")
+    ctl.keeps.keep(ctl.selected)
+    assert ctl.keeps.lib.keeps[-1].tags == [category]
+    # Like this orders the keeps by likeness to the selected one
+    for p in (3, 9):
+        ctl.keeps.keep(p)
+    panel = ctl.keeps.panel
+    target = ctl.keeps.lib.keeps[-1].id
+    row = next(r for r in range(panel.table.rowCount()) if panel._id(r) == target)
+    panel.table.selectRow(row)
+    panel.like_b.click()
+    assert panel._id(0) == target and "likeness" in ctl.w.status.currentMessage()

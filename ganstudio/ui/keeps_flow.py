@@ -29,6 +29,7 @@ class KeepsFlow:
         p.export.connect(self.export_dialog)
         p.delete.connect(self.delete)
         p.edited.connect(self.edit)
+        p.similar.connect(self.similar)
         p.search.textChanged.connect(lambda _t: self.refresh())
         p.starred.toggled.connect(lambda _on: self.refresh())
         self.refresh()
@@ -42,13 +43,27 @@ class KeepsFlow:
     def keep(self, pad: int) -> None:
         """Keep pad ``pad``'s current sound (as it plays, at the studio's rate)."""
         ctl, st = self.ctl, self.ctl.studio
+        category = ctl.sound_alike.category(pad)
         try:        # rendered from the pad's state by the export path: no need to wait for the sampler
-            k = self.lib.add(st.model, pad, st.pad_state(pad), st.sample_rate, st.hifi)
+            k = self.lib.add(st.model, pad, st.pad_state(pad), st.sample_rate, st.hifi,
+                             tags=[category] if category else None)
         except KeepError as exc:
             ctl.errors.show("Can't keep the sound", str(exc))
             return
         self.refresh()
         ctl.w.status.showMessage(f"Kept pad {pad + 1} as “{k.name}” ({len(self.lib.keeps)} keeps)", 4000)
+
+    def similar(self, kid: str) -> None:
+        """Order the shown keeps by how alike they sound to keep ``kid``."""
+        p = self.panel
+        shown = self.lib.find(p.search.text(), starred=p.starred.isChecked())
+        try:
+            ranked = self.lib.similar(kid, shown)
+        except KeepError as exc:
+            self.ctl.errors.show("Can't compare the keeps", str(exc))
+            return
+        p.show_keeps([k for k, _ in ranked], ordered=True)
+        self.ctl.w.status.showMessage(f"Keeps ordered by likeness to “{self.lib.get(kid).name}”", 5000)
 
     def play(self, kid: str) -> None:
         try:            # the importer's reader: a replaced or damaged file is a clear error

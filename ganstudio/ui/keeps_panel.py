@@ -50,6 +50,7 @@ class KeepsPanel(QtWidgets.QWidget):
     export = QtCore.Signal(list)                # keep ids
     delete = QtCore.Signal(list)
     edited = QtCore.Signal(str, dict)           # keep id, {"name"|"tags"|"star": value}
+    similar = QtCore.Signal(str)                # keep id: order the list by likeness to it
 
     def __init__(self, wav_fn):
         super().__init__()
@@ -71,8 +72,10 @@ class KeepsPanel(QtWidgets.QWidget):
         self.pad_b.setToolTip("Put the keep back on the selected pad (its model must be open)")
         self.export_b = QtWidgets.QPushButton("Export…")
         self.export_b.setToolTip("Copy the selected keeps (all when none is selected) into a folder")
+        self.like_b = QtWidgets.QPushButton("Like this")
+        self.like_b.setToolTip("Order the keeps by how alike they sound to the selected one (click a column to undo)")
         self.delete_b = QtWidgets.QPushButton("Delete")
-        for b in (self.play_b, self.pad_b, self.export_b, self.delete_b):
+        for b in (self.play_b, self.pad_b, self.like_b, self.export_b, self.delete_b):
             row.addWidget(b)
         lay.addLayout(row)
         self.hint = QtWidgets.QLabel("Press K (or + on a pad) to keep the selected pad's sound")
@@ -81,6 +84,7 @@ class KeepsPanel(QtWidgets.QWidget):
         lay.addWidget(self.hint)
         self.play_b.clicked.connect(lambda: self._first(self.play))
         self.pad_b.clicked.connect(lambda: self._first(self.to_pad))
+        self.like_b.clicked.connect(lambda: self._first(self.similar))
         self.export_b.clicked.connect(lambda: self.export.emit(self.table.selected_ids() or self.all_ids()))
         self.delete_b.clicked.connect(lambda: self.table.selected_ids() and self.delete.emit(self.table.selected_ids()))
         self.table.itemChanged.connect(self._item_changed)
@@ -98,13 +102,16 @@ class KeepsPanel(QtWidgets.QWidget):
     def all_ids(self) -> list[str]:
         return [self._id(r) for r in range(self.table.rowCount())]
 
-    def show_keeps(self, keeps) -> None:
-        """Fill the table with ``keeps`` (:class:`ganstudio.keeps.Keep`), newest first."""
+    def show_keeps(self, keeps, ordered: bool = False) -> None:
+        """Fill the table with ``keeps`` (:class:`ganstudio.keeps.Keep`), newest first, or in the
+        order given when ``ordered`` (a click on a column header sorts again)."""
         self._filling = True
         t = self.table
         t.setSortingEnabled(False)
         t.setRowCount(0)
-        for k in sorted(keeps, key=lambda k: -k.created):
+        if ordered:
+            t.horizontalHeader().setSortIndicator(-1, QtCore.Qt.SortOrder.AscendingOrder)
+        for k in keeps if ordered else sorted(keeps, key=lambda k: -k.created):
             r = t.rowCount()
             t.insertRow(r)
             star = QtWidgets.QTableWidgetItem()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from ..audio.engine import lower_thread_priority
@@ -143,6 +144,23 @@ class SoundAlikeFlow:
         clip = generate(st.generator, st.pad_latent(pad)[None], [st.pad_label(pad)])
         return index.query(clip, k)[0]
 
+    def category(self, pad: int, k: int = 5) -> str | None:
+        """The pad's automatic category: its class in a conditioned model, else the class most
+        of its ``k`` nearest dataset clips hold (None without a labelled dataset at the model's rate)."""
+        st = self.ctl.studio
+        names = list(st.model.config.class_names)
+        label = st.pad_label(pad)
+        if names and label is not None:
+            return names[label]
+        ds = self.ctl.dataset
+        if ds is None or ds.num_classes < 2:
+            return None
+        found = self.nearest(pad, k)
+        if not found:
+            return None
+        votes = np.bincount([int(ds.labels[nb.index]) for nb in found], minlength=ds.num_classes)
+        return ds.class_names[int(np.argmax(votes))]
+
     def show_nearest(self) -> None:
         ctl, pad = self.ctl, self.ctl.selected
         found = self.nearest(pad)
@@ -152,13 +170,13 @@ class SoundAlikeFlow:
                             "Import the folder this model learnt from (Dataset tab) at the model's rate "
                             f"({cfg.sample_rate} Hz); the pad's sound is then compared with every clip of it.")
             return
-        NearestDialog(ctl, pad, found).exec()
+        NearestDialog(ctl, pad, found, self.category(pad)).exec()
 
 
 class NearestDialog(QtWidgets.QDialog):
     """The nearest training clips of a pad: distance, file, a click plays it."""
 
-    def __init__(self, ctl, pad: int, found: list):
+    def __init__(self, ctl, pad: int, found: list, category: str | None = None):
         super().__init__(ctl.w)
         self.setWindowTitle(f"Nearest in the training set: pad {pad + 1}")
         ds = ctl.dataset
@@ -168,7 +186,8 @@ class NearestDialog(QtWidgets.QDialog):
                    "new: as far from the training set as real sounds are from each other" if first >= 0.9 else
                    "close to the training set, not a copy")
         lay.addWidget(QtWidgets.QLabel(f"Pad {pad + 1} is {verdict}.\nDistance 1.0 = the typical distance "
-                                       f"between two real clips; under {NEAR_COPY} = near-copy."))
+                                       f"between two real clips; under {NEAR_COPY} = near-copy."
+                                       + (f"\nCategory: {category}" if category else "")))
         self.buttons = []
         for nb in found:
             b = QtWidgets.QPushButton(f"{nb.distance:.2f}   {ds.files[nb.index] if nb.index < len(ds.files) else nb.index}")
