@@ -299,7 +299,7 @@ def test_a_new_import_gets_its_own_model_folder_and_resuming_other_sounds_asks(c
     # a model of other sounds already sits there: the next import proposes another folder
     demo = ctl.studio.model
     save_model(first, demo.generator, demo.config, {"source": "/elsewhere/whooshes"}, {"step": 3})
-    ctl._dataset_ready(ctl.dataset)
+    ctl.datasets.ready(ctl.dataset)
     assert t.out.text() == str(first) + "-2"
     # the user points back at it and trains: asked, says "New folder", and the whooshes model stays
     questions = []

@@ -122,7 +122,54 @@ def _score(generator, match: SoundMatch, z: np.ndarray, labels, batch: int = 32)
     return out
 
 
-def invert(generator, target: np.ndarray, *, candidates: int = 256, keep: int = 4, steps: int = 120,
+def _random_search(generator, match: SoundMatch, z0: np.ndarray, labels, stop, report) -> np.ndarray:
+    """Distances of every latent in ``z0`` [n, latent_dim] (progress 0-0.3)."""
+    scores = np.empty(len(z0))
+    chunk = 64
+    for i in range(0, len(z0), chunk):
+        if stop():
+            raise InversionCancelled()
+        scores[i:i + chunk] = _score(generator, match, z0[i:i + chunk], None if labels is None else labels[i:i + chunk])
+        report(0.3 * min(len(z0), i + chunk) / len(z0))
+    return scores
+
+
+def _refine(generator, match: SoundMatch, z0: np.ndarray, labels, steps: int, lr: float, stop, report):
+    """Adam on the latents ``z0`` [k, latent_dim] together (progress 0.3-1): the best latent seen,
+    its label and distance, as (latent, label, distance); distance inf when ``steps`` is 0."""
+    dev = _device(generator)
+    z = torch.from_numpy(z0).to(dev).requires_grad_(True)
+    ids = None if labels is None else torch.from_numpy(labels.astype(np.int64)).to(dev)
+    opt = torch.optim.Adam([z], lr=lr)
+    # big moves first, fine ones last
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(1, steps), eta_min=lr * 0.05)
+    radius = math.sqrt(generator.cfg.latent_dim)
+    best = (None, None, float("inf"))
+
+    def consider(d: np.ndarray, latents: np.ndarray):
+        nonlocal best
+        j = int(np.argmin(d))
+        if d[j] < best[2]:
+            best = (latents[j].copy(), None if labels is None else int(labels[j]), float(d[j]))
+    for step in range(steps):
+        if stop():
+            raise InversionCancelled()
+        dist = match(generator(z, ids).squeeze(1).float())
+        # the norm penalty keeps each latent where the generator has seen latents
+        loss = (dist + NORM_WEIGHT * (z.norm(dim=1) / radius - 1).pow(2)).sum()
+        grad, = torch.autograd.grad(loss, z)
+        consider(dist.detach().double().cpu().numpy(), z.detach().cpu().numpy())   # before this update
+        z.grad = grad
+        opt.step()
+        sched.step()
+        report(0.3 + 0.7 * (step + 1) / steps)
+    if steps:       # the last update is scored too
+        last = z.detach().cpu().numpy()
+        consider(_score(generator, match, last, labels), last)
+    return best
+
+
+def invert(generator, target: np.ndarray, *, candidates: int = 256, keep: int = 4, steps: int = 100,
            lr: float = 0.05, seed: int = 0, label: int | None = None,
            progress: Callable[[float], None] | None = None,
            cancelled: Callable[[], bool] | None = None) -> Inversion:
@@ -131,6 +178,7 @@ def invert(generator, target: np.ndarray, *, candidates: int = 256, keep: int = 
     random search spreads over every class and keeps the best one's. Deterministic in ``seed`` (up
     to oneDNN rounding). ``progress`` gets 0..1; when ``cancelled()`` turns true the search raises
     :class:`InversionCancelled`. The generator's own weights are not touched."""
+    from .sampling import generate
     cfg = generator.cfg
     target = np.asarray(target, np.float32)
     if target.shape != (cfg.clip_length,):
@@ -144,60 +192,17 @@ def invert(generator, target: np.ndarray, *, candidates: int = 256, keep: int = 
     report = progress or (lambda f: None)
     match = SoundMatch(cfg.sample_rate).to(_device(generator))
     match.set_target(target)
-    rng = np.random.default_rng(seed)
-    z0 = rng.standard_normal((candidates, cfg.latent_dim)).astype(np.float32)
-    n_cls = cfg.num_classes
+    z0 = np.random.default_rng(seed).standard_normal((candidates, cfg.latent_dim)).astype(np.float32)
     labels = None
-    if n_cls:
-        labels = np.full(candidates, label) if label is not None else np.arange(candidates) % n_cls
-    scores = np.empty(candidates)
-    chunk = 64
-    for i in range(0, candidates, chunk):
-        if stop():
-            raise InversionCancelled()
-        scores[i:i + chunk] = _score(generator, match, z0[i:i + chunk],
-                                     None if labels is None else labels[i:i + chunk])
-        report(0.3 * min(candidates, i + chunk) / candidates)
+    if cfg.num_classes:
+        labels = np.full(candidates, label) if label is not None else np.arange(candidates) % cfg.num_classes
+    scores = _random_search(generator, match, z0, labels, stop, report)
     order = np.argsort(scores, kind="stable")[:keep]
     random_best = float(scores[order[0]])
-    best_z, best_label, best = z0[order[0]].copy(), (None if labels is None else int(labels[order[0]])), random_best
-
-    dev = _device(generator)
-    z = torch.from_numpy(z0[order]).to(dev).requires_grad_(True)
-    ids = None if labels is None else torch.from_numpy(labels[order].astype(np.int64)).to(dev)
-    opt = torch.optim.Adam([z], lr=lr)
-    # big moves first, fine ones last
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(1, steps), eta_min=lr * 0.05)
-    radius = math.sqrt(cfg.latent_dim)
-    done = 0
-    for step in range(steps):
-        if stop():
-            raise InversionCancelled()
-        dist = match(generator(z, ids).squeeze(1).float())
-        # the norm penalty keeps each latent where the generator has seen latents
-        norm = z.norm(dim=1) / radius
-        loss = (dist + NORM_WEIGHT * (norm - 1).pow(2)).sum()
-        grad, = torch.autograd.grad(loss, z)
-        d = dist.detach().double().cpu().numpy()
-        j = int(np.argmin(d))
-        if d[j] < best:         # the distance of the latents before this step's update
-            best, best_z = float(d[j]), z.detach()[j].cpu().numpy().copy()
-            best_label = None if ids is None else int(ids[j])
-        z.grad = grad
-        opt.step()
-        sched.step()
-        done = step + 1
-        report(0.3 + 0.7 * done / steps)
-    # the last update is scored too
-    if steps:
-        last = z.detach().cpu().numpy()
-        d = _score(generator, match, last, None if ids is None else ids.cpu().numpy())
-        j = int(np.argmin(d))
-        if d[j] < best:
-            best, best_z = float(d[j]), last[j].copy()
-            best_label = None if ids is None else int(ids[j].item())
-    from .sampling import generate
-    clip = generate(generator, best_z[None], [best_label])[0]
+    z, lab, best = _refine(generator, match, z0[order], None if labels is None else labels[order], steps, lr,
+                           stop, report)
+    if best >= random_best:
+        z, lab, best = z0[order[0]].copy(), None if labels is None else int(labels[order[0]]), random_best
+    clip = generate(generator, z[None], [lab])[0]
     report(1.0)
-    return Inversion(best_z.astype(np.float32), best_label, clip, target, best, random_best, done,
-                     time.perf_counter() - t0)
+    return Inversion(z.astype(np.float32), lab, clip, target, best, random_best, steps, time.perf_counter() - t0)

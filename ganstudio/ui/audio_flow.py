@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 
-import numpy as np
 from PySide6 import QtWidgets
 
 from ..audio.studio import Studio
@@ -71,7 +70,6 @@ class AudioFlow:
         st.volume = ctl.w.volume.value()
         st.start()
         st.set_texture(texture, ctl.w.texture_gain.value())
-        ctl._tick_frames = np.zeros((st.engine.scope.capacity, 2), np.float32)
         ctl.w.spectrum.sample_rate = rate
 
     def open_midi(self, enabled: bool = True) -> None:

@@ -6,14 +6,11 @@ import logging
 import os
 from pathlib import Path
 
-import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from .. import __version__
 from ..audio.studio import Studio
-from ..data import ImportSettings, import_folder
-from ..library.demo_model import demo_model_path, load_demo_model
-from ..models.modelfile import ModelFileError, load_model
+from ..library.demo_model import load_demo_model
 from .errors import ErrorReporter
 from .main_window import MainWindow
 from .pads import PAD_KEYS, thumbnail
@@ -22,10 +19,12 @@ from .export_flow import ExportFlow
 from .keeps_flow import KeepsFlow
 from .pad_history import PadHistory
 from .variations_flow import VariationsFlow
-from .session_flow import SessionFlow, is_demo
+from .session_flow import SessionFlow
 from .sound_alike_flow import SoundAlikeFlow
 from .training_flow import TrainingFlow
-from .workers import CallThread
+from .views_flow import ViewsFlow
+from .dataset_flow import DatasetFlow
+from .model_flow import ModelFlow
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,6 @@ def models_dir() -> Path:
         return Path(env)
     from platformdirs import user_data_dir
     return Path(user_data_dir("ganstudio")) / "models"
-FPS = 30
 
 
 class Controller(QtCore.QObject):
@@ -55,8 +53,6 @@ class Controller(QtCore.QObject):
             device = s.value("audio/device", None) or None
         self.errors = ErrorReporter()
         self.studio = Studio(model or load_demo_model(), device=device, sample_rate=rate, blocksize=block)
-        self.dataset = None
-        self.import_thread: CallThread | None = None
         self.w = MainWindow(lambda pad: self.exports.drag_file(pad), rate,
                             lambda i: self.variations.drag_file(i, self.exports.drag_dir))
         self.errors.parent = self.w
@@ -64,6 +60,8 @@ class Controller(QtCore.QObject):
         self.training = TrainingFlow(lambda: self.studio, self.w.training, self.w.status.showMessage,
                                      lambda *q: self.ask(*q), lambda *e: self.errors.show(*e))
         self.w.close_guard = self.confirm_close
+        self.datasets = DatasetFlow(self, models_dir)
+        self.models = ModelFlow(self)
         self.pads_rendered.connect(self._pads_rendered)
         self.history = PadHistory(lambda: self.studio, self)
         self.history.restored.connect(self.refresh_pad)
@@ -79,12 +77,12 @@ class Controller(QtCore.QObject):
         self.audio = AudioFlow(self)
         self.midi_pad.connect(lambda pad, _v: self.w.pads.pads[pad].flash())
         self.audio.open_midi(midi)
-        self.refresh_model()
+        self.models.refresh()
         self.audio.show()
         self.select(0)
-        self.timer = QtCore.QTimer(self, interval=1000 // FPS, timeout=self.tick)
+        self.views = ViewsFlow(self)
+        self.timer, self.tick = self.views.timer, self.views.tick
         self.timer.start()
-        self._tick_frames = np.zeros((self.studio.engine.scope.capacity, 2), np.float32)
         self.restore_window()
 
     # ---- wiring ---------------------------------------------------------------------------
@@ -108,11 +106,8 @@ class Controller(QtCore.QObject):
         w.texture_gain.changed.connect(lambda g: setattr(self.studio.engine, "texture_gain", g))
         w.hifi.toggled.connect(lambda on: self.studio.set_hifi(on))
         w.reopen.clicked.connect(lambda: self.audio.reopen())
-        w.dataset.open_folder.connect(self.import_dataset)
-        w.dataset.play_clip.connect(self.play_dataset_clip)
-        w.dataset.settings_changed.connect(self._reimport)
         w.training.start.connect(self.start_training)
-        self.training.model_ready.connect(self.use_model)
+        self.training.model_ready.connect(lambda m: self.models.use(m))
 
     def _shortcuts(self) -> None:
         for key, pad in PAD_KEYS.items():
@@ -132,8 +127,8 @@ class Controller(QtCore.QObject):
     def _menus(self) -> None:
         mb = self.w.menuBar()
         f = mb.addMenu("&File")
-        f.addAction("Open &model…", QtGui.QKeySequence.StandardKey.Open, self.open_model_dialog)
-        f.addAction("Demo model", self.open_demo_model)
+        f.addAction("Open &model…", QtGui.QKeySequence.StandardKey.Open, lambda: self.models.open_dialog())
+        f.addAction("Demo model", lambda: self.models.open_demo())
         f.addAction("Import &folder of sounds…", lambda: self.w.dataset.choose.click())
         f.addSeparator()
         f.addAction("Open &session…", lambda: self.sessions.open_dialog())
@@ -185,7 +180,7 @@ class Controller(QtCore.QObject):
         kind = next(iter(changes)) if len(changes) == 1 else ("trim" if set(changes) == {"start", "end"} else "edit")
         self.history.record(pad, kind, lambda: self.studio.change_pad(pad, changes))
         if "name" in changes:
-            self._pad_names()
+            self.pad_names()
         self.show_clip()
 
     def _latent_move(self, kind: str, fn, *args) -> None:
@@ -208,7 +203,7 @@ class Controller(QtCore.QObject):
 
     def refresh_pad(self, pad: int) -> None:
         """Show pad ``pad``'s name, and its panel and clip when selected, after it changed."""
-        self._pad_names()
+        self.pad_names()
         if pad == self.selected:
             self.select(pad)
 
@@ -221,7 +216,7 @@ class Controller(QtCore.QObject):
         if self.selected in pads:
             self.show_clip()
 
-    def _pad_names(self) -> None:
+    def pad_names(self) -> None:
         self.w.pads.set_names([s.name or f"Pad {i + 1}" for i, s in enumerate(self.studio.pad_settings)])
 
     def show_clip(self) -> None:
@@ -230,118 +225,20 @@ class Controller(QtCore.QObject):
                                       "looped" if s.loop else "") if n)
         self.w.clip.show_clip(self.studio.pad_source(self.selected), self.studio.sample_rate, s.start, s.end, notes)
 
-    # ---- the 30 Hz view timer ------------------------------------------------------------------
-    def tick(self) -> None:
-        eng = self.studio.engine
-        n = eng.scope.available()
-        if n:
-            buf = self._tick_frames[:n]
-            eng.scope.read_into(buf)
-            mono = buf[:, 0].copy()
-            self.w.scope.push(mono)
-            self.w.spectrum.push(mono)
-        else:
-            self.w.scope.push(np.zeros(0, np.float32))
-        peak, rms = eng.meter.read()
-        self.w.meter.set_levels(peak, rms)
-        if self.studio.check_audio() and not self.w.reopen.isVisible():
-            self.audio.show()
-        self.w.training.losses.redraw()
-        self._report_worker_errors()
+    # ---- dataset and training -------------------------------------------------------------------
+    @property
+    def dataset(self):
+        return self.datasets.dataset
 
-    def _report_worker_errors(self) -> None:
-        """Worker errors, dropouts and stolen voices reach the status line (and the log)."""
-        self.w.hifi.setEnabled(self.studio.extender is not None)
-        if self.studio.extender_error:
-            msg, self.studio.extender_error = self.studio.extender_error, None
-            self.w.status.showMessage(msg, 15000)
-        for source in (self.studio.worker, self.studio.texture):
-            if source is not None and source.error:
-                msg, source.error = source.error, None
-                log.warning(msg)
-                self.w.status.showMessage(msg, 10000)
-        counts = (self.studio.engine.underruns, self.studio.mixer.stolen)
-        seen = getattr(self, "_counts", counts)
-        self._counts = counts
-        if counts[0] > seen[0]:
-            msg = f"Audio dropout: the sound card ran dry {counts[0] - seen[0]} time(s) (the machine is busy)"
-            log.warning(msg)
-            self.w.status.showMessage(msg, 5000)
-        if counts[1] > seen[1]:
-            self.w.status.showMessage(f"{counts[1] - seen[1]} voice(s) cut to play new notes "
-                                      f"(at most {len(self.studio.mixer.v_on)} sound at once)", 3000)
+    @dataset.setter
+    def dataset(self, ds) -> None:
+        self.datasets.dataset = ds
 
-    # ---- models -----------------------------------------------------------------------------
-    def refresh_model(self) -> None:
-        m = self.studio.model
-        demo = is_demo(m)
-        cfg = m.config
-        step = m.meta.get("training", {}).get("step", "?")
-        self.w.model_label.setText(f"{'Demo model' if demo else m.name} · {cfg.preset} · "
-                                   f"{cfg.sample_rate / 1000:g} kHz · step {step}")
-        self.w.model_label.setToolTip(f"{m.path}\nweights sha256 {m.weights_hash[:16]}…")
-        self.w.snapshot_label.setText("")
-        self._pad_names()
-
-    def open_model(self, path: str) -> bool:
-        try:
-            model = load_model(path)
-        except ModelFileError as exc:
-            self.errors.show("Can't open the model", str(exc))
-            return False
-        self.use_model(model)
-        return True
-
-    def use_model(self, model) -> None:
-        old = self.studio.model.config
-        if (old.latent_dim, old.num_classes) != (model.config.latent_dim, model.config.num_classes):
-            self.history.clear()            # old pad states would not fit this model's latents
-        self.studio.set_model(model)
-        self.refresh_model()
-
-    def open_model_dialog(self) -> None:
-        path = QtWidgets.QFileDialog.getExistingDirectory(self.w, "Model folder")
-        if path:
-            self.open_model(path)
-
-    def open_demo_model(self) -> None:
-        self.open_model(str(demo_model_path()))
-
-    # ---- dataset ------------------------------------------------------------------------------
     def import_dataset(self, folder: str) -> None:
-        if self.import_thread and self.import_thread.isRunning():
-            return
-        rate, seconds = self.w.dataset.settings()
-        settings = ImportSettings(sample_rate=rate, clip_length=int(round(seconds * rate)))
-        self.import_thread = CallThread(lambda progress: import_folder(folder, settings, progress_fn=progress))
-        self.import_thread.progress.connect(self.w.dataset.set_busy)
-        self.import_thread.done.connect(self._dataset_ready)
-        self.import_thread.failed.connect(self.w.dataset.show_error)
-        self.import_thread.start()
-        self._import_folder = folder
-        self.settings.setValue("dataset/last", folder)
-        self.w.dataset.save_state(self.settings)      # kept now: a crash must not lose them
+        self.datasets.import_folder(folder)
 
-    def _reimport(self) -> None:
-        """The rate or length changed: the clips must be prepared again for training to use them."""
-        folder = getattr(self, "_import_folder", None)
-        if folder and not (self.import_thread and self.import_thread.isRunning()):
-            self.dataset = None
-            self.import_dataset(folder)
-
-    def _dataset_ready(self, ds) -> None:
-        self.dataset = ds
-        self.w.dataset.show_dataset(ds)
-        self.w.training.out.setText(self.training.folder_for(ds, models_dir()))
-        self.w.status.showMessage(f"Imported {len(ds)} clips, skipped {len(ds.skipped)}", 5000)
-
-    def play_dataset_clip(self, row: int) -> None:
-        if self.dataset is not None and 0 <= row < len(self.dataset):
-            self.studio.preview(self.dataset.clips[row], self.dataset.settings.sample_rate)
-
-    # ---- training -----------------------------------------------------------------------------
     def start_training(self) -> None:
-        if self.import_thread and self.import_thread.isRunning():
+        if self.datasets.importing:
             self.errors.show("Still importing", "Wait until the clips are imported with the new settings.")
             return
         if self.training.start(self.dataset, self._snapshot):
@@ -405,7 +302,7 @@ class Controller(QtCore.QObject):
         self.w.dataset.restore_state(self.settings)
         last = self.settings.value("dataset/last")
         if isinstance(last, str) and last and Path(last).is_dir():
-            self.import_dataset(last)       # the folder the user worked on last time
+            self.datasets.import_folder(last)       # the folder the user worked on last time
 
     def save_window(self) -> None:
         self.settings.setValue("window/geometry", self.w.saveGeometry())
@@ -425,8 +322,7 @@ class Controller(QtCore.QObject):
         self.variations.shutdown()
         self.sound_alike.shutdown()
         self.exports.shutdown()
-        if self.import_thread and self.import_thread.isRunning():
-            self.import_thread.wait(60000)
+        self.datasets.shutdown()
         self.audio.close_midi()
         self.studio.close()
 

@@ -97,7 +97,7 @@ class KeepsFlow:
                  "name": self.lib.get(kid).name}
         ctl.history.record(pad, "keep to", lambda: ctl.studio.apply_pad_state(pad, state))
         ctl.select(pad)
-        ctl._pad_names()
+        ctl.pad_names()
 
     def edit(self, kid: str, change: dict) -> None:
         try:

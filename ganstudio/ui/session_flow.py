@@ -23,7 +23,7 @@ def is_demo(model) -> bool:
 
 class SessionFlow(QtCore.QObject):
     """``ctl`` is the controller: its ``studio``, window ``w``, ``settings``, ``errors``,
-    ``selected`` pad and ``use_model``."""
+    ``selected`` pad and ``models``."""
 
     def __init__(self, ctl, recent_menu: QtWidgets.QMenu):
         super().__init__()
@@ -74,7 +74,7 @@ class SessionFlow(QtCore.QObject):
         if doc.get("model_sha256") and doc["model_sha256"] != model.weights_hash:
             ctl.w.status.showMessage("The session's model has changed since it was saved; "
                                      "its pads may sound different", 10000)
-        ctl.use_model(model)
+        ctl.models.use(model)
         ctl.studio.apply_pads_state(doc["pads"])
         ctl.history.clear()                 # undo never reaches back into another session
         st = doc["settings"]
@@ -82,7 +82,7 @@ class SessionFlow(QtCore.QObject):
         ctl.studio.volume = ctl.w.volume.value()
         ctl.w.pad_panel.restore_session_state(st)
         self._opened(path)
-        ctl.refresh_model()
+        ctl.models.refresh()
         sel = st.get("selected", 0)
         ctl.w.pads.select.emit(sel if 0 <= sel < MAX_PADS else 0)
         return True
