@@ -16,8 +16,8 @@ def main() -> int:
     settings = QtCore.QSettings(ini, QtCore.QSettings.Format.IniFormat)
     ctl = Controller(settings=settings, device=999, midi=False)      # 999: no sound card, still usable
     ctl.ask = lambda *q: True
-    if ctl.import_thread is not None:          # the window re-imports the last folder at launch
-        ctl.import_thread.wait()
+    if ctl.datasets.thread is not None:        # the window re-imports the last folder at launch
+        ctl.datasets.thread.wait()
     ctl.w.dataset.seconds.setValue(0.5)
     ctl.dataset = None
     ctl.import_dataset(kit)
@@ -26,7 +26,7 @@ def main() -> int:
     started = []
 
     def poll():
-        if ctl.dataset is not None and not started and not (ctl.import_thread and ctl.import_thread.isRunning()):
+        if ctl.dataset is not None and not started and not ctl.datasets.importing:
             started.append(1)
             ctl.w.training.out.setText(model)
             ctl.w.training.minutes.setValue(0)
