@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from . import validate as v
+from .dsp.pad import TONE_RANGES
 from .fileio import atomic_write_bytes, read_json_document
 
 log = logging.getLogger(__name__)
@@ -46,12 +47,13 @@ MAX_SESSION_BYTES = 4 << 20
 PITCH_RANGE = 24.0            # semitones either way, as the window's knob
 GAIN_RANGE = (0.0, 4.0)
 PAD_DEFAULTS = {"name": "", "gain": 1.0, "pitch": 0.0, "reverse": False, "loop": False, "start": 0.0, "end": 1.0,
-                "clean": True}
+                "clean": True, **{k: default for k, (default, _, _) in TONE_RANGES.items()}}
 
 
 def check_pad(d, where: str, latent_dim: int | None = None) -> dict:
     """A pad's settings from a file (session or sidecar), every field typed and ranged:
-    ``{name, gain, pitch, reverse, loop, start, end}`` plus ``latent`` (float32 list or None) and
+    ``{name, gain, pitch, reverse, loop, start, end, clean}`` and the envelope and filter
+    (:data:`ganstudio.dsp.pad.TONE_RANGES`) plus ``latent`` (float32 list or None) and
     ``label`` (int or None) when present. Missing settings take their defaults; raises ValueError
     naming ``where`` and the field."""
     if not isinstance(d, dict):
@@ -71,6 +73,9 @@ def check_pad(d, where: str, latent_dim: int | None = None) -> dict:
             out["start"] = v.number(d["start"], "start", 0.0, 0.99)
         if "end" in d:
             out["end"] = v.number(d["end"], "end", 0.01, 1.0)
+        for key, (_, lo, hi) in TONE_RANGES.items():
+            if key in d:
+                out[key] = v.number(d[key], key, lo, hi)
         if out["end"] <= out["start"]:
             raise ValueError(f"end ({out['end']}) must lie after start ({out['start']})")
         if d.get("latent") is not None:

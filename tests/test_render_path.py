@@ -3,6 +3,7 @@ server), dragged out, and exported are the same samples (issue 15)."""
 import time
 
 import numpy as np
+import pytest
 import soundfile as sf
 
 from ganstudio.audio.studio import Studio
@@ -28,24 +29,33 @@ def _played(studio: Studio, pad: int, frames: int, timeout: float = 30.0) -> np.
     return out
 
 
-def test_a_pad_plays_drags_out_and_exports_the_same_samples(jack_device, tmp_path):
+TRIMMED = {"pitch": -3.0, "start": 0.05, "end": 0.6, "reverse": True, "gain": 0.4}
+TONED = {"pitch": 2.0, "gain": 0.8, "attack": 3.0, "decay": 120.0, "lowpass": 3000.0, "highpass": 150.0}
+
+
+@pytest.mark.parametrize("changes", [TRIMMED, TONED], ids=["trimmed", "enveloped-and-filtered"])
+def test_a_pad_plays_drags_out_and_exports_the_same_samples(jack_device, tmp_path, changes):
     model = load_demo_model()
     studio = Studio(model, device=jack_device, sample_rate=48000, blocksize=256)
     studio.start()
     try:
         assert studio.audio_error is None, studio.audio_error
         studio.volume = 1.0
-        studio.change_pad(5, {"pitch": -3.0, "start": 0.05, "end": 0.6, "reverse": True, "gain": 0.4})
+        studio.change_pad(5, changes)
         assert studio.worker.wait_idle(30)
         time.sleep(0.1)                                     # the start ramp is over
         dragged = studio.pad_sound(5)
-        # the clean one-shot, 5 % to 60 % of it, 3 semitones down (1.189 times as long)
-        source = len(studio.pad_source(5))
-        assert abs(len(dragged) - (int(0.6 * source) - int(0.05 * source)) * 2 ** (3 / 12)) < 4
+        if changes is TRIMMED:
+            # the clean one-shot, 5 % to 60 % of it, 3 semitones down (1.189 times as long)
+            source = len(studio.pad_source(5))
+            assert abs(len(dragged) - (int(0.6 * source) - int(0.05 * source)) * 2 ** (3 / 12)) < 4
+        else:       # the decay ends the sound after 120 ms, and it starts from silence (attack)
+            assert len(dragged) == round(0.12 * 48000) and dragged[0] == 0.0 and dragged[-1] == 0.0
         played = _played(studio, 5, len(dragged) + 4800)
     finally:
         studio.close()
-    onset = int(np.flatnonzero(np.abs(played[:, 0]) > 0)[0])
+    # where the voice starts: its first sound, less the silent samples the clip itself starts with
+    onset = int(np.flatnonzero(np.abs(played[:, 0]) > 0)[0]) - int(np.flatnonzero(dragged)[0])
     voice = played[onset:onset + len(dragged), 0]
     assert np.array_equal(played[:, 0], played[:, 1])
     # the voice plays the shaped clip at rate 1: sample for sample what drag-out wrote

@@ -665,3 +665,28 @@ def test_nearest_in_the_training_set_needs_the_dataset_and_lists_three_clips(ctl
     panel.table.selectRow(row)
     panel.like_b.click()
     assert panel._id(0) == target and "likeness" in ctl.w.status.currentMessage()
+
+
+def test_envelope_and_filter_knobs_shape_the_pad_undo_as_one_step_and_survive_a_session(ctl, qtbot, tmp_path):
+    pad = 3
+    ctl.w.pads.select.emit(pad)
+    assert ctl.studio.worker.wait_idle(20)
+    before = len(ctl.studio.pad_sound(pad))
+    knobs = ctl.w.pad_panel.tone
+    assert knobs["decay"].readout.text() == "natural" and knobs["lowpass"].readout.text() == "off"
+    steps = ctl.history.stack.count()
+    for pos in (150, 100, 60):                   # a drag of the decay knob: one undoable step
+        knobs["decay"].dial.setValue(pos)
+    knobs["lowpass"].dial.setValue(100)          # half-way on a log scale: about 630 Hz
+    s = ctl.studio.pad_settings[pad]
+    assert 60 < s.decay < 160 and 500 < s.lowpass < 800
+    assert ctl.history.stack.count() == steps + 2
+    assert wait_for(qtbot, lambda: not ctl.studio.worker.busy, 20)
+    shaped = ctl.studio.pad_sound(pad)
+    assert len(shaped) == round(s.decay / 1000 * 48000) < before and shaped[-1] == 0.0
+    saved = ctl.save_session_to(str(tmp_path / "toned"))
+    ctl.history.stack.undo()                      # the low-pass goes, the decay stays
+    assert ctl.studio.pad_settings[pad].lowpass == 0.0 and ctl.studio.pad_settings[pad].decay == s.decay
+    assert knobs["lowpass"].readout.text() == "off"
+    assert ctl.open_session(str(saved))
+    assert ctl.studio.pad_settings[pad].lowpass == pytest.approx(s.lowpass)

@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 
 from ..dsp.oneshot import clean_oneshot, clean_oneshots
-from ..dsp.pad import resample, shape_pad
+from ..dsp.pad import TONE_RANGES, resample, shape_pad
 from ..models.extender_file import model_extender
 from ..models.modelfile import LoadedModel, ModelFileError
 from ..models.sampling import full_band
@@ -37,7 +37,8 @@ MAX_CLIP_S = 4.0
 @dataclass
 class PadSettings:
     """How a pad plays its clip: gain (linear), pitch in semitones (playback rate), reverse,
-    one-shot or loop, start / end trim as fractions of the clip."""
+    one-shot or loop, start / end trim as fractions of the clip, and the envelope and filter of
+    :data:`ganstudio.dsp.pad.TONE_RANGES`."""
 
     name: str = ""
     gain: float = 1.0
@@ -47,11 +48,15 @@ class PadSettings:
     start: float = 0.0
     end: float = 1.0
     clean: bool = True          # start at the onset, end in silence (dsp.oneshot)
+    attack: float = 0.0         # ms of fade-in
+    decay: float = 0.0          # ms to fall 60 dB (0: the sound's own decay)
+    lowpass: float = 0.0        # Hz (0: off)
+    highpass: float = 0.0       # Hz (0: off)
 
     def shape(self) -> dict:
         """What the sampler bakes into the pad's clip (the render path); gain and loop are the voice's."""
         return {"start": self.start, "end": self.end, "reverse": self.reverse, "pitch": self.pitch,
-                "clean": self.clean}
+                "clean": self.clean, **{k: getattr(self, k) for k in TONE_RANGES}}
 
     @classmethod
     def from_dict(cls, d: dict) -> "PadSettings":
@@ -61,6 +66,8 @@ class PadSettings:
         s.pitch = float(np.clip(s.pitch, -24.0, 24.0))
         s.start = float(np.clip(s.start, 0.0, 0.99))
         s.end = float(np.clip(s.end, s.start + 0.01, 1.0))
+        for k, (_, lo, hi) in TONE_RANGES.items():
+            setattr(s, k, float(np.clip(getattr(s, k), lo, hi)))
         return s
 
 

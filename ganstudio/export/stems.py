@@ -22,7 +22,7 @@ from .. import validate as v
 from ..dsp import processing as dsp
 from ..fileio import atomic_write_bytes, describe_os_error, read_json_document, sha256_bytes
 from ..dsp.oneshot import clean_oneshot
-from ..dsp.pad import shape_pad
+from ..dsp.pad import TONE_RANGES, shape_pad
 from ..models.latent import LatentWalk, mutate
 from ..models.variations import latent_amount
 from ..models.extender_file import model_extender
@@ -238,8 +238,8 @@ def latent_source(latent, label: int | None) -> dict:
 
 
 def pad_spec(index: int, latent, label: int | None, pad: dict) -> StemSpec:
-    """A pad as it plays (its trim, reverse, pitch and gain)."""
-    keep = {k: pad[k] for k in ("start", "end", "reverse", "pitch", "gain", "clean") if k in pad}
+    """A pad as it plays (its trim, reverse, pitch, gain, envelope and filter)."""
+    keep = {k: pad[k] for k in ("start", "end", "reverse", "pitch", "gain", "clean", *TONE_RANGES) if k in pad}
     return StemSpec("pad", latent_source(latent, label), pad_stem_name(index, pad.get("name")), keep, index)
 
 

@@ -12,7 +12,8 @@ from typing import Callable
 
 from PySide6 import QtCore, QtGui
 
-MERGE_IDS = {"morph": 1, "gain": 2, "pitch": 3, "start": 4, "end": 5}     # kinds a drag repeats
+MERGE_IDS = {"morph": 1, "gain": 2, "pitch": 3, "start": 4, "end": 5,     # kinds a drag repeats
+             "attack": 6, "decay": 7, "lowpass": 8, "highpass": 9}
 
 
 class _PadChange(QtGui.QUndoCommand):

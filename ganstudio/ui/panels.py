@@ -10,6 +10,7 @@ from ..data.settings import SUPPORTED_RATES
 from ..models.config import PRESETS
 from ..training.config import LOSSES
 from .views import LossView
+from .tone_knobs import tone_knobs
 from .widgets import JumpSlider, Knob, dim_label, group, path_row
 
 
@@ -290,7 +291,9 @@ class PadPanel(QtWidgets.QWidget):
         self.pitch = Knob("Pitch", -24, 24, 0, "{:+.1f} st", "Playback pitch in semitones", steps=480)
         self.start_k = Knob("Start", 0, 0.99, 0, "{:.0%}", "Trim: where the pad starts in its clip")
         self.end_k = Knob("End", 0.01, 1, 1, "{:.0%}", "Trim: where the pad ends in its clip")
-        for k, key in ((self.gain, "gain"), (self.pitch, "pitch"), (self.start_k, "start"), (self.end_k, "end")):
+        self.tone = tone_knobs()
+        for key, k in (("gain", self.gain), ("pitch", self.pitch), ("start", self.start_k), ("end", self.end_k),
+                       *self.tone.items()):
             k.changed.connect(lambda v, key=key: self.settings_changed.emit({key: v}))
             knobs.addWidget(k)
         col = QtWidgets.QVBoxLayout()
@@ -367,7 +370,8 @@ class PadPanel(QtWidgets.QWidget):
 
     def show_pad(self, index: int, s, classes: list[str], label: int | None) -> None:
         self.title.setText(f"Pad {index + 1}")
-        for w, v in ((self.gain, s.gain), (self.pitch, s.pitch), (self.start_k, s.start), (self.end_k, s.end)):
+        for w, v in ((self.gain, s.gain), (self.pitch, s.pitch), (self.start_k, s.start), (self.end_k, s.end),
+                     *((k, getattr(s, key)) for key, k in self.tone.items())):
             w.set_value(v)
         for box, v in ((self.reverse, s.reverse), (self.loop, s.loop), (self.clean, s.clean)):
             box.blockSignals(True)

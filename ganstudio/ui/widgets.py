@@ -9,10 +9,14 @@ class Knob(QtWidgets.QWidget):
 
     changed = QtCore.Signal(float)
 
-    def __init__(self, caption: str, lo: float, hi: float, value: float, fmt: str = "{:.2f}",
-                 tooltip: str = "", steps: int = 200):
+    def __init__(self, caption: str, lo: float, hi: float, value: float, fmt="{:.2f}",
+                 tooltip: str = "", steps: int = 200, curve=None):
+        """``fmt``: a format string or a function of the value; ``curve``: (to_value, to_fraction),
+        functions between the dial's travel 0..1 and the value, for a scale that is not linear."""
         super().__init__()
-        self.lo, self.hi, self.fmt, self.steps = lo, hi, fmt, steps
+        self.lo, self.hi, self.steps = lo, hi, steps
+        self.fmt = fmt if callable(fmt) else fmt.format
+        self.curve = curve
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
@@ -31,18 +35,22 @@ class Knob(QtWidgets.QWidget):
         self.set_value(value)
 
     def value(self) -> float:
-        return self.lo + (self.hi - self.lo) * self.dial.value() / self.steps
+        f = self.dial.value() / self.steps
+        return self.curve[0](f) if self.curve else self.lo + (self.hi - self.lo) * f
 
     def set_value(self, v: float) -> None:
-        pos = round((min(max(v, self.lo), self.hi) - self.lo) / (self.hi - self.lo) * self.steps)
+        if self.curve:
+            f = self.curve[1](v)
+        else:
+            f = (min(max(v, self.lo), self.hi) - self.lo) / (self.hi - self.lo)
         self.dial.blockSignals(True)
-        self.dial.setValue(pos)
+        self.dial.setValue(round(min(max(f, 0.0), 1.0) * self.steps))
         self.dial.blockSignals(False)
-        self.readout.setText(self.fmt.format(self.value()))
+        self.readout.setText(self.fmt(self.value()))
 
     def _moved(self, _pos: int) -> None:
         v = self.value()
-        self.readout.setText(self.fmt.format(v))
+        self.readout.setText(self.fmt(v))
         self.changed.emit(v)
 
 
