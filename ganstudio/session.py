@@ -43,11 +43,12 @@ def save_session(path: str | Path, *, model_path: str | None, model_hash: str | 
 
 
 MAX_PADS = 16
+CHOKE_GROUPS = 8              # a pad's choke group: 1-8, 0 for none
 MAX_SESSION_BYTES = 4 << 20
 PITCH_RANGE = 24.0            # semitones either way, as the window's knob
 GAIN_RANGE = (0.0, 4.0)
 PAD_DEFAULTS = {"name": "", "gain": 1.0, "pitch": 0.0, "reverse": False, "loop": False, "start": 0.0, "end": 1.0,
-                "clean": True, **{k: default for k, (default, _, _) in TONE_RANGES.items()}}
+                "clean": True, "choke": 0, **{k: default for k, (default, _, _) in TONE_RANGES.items()}}
 
 
 def check_pad(d, where: str, latent_dim: int | None = None) -> dict:
@@ -76,6 +77,8 @@ def check_pad(d, where: str, latent_dim: int | None = None) -> dict:
         for key, (_, lo, hi) in TONE_RANGES.items():
             if key in d:
                 out[key] = v.number(d[key], key, lo, hi)
+        if "choke" in d:
+            out["choke"] = v.integer(d["choke"], "choke group", 0, CHOKE_GROUPS)
         if out["end"] <= out["start"]:
             raise ValueError(f"end ({out['end']}) must lie after start ({out['start']})")
         if d.get("latent") is not None:

@@ -667,7 +667,7 @@ def test_nearest_in_the_training_set_needs_the_dataset_and_lists_three_clips(ctl
     assert panel._id(0) == target and "likeness" in ctl.w.status.currentMessage()
 
 
-def test_envelope_and_filter_knobs_shape_the_pad_undo_as_one_step_and_survive_a_session(ctl, qtbot, tmp_path):
+def test_envelope_filter_and_choke_shape_the_pad_undo_as_one_step_and_survive_a_session(ctl, qtbot, tmp_path):
     pad = 3
     ctl.w.pads.select.emit(pad)
     assert ctl.studio.worker.wait_idle(20)
@@ -684,9 +684,14 @@ def test_envelope_and_filter_knobs_shape_the_pad_undo_as_one_step_and_survive_a_
     assert wait_for(qtbot, lambda: not ctl.studio.worker.busy, 20)
     shaped = ctl.studio.pad_sound(pad)
     assert len(shaped) == round(s.decay / 1000 * 48000) < before and shaped[-1] == 0.0
+    ctl.w.pad_panel.choke.activated.emit(2)      # choke group 2, in the mixer at once
+    assert ctl.studio.pad_settings[pad].choke == 2 and ctl.studio.mixer.choke[pad] == 2
     saved = ctl.save_session_to(str(tmp_path / "toned"))
+    ctl.history.stack.undo()                      # the choke group goes
+    assert ctl.studio.mixer.choke[pad] == 0 and ctl.w.pad_panel.choke.currentIndex() == 0
     ctl.history.stack.undo()                      # the low-pass goes, the decay stays
     assert ctl.studio.pad_settings[pad].lowpass == 0.0 and ctl.studio.pad_settings[pad].decay == s.decay
     assert knobs["lowpass"].readout.text() == "off"
     assert ctl.open_session(str(saved))
     assert ctl.studio.pad_settings[pad].lowpass == pytest.approx(s.lowpass)
+    assert ctl.studio.pad_settings[pad].choke == 2 and ctl.studio.mixer.choke[pad] == 2

@@ -90,3 +90,29 @@ def test_start_and_end_trim():
     m.trigger(0, start=0.25, end=0.5, reverse=True)
     out = render(m, 512, channels=1)[:, 0]
     np.testing.assert_allclose(out[:250], clip()[250:500][::-1], atol=1e-6)
+
+
+def test_a_choke_group_fades_the_other_pads_out_and_a_stop_fades_too():
+    m = VoiceMixer(pads=4, voices=8, max_frames=48000, max_block=256, fade_frames=240)
+    for p in range(4):
+        m.load_clip(p, np.full(20000, 0.1 * (p + 1), np.float32))
+    m.set_choke(0, 1)           # open hat
+    m.set_choke(1, 1)           # closed hat
+    m.set_choke(2, 2)           # another group
+    for p in (0, 2, 3):
+        m.trigger(p)
+    render(m, 256, channels=1)
+    m.trigger(1)                                   # the closed hat chokes the open one only
+    out = render(m, 512, channels=1)[:, 0]
+    # the open hat (0.1) fades over 240 frames: no step bigger than its level / 240 (no click)
+    expected_end = 0.2 + 0.3 + 0.4                 # pads 1, 2 and 3 keep playing
+    assert abs(out[0] - (0.1 + expected_end)) < 1e-3
+    assert np.max(np.abs(np.diff(out))) < 0.1 / 240 + 1e-6
+    assert np.allclose(out[240:], expected_end, atol=1e-6)
+    assert sorted(int(m.v_pad[v]) for v in range(8) if m.v_on[v]) == [1, 2, 3]
+    m.trigger(1)                                   # a pad chokes itself too (one hat at a time)
+    render(m, 256, channels=1)
+    assert sorted(int(m.v_pad[v]) for v in range(8) if m.v_on[v]) == [1, 2, 3]
+    m.stop_pad(3)                                  # a stop fades rather than cuts
+    out = render(m, 256, channels=1)[:, 0]
+    assert np.max(np.abs(np.diff(out))) < 0.4 / 240 + 1e-6 and abs(out[-1] - 0.5) < 1e-6

@@ -24,7 +24,7 @@ from multiprocessing import shared_memory
 from ..procs import watch_parent
 from .engine import AudioDeviceError, AudioEngine
 from .shared import Arena, AttachedArena
-from .voices import VoiceMixer
+from .voices import STOP_FADE_S, VoiceMixer
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ REPLY_TIMEOUT_S = 30.0
 def _layout(arena: Arena, cfg: dict) -> tuple[VoiceMixer, AudioEngine]:
     """Build the mixer and the engine over ``arena``: the one layout both processes share."""
     mixer = VoiceMixer(pads=cfg["pads"], voices=cfg["voices"], max_frames=cfg["max_frames"], max_block=4096,
-                       arena=arena)
+                       arena=arena, fade_frames=int(STOP_FADE_S * cfg["sample_rate"]))
     engine = AudioEngine(mixer, cfg["sample_rate"], cfg["blocksize"], channels=cfg["channels"],
                          device=cfg["device"], arena=arena)
     return mixer, engine

@@ -20,9 +20,10 @@ from ..models.modelfile import LoadedModel, ModelFileError
 from ..models.sampling import full_band
 from ..models.variations import find_variations
 from ..models.wavegan import Generator
+from ..session import CHOKE_GROUPS
 from .engine import AudioDeviceError, AudioEngine
 from .process import AudioProcess
-from .voices import VoiceMixer
+from .voices import STOP_FADE_S, VoiceMixer
 from .sampler import SamplerWorker
 from .texture import TextureStream
 
@@ -52,6 +53,7 @@ class PadSettings:
     decay: float = 0.0          # ms to fall 60 dB (0: the sound's own decay)
     lowpass: float = 0.0        # Hz (0: off)
     highpass: float = 0.0       # Hz (0: off)
+    choke: int = 0              # choke group 1-8: playing a pad of the group fades out the others (0: none)
 
     def shape(self) -> dict:
         """What the sampler bakes into the pad's clip (the render path); gain and loop are the voice's."""
@@ -68,6 +70,7 @@ class PadSettings:
         s.end = float(np.clip(s.end, s.start + 0.01, 1.0))
         for k, (_, lo, hi) in TONE_RANGES.items():
             setattr(s, k, float(np.clip(getattr(s, k), lo, hi)))
+        s.choke = int(np.clip(s.choke, 0, CHOKE_GROUPS))
         return s
 
 
@@ -84,7 +87,8 @@ class Studio:
         # (the window's drawing holds it for milliseconds); clips and triggers go through shared memory
         max_frames = int(MAX_CLIP_S * sample_rate)
         if os.environ.get("GANSTUDIO_AUDIO_ENGINE") == "inline":     # for A/B measurements only
-            self.mixer = VoiceMixer(pads=PADS + 1, voices=VOICES, max_frames=max_frames, max_block=4096)
+            self.mixer = VoiceMixer(pads=PADS + 1, voices=VOICES, max_frames=max_frames, max_block=4096,
+                                    fade_frames=int(STOP_FADE_S * sample_rate))
             self.engine = AudioEngine(self.mixer, sample_rate, blocksize, channels=2, device=device)
         else:
             self.engine = AudioProcess(pads=PADS + 1, voices=VOICES, max_frames=max_frames,
@@ -244,12 +248,13 @@ class Studio:
         self.mixer.stop_pad(pad)
 
     def change_pad(self, pad: int, changes: dict) -> None:
-        """Change pad settings (name, gain, pitch, reverse, loop, start, end); a change of its
-        shape re-shapes the clip in the sampler."""
+        """Change pad settings (name, gain, pitch, reverse, loop, start, end, envelope, filter,
+        choke group); a change of its shape re-shapes the clip in the sampler."""
         s = self.pad_settings[pad]
         before = s.shape()
         for k, val in changes.items():
             setattr(s, k, val)
+        self.mixer.set_choke(pad, s.choke)
         if s.shape() != before:
             self.worker.set_shape(pad, s.shape())
 
@@ -351,6 +356,7 @@ class Studio:
         dim = self.model.config.latent_dim
         n_classes = self.model.config.num_classes
         self.pad_settings[pad] = PadSettings.from_dict(d)
+        self.mixer.set_choke(pad, self.pad_settings[pad].choke)
         self.worker.set_shape(pad, self.pad_settings[pad].shape())
         z = np.asarray(d.get("latent", []), dtype=np.float32)
         label = d.get("label")

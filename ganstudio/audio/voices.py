@@ -5,6 +5,10 @@ be written while the old one still plays). The GUI / worker threads send trigger
 preallocated command ring (writers serialised by a lock the callback never takes); the callback drains it at the start of
 each block and mixes every active voice with linear interpolation (playback rate = pitch), all
 into preallocated scratch arrays.
+
+A stop, and a choke (a pad in a choke group silences the voices of every pad of its group, as an
+open hi-hat stops when the closed one plays), fades the voice out over ``fade_frames`` instead of
+cutting it, so neither clicks.
 """
 from __future__ import annotations
 
@@ -15,14 +19,19 @@ import numpy as np
 from ..dsp.processing import trim_bounds
 from .shared import Arena
 
+STOP_FADE_S = 0.005         # a stopped or choked voice fades out over this long
+
 
 class VoiceMixer:
     """Up to ``voices`` simultaneous voices over ``pads`` pads of at most ``max_frames`` frames (mono
     clips at the device rate), mixed into ``[frames, channels]`` blocks of at most ``max_block``."""
 
     def __init__(self, pads: int = 16, voices: int = 16, max_frames: int = 4 * 48000,
-                 max_block: int = 4096, commands: int = 256, arena: Arena | None = None):
+                 max_block: int = 4096, commands: int = 256, arena: Arena | None = None,
+                 fade_frames: int = 0):
         arena = arena or Arena()
+        self.fade_frames = int(fade_frames)        # 0: a stop cuts at once
+        self.choke = arena.zeros(pads, np.int64)   # each pad's choke group; 0: none
         self.bank = arena.zeros((pads, 2, max_frames), np.float32)
         self.lengths = arena.zeros((pads, 2), np.int64)
         self.active_slot = arena.zeros(pads, np.int64)
@@ -39,6 +48,8 @@ class VoiceMixer:
         self.v_start = arena.zeros(voices, np.int64)
         self.v_end = arena.zeros(voices, np.int64)
         self.v_reverse = arena.zeros(voices, bool)
+        self.v_fade = arena.zeros(voices, np.int64)     # frames of fade-out left; -1: not fading
+        self.v_fade[:] = -1
         # command ring (writer: control threads, reader: callback)
         # pad, gain, rate, loop, reverse, stop, start fraction, end fraction
         self._cmd = arena.zeros((commands, 8), np.float64)
@@ -53,6 +64,8 @@ class VoiceMixer:
         self._a = np.empty(max_block, dtype=np.float32)
         self._b = np.empty(max_block, dtype=np.float32)
         self._mix = np.empty(max_block, dtype=np.float32)
+        self._steps32 = np.arange(max_block, dtype=np.float32)
+        self._ramp = np.empty(max_block, dtype=np.float32)
 
     @property
     def _cmd_written(self) -> int:
@@ -83,8 +96,13 @@ class VoiceMixer:
         and ``end``; False if the command ring is full."""
         return self._send(pad, gain, rate, loop, reverse, 0.0, start, end)
 
+    def set_choke(self, pad: int, group: int) -> None:
+        """Put ``pad`` in choke group ``group`` (0: none); a trigger of any pad of a group fades
+        out the voices of every pad in it. One integer store, read by the callback at triggers."""
+        self.choke[pad] = int(group)
+
     def stop_pad(self, pad: int) -> bool:
-        """Queue a stop of every voice playing ``pad``."""
+        """Queue a stop (a fade over ``fade_frames``) of every voice playing ``pad``."""
         return self._send(pad, 0.0, 1.0, False, False, 1.0, 0.0, 1.0)
 
     def _send(self, pad, gain, rate, loop, reverse, stop, start, end) -> bool:
@@ -107,12 +125,14 @@ class VoiceMixer:
             ctr[1] += 1
             pad = int(pad)
             if stop:
-                self.v_on[self.v_pad == pad] = False
+                self._release(pad, 0)
                 continue
             slot = int(self.active_slot[pad])
             length = int(self.lengths[pad, slot])
             if length == 0:
                 continue
+            if self.choke[pad]:
+                self._release(-1, int(self.choke[pad]))
             free = np.flatnonzero(~self.v_on)
             if free.size:
                 v = int(free[0])
@@ -125,6 +145,19 @@ class VoiceMixer:
             self.v_loop[v], self.v_reverse[v] = bool(loop), bool(reverse)
             self.v_start[v], self.v_end[v] = trim_bounds(length, start, end)
             self.v_pos[v] = 0.0
+            self.v_fade[v] = -1
+
+    def _release(self, pad: int, group: int) -> None:
+        """Fade out the voices of ``pad``, or of every pad in choke ``group`` when it is not 0."""
+        for v in range(len(self.v_on)):
+            if not self.v_on[v]:
+                continue
+            p = int(self.v_pad[v])
+            if (self.choke[p] == group) if group else (p == pad):
+                if self.fade_frames <= 0:
+                    self.v_on[v] = False
+                elif self.v_fade[v] < 0:
+                    self.v_fade[v] = self.fade_frames
 
     def mix_into(self, out: np.ndarray) -> None:
         """Add every active voice to ``out`` [frames, channels] (mono voices on every channel).
@@ -172,6 +205,17 @@ class VoiceMixer:
             b *= frac32
             a += b
             a *= self.v_gain[v]
+            fade = int(self.v_fade[v])
+            if fade >= 0:               # fading out: a ramp from fade/fade_frames down to 0
+                ramp = self._ramp[:n]
+                np.subtract(float(fade), self._steps32[:n], out=ramp)
+                ramp *= 1.0 / self.fade_frames
+                np.maximum(ramp, 0.0, out=ramp)
+                a *= ramp
+                self.v_fade[v] = fade - n
+                if fade - n <= 0:
+                    self.v_on[v] = False
+                    self.v_fade[v] = -1
             mix[:valid] += a[:valid]
             self.v_pos[v] += n * rate
             if loop:

@@ -8,6 +8,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ..data.settings import SUPPORTED_RATES
 from ..models.config import PRESETS
+from ..session import CHOKE_GROUPS
 from ..training.config import LOSSES
 from .views import LossView
 from .tone_knobs import tone_knobs
@@ -306,9 +307,15 @@ class PadPanel(QtWidgets.QWidget):
         self.clean.setToolTip("Start at the onset with a 1 ms fade-in and end in true silence where the "
                               "sound has decayed (no clicks, no crackle or hiss in the tail)")
         self.clean.toggled.connect(lambda on: self.settings_changed.emit({"clean": on}))
+        self.choke = QtWidgets.QComboBox()
+        self.choke.addItems(["no choke"] + [f"choke {g}" for g in range(1, CHOKE_GROUPS + 1)])
+        self.choke.setToolTip("Choke group: playing any pad of a group fades out the others "
+                              "(an open hi-hat stops when the closed one plays)")
+        self.choke.activated.connect(lambda i: self.settings_changed.emit({"choke": i}))
         col.addWidget(self.reverse)
         col.addWidget(self.loop)
         col.addWidget(self.clean)
+        col.addWidget(self.choke)
         knobs.addLayout(col)
         lay.addWidget(group("Pad", knobs))
         ex = QtWidgets.QGridLayout()
@@ -377,6 +384,7 @@ class PadPanel(QtWidgets.QWidget):
             box.blockSignals(True)
             box.setChecked(v)
             box.blockSignals(False)
+        self.choke.setCurrentIndex(s.choke)
         self.name.setText(s.name)
         self.klass.clear()
         self.klass.addItems(classes)
