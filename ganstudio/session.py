@@ -48,7 +48,7 @@ MAX_SESSION_BYTES = 4 << 20
 PITCH_RANGE = 24.0            # semitones either way, as the window's knob
 GAIN_RANGE = (0.0, 4.0)
 PAD_DEFAULTS = {"name": "", "gain": 1.0, "pitch": 0.0, "reverse": False, "loop": False, "start": 0.0, "end": 1.0,
-                "clean": True, "choke": 0, **{k: default for k, (default, _, _) in TONE_RANGES.items()}}
+                "clean": True, "choke": 0, "tune": False, **{k: default for k, (default, _, _) in TONE_RANGES.items()}}
 
 
 def check_pad(d, where: str, latent_dim: int | None = None) -> dict:
@@ -67,7 +67,7 @@ def check_pad(d, where: str, latent_dim: int | None = None) -> dict:
             out["gain"] = v.number(d["gain"], "gain", *GAIN_RANGE)
         if "pitch" in d:
             out["pitch"] = v.number(d["pitch"], "pitch (semitones)", -PITCH_RANGE, PITCH_RANGE)
-        for key in ("reverse", "loop", "clean"):
+        for key in ("reverse", "loop", "clean", "tune"):
             if key in d:
                 out[key] = v.boolean(d[key], key)
         if "start" in d:

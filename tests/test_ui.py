@@ -695,3 +695,20 @@ def test_envelope_filter_and_choke_shape_the_pad_undo_as_one_step_and_survive_a_
     assert ctl.open_session(str(saved))
     assert ctl.studio.pad_settings[pad].lowpass == pytest.approx(s.lowpass)
     assert ctl.studio.pad_settings[pad].choke == 2 and ctl.studio.mixer.choke[pad] == 2
+
+
+def test_tune_is_a_pad_setting_and_keys_makes_midi_play_the_selected_pad(ctl, qtbot):
+    p = ctl.w.pad_panel
+    ctl.w.pads.select.emit(5)
+    steps = ctl.history.stack.count()
+    p.tune.setChecked(True)
+    assert ctl.studio.pad_settings[5].tune and ctl.history.stack.count() == steps + 1
+    assert ctl.studio.pads_state()[5]["tune"] is True
+    p.keys.setChecked(True)
+    assert ctl.studio.keyboard_pad == 5 and "Keys" in ctl.w.status.currentMessage()
+    ctl.w.pads.select.emit(9)                          # keyboard mode follows the selected pad
+    assert ctl.studio.keyboard_pad == 9
+    assert ctl.studio.note(ctl.studio.keyboard_root + 12, 1.0)
+    assert wait_for(qtbot, lambda: ctl.studio.mixer.playing(9), 2)
+    p.keys.setChecked(False)
+    assert ctl.studio.keyboard_pad is None and not ctl.studio.note(60, 1.0)

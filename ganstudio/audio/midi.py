@@ -1,7 +1,7 @@
 """MIDI note-on to pad triggers (the optional ``midi`` extra: mido + python-rtmidi).
 
 Notes ``base_note`` .. ``base_note + pads - 1`` play pads 0..pads-1 (36, C1, is pad 1 on most drum
-controllers); velocity sets the voice gain on a square-law curve, as drum modules do. Notes go through the
+controllers), or, in keyboard mode, every note plays one pad chromatically; velocity sets the voice gain on a square-law curve, as drum modules do. Notes go through the
 :class:`~ganstudio.audio.studio.Studio` (its ``trigger`` and ``release``), like clicks and keys.
 rtmidi calls back on its own thread; the mixer's trigger ring is safe to write from there.
 """
@@ -41,8 +41,11 @@ class PadMidiMap:
 
     def __init__(self, trigger: Callable[[int, float], None], release: Callable[[int], None] | None = None,
                  pads: int = 16, base_note: int = DEFAULT_BASE_NOTE, channel: int | None = None,
-                 on_pad: Callable[[int, int], None] | None = None):
-        self.trigger, self.release = trigger, release
+                 on_pad: Callable[[int, int], None] | None = None,
+                 note: Callable[[int, float], bool] | None = None):
+        """``note(note, gain)`` (gain 0 for a note-off), when given, sees every note first and
+        returns True when it played it (keyboard mode); the pad mapping then stays out."""
+        self.trigger, self.release, self.note = trigger, release, note
         self.pads, self.base_note, self.channel = pads, base_note, channel
         self.on_pad = on_pad
         self.received = 0
@@ -58,10 +61,13 @@ class PadMidiMap:
             return None
         if self.channel is not None and getattr(msg, "channel", 0) != self.channel:
             return None
+        off = msg.type == "note_off" or msg.velocity == 0
+        if self.note is not None and self.note(msg.note, 0.0 if off else velocity_gain(msg.velocity)):
+            return None
         pad = self.pad_for(msg.note)
         if pad is None:
             return None
-        if msg.type == "note_off" or msg.velocity == 0:
+        if off:
             if self.release:                # one-shots ring out; held loops stop on release
                 self.release(pad)
             return pad

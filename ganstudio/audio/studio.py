@@ -15,6 +15,7 @@ import numpy as np
 
 from ..dsp.oneshot import clean_oneshot, clean_oneshots
 from ..dsp.pad import TONE_RANGES, resample, shape_pad
+from ..dsp.pitch import estimate_pitch
 from ..models.extender_file import model_extender
 from ..models.modelfile import LoadedModel, ModelFileError
 from ..models.sampling import full_band
@@ -54,11 +55,12 @@ class PadSettings:
     lowpass: float = 0.0        # Hz (0: off)
     highpass: float = 0.0       # Hz (0: off)
     choke: int = 0              # choke group 1-8: playing a pad of the group fades out the others (0: none)
+    tune: bool = False          # move a tonal sound onto the nearest note (dsp.pitch)
 
     def shape(self) -> dict:
         """What the sampler bakes into the pad's clip (the render path); gain and loop are the voice's."""
         return {"start": self.start, "end": self.end, "reverse": self.reverse, "pitch": self.pitch,
-                "clean": self.clean, **{k: getattr(self, k) for k in TONE_RANGES}}
+                "clean": self.clean, "tune": self.tune, **{k: getattr(self, k) for k in TONE_RANGES}}
 
     @classmethod
     def from_dict(cls, d: dict) -> "PadSettings":
@@ -222,6 +224,34 @@ class Studio:
         The clip is already shaped by the render path, so the voice plays it as it is."""
         s = self.pad_settings[pad]
         self.mixer.trigger(pad, gain=s.gain * velocity, loop=s.loop)
+
+    keyboard_pad: int | None = None     # keyboard mode: MIDI notes play this pad chromatically
+    keyboard_root = 60                  # the note at which it plays as it is
+
+    def set_keyboard(self, pad: int | None) -> int | None:
+        """Keyboard mode: every MIDI note plays pad ``pad`` chromatically, as it is at its own
+        estimated note (:func:`dsp.pitch.estimate_pitch` of what it plays; C4 for a sound without
+        a pitch). None: notes play the pads again. Returns the root note."""
+        if pad is None:
+            self.keyboard_pad = None
+            return None
+        found = estimate_pitch(self.pad_clip(pad), self.sample_rate)
+        self.keyboard_root = found.note if found is not None else 60
+        self.keyboard_pad = pad
+        return self.keyboard_root
+
+    def note(self, note: int, velocity: float) -> bool:
+        """A MIDI note in keyboard mode (``velocity`` 0: note-off): the keyboard pad at
+        2^((note - root) / 12) times its speed; False when keyboard mode is off."""
+        pad = self.keyboard_pad
+        if pad is None:
+            return False
+        if velocity <= 0:
+            self.release(pad)
+            return True
+        s = self.pad_settings[pad]
+        self.mixer.trigger(pad, gain=s.gain * velocity, rate=2.0 ** ((note - self.keyboard_root) / 12.0), loop=s.loop)
+        return True
 
     def release(self, pad: int) -> None:
         """A key or note let go: a looping pad stops, a one-shot rings out."""

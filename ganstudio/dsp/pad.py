@@ -1,4 +1,4 @@
-"""How a pad shapes its clip: clean, trim, reverse, pitch, filter, envelope and gain. The one
+"""How a pad shapes its clip: clean, trim, tune, reverse, pitch, filter, envelope and gain. The one
 implementation that the sampler (what a pad plays), drag-out and export all use, so the three
 are the same samples."""
 from __future__ import annotations
@@ -9,6 +9,7 @@ import numpy as np
 import soxr
 
 from .oneshot import clean_oneshot
+from .pitch import estimate_pitch
 from .processing import trim_bounds
 
 RESAMPLE_QUALITY = "VHQ"
@@ -69,11 +70,12 @@ def envelope_clip(x: np.ndarray, rate: int, attack: float = 0.0, decay: float = 
 
 def shape_clip(clip: np.ndarray, rate: int, start: float = 0.0, end: float = 1.0, reverse: bool = False,
                pitch: float = 0.0, gain: float = 1.0, clean: bool = False, attack: float = 0.0,
-               decay: float = 0.0, lowpass: float = 0.0, highpass: float = 0.0) -> np.ndarray:
+               decay: float = 0.0, lowpass: float = 0.0, highpass: float = 0.0, tune: bool = False) -> np.ndarray:
     """The pad's sound from its rendered ``clip`` (float32 [frames] at ``rate`` Hz): made a clean
     one-shot if asked (:func:`dsp.oneshot.clean_oneshot`), then the part between the fractions
     ``start`` and ``end``, reversed if asked, played ``pitch`` semitones higher (faster, so
-    shorter: resampled with soxr), filtered (:func:`filter_clip`), shaped by the envelope
+    shorter: resampled with soxr; with ``tune``, a tonal sound is first moved onto the nearest
+    note, :func:`dsp.pitch.estimate_pitch`), filtered (:func:`filter_clip`), shaped by the envelope
     (:func:`envelope_clip`, in the time it plays) and scaled by ``gain``; float32 at ``rate``."""
     x = np.asarray(clip, dtype=np.float32)
     if clean:
@@ -81,6 +83,10 @@ def shape_clip(clip: np.ndarray, rate: int, start: float = 0.0, end: float = 1.0
     if len(x) >= 2:
         first, last = trim_bounds(len(x), start, end)
         x = x[first:last]
+    if tune:
+        found = estimate_pitch(x, rate)
+        if found is not None:
+            pitch -= found.cents / 100.0
     if reverse:
         x = x[::-1]
     ratio = 2.0 ** (pitch / 12.0)
@@ -93,11 +99,12 @@ def shape_clip(clip: np.ndarray, rate: int, start: float = 0.0, end: float = 1.0
 
 
 def shape_pad(clip: np.ndarray, rate: int, pad: dict, gain: bool = True) -> np.ndarray:
-    """:func:`shape_clip` with a pad's settings dict (clean, start, end, reverse, pitch, gain and
-    the :data:`TONE_RANGES` controls; missing ones take their defaults, and a pad without
+    """:func:`shape_clip` with a pad's settings dict (clean, start, end, reverse, pitch, tune,
+    gain and the :data:`TONE_RANGES` controls; missing ones take their defaults, and a pad without
     ``clean`` is not cleaned: sidecars from before it existed remake as they were); ``gain=False``
     leaves the gain to the voice."""
     tone = {k: float(pad.get(k, default)) for k, (default, _, _) in TONE_RANGES.items()}
     return shape_clip(clip, rate, float(pad.get("start", 0.0)), float(pad.get("end", 1.0)),
                       bool(pad.get("reverse", False)), float(pad.get("pitch", 0.0)),
-                      float(pad.get("gain", 1.0)) if gain else 1.0, bool(pad.get("clean", False)), **tone)
+                      float(pad.get("gain", 1.0)) if gain else 1.0, bool(pad.get("clean", False)),
+                      tune=bool(pad.get("tune", False)), **tone)

@@ -239,7 +239,7 @@ def latent_source(latent, label: int | None) -> dict:
 
 def pad_spec(index: int, latent, label: int | None, pad: dict) -> StemSpec:
     """A pad as it plays (its trim, reverse, pitch, gain, envelope and filter)."""
-    keep = {k: pad[k] for k in ("start", "end", "reverse", "pitch", "gain", "clean", *TONE_RANGES) if k in pad}
+    keep = {k: pad[k] for k in ("start", "end", "reverse", "pitch", "gain", "clean", "tune", *TONE_RANGES) if k in pad}
     return StemSpec("pad", latent_source(latent, label), pad_stem_name(index, pad.get("name")), keep, index)
 
 

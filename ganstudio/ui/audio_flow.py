@@ -66,6 +66,7 @@ class AudioFlow:
         ctl.studio = st = Studio(old.model, device=device, sample_rate=rate, blocksize=block)
         st.on_rendered = ctl.pads_rendered.emit     # the window redraws as the new clips come
         st.apply_pads_state(pads)
+        st.keyboard_pad = old.keyboard_pad          # its root note follows when the pad is rendered
         st.set_hifi(ctl.w.hifi.isChecked())
         st.volume = ctl.w.volume.value()
         st.start()
@@ -81,7 +82,7 @@ class AudioFlow:
         ctl = self.ctl
         # through whichever Studio plays now (a rate change replaces it)
         mapping = PadMidiMap(lambda p, g: ctl.studio.trigger(p, g), lambda p: ctl.studio.release(p),
-                             on_pad=ctl.midi_pad.emit)
+                             on_pad=ctl.midi_pad.emit, note=lambda n, g: ctl.studio.note(n, g))
         try:
             self.midi = MidiInput(mapping)
             ctl.w.status.showMessage(f"MIDI: notes 36-51 play the pads from {self.midi.name}", 8000)

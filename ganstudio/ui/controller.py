@@ -17,6 +17,7 @@ from .pads import PAD_KEYS, thumbnail
 from .audio_flow import AudioFlow
 from .export_flow import ExportFlow
 from .keeps_flow import KeepsFlow
+from .keyboard_flow import KeyboardFlow
 from .pad_history import PadHistory
 from .variations_flow import VariationsFlow
 from .session_flow import SessionFlow
@@ -68,6 +69,7 @@ class Controller(QtCore.QObject):
         self.keeps = KeepsFlow(self)
         self.variations = VariationsFlow(self, self.w.variations)
         self.sound_alike = SoundAlikeFlow(self)
+        self.keyboard = KeyboardFlow(self)
         self.w.tabs.addTab(self.keeps.panel, "Keeps")
         self.studio.on_rendered = self.pads_rendered.emit
         self._wire()
@@ -168,6 +170,7 @@ class Controller(QtCore.QObject):
         self.selected = pad
         self._show_pad_panel()
         self.show_clip()
+        self.keyboard.follow()
 
     def _show_pad_panel(self) -> None:
         pad = self.selected
@@ -215,14 +218,15 @@ class Controller(QtCore.QObject):
                 self.w.pads.pads[i].set_thumbnail(thumbnail(self.studio.pad_clip(i)))
         if self.selected in pads:
             self.show_clip()
+        self.keyboard.follow(pads)
 
     def pad_names(self) -> None:
         self.w.pads.set_names([s.name or f"Pad {i + 1}" for i, s in enumerate(self.studio.pad_settings)])
 
     def show_clip(self) -> None:
         s = self.studio.pad_settings[self.selected]
-        notes = ", ".join(n for n in ("reversed" if s.reverse else "", f"{s.pitch:+.1f} st" if s.pitch else "",
-                                      "looped" if s.loop else "") if n)
+        notes = ", ".join(n for n in (self.keyboard.pitch_note(self.selected), "reversed" if s.reverse else "",
+                                      f"{s.pitch:+.1f} st" if s.pitch else "", "looped" if s.loop else "") if n)
         self.w.clip.show_clip(self.studio.pad_source(self.selected), self.studio.sample_rate, s.start, s.end, notes)
 
     # ---- dataset and training -------------------------------------------------------------------

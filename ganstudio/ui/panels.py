@@ -312,11 +312,21 @@ class PadPanel(QtWidgets.QWidget):
         self.choke.setToolTip("Choke group: playing any pad of a group fades out the others "
                               "(an open hi-hat stops when the closed one plays)")
         self.choke.activated.connect(lambda i: self.settings_changed.emit({"choke": i}))
+        self.tune = QtWidgets.QCheckBox("Tune")
+        self.tune.setToolTip("Move a tonal sound (a pluck, a tom, a bass hit) onto the nearest note")
+        self.tune.toggled.connect(lambda on: self.settings_changed.emit({"tune": on}))
+        self.keys = QtWidgets.QCheckBox("Keys")
+        self.keys.setToolTip("Keyboard mode: MIDI notes play the selected pad chromatically, at its own "
+                             "pitch on its estimated note (C4 for a sound without one)")
         col.addWidget(self.reverse)
         col.addWidget(self.loop)
         col.addWidget(self.clean)
-        col.addWidget(self.choke)
+        col2 = QtWidgets.QVBoxLayout()
+        col2.addWidget(self.tune)
+        col2.addWidget(self.keys)
+        col2.addWidget(self.choke)
         knobs.addLayout(col)
+        knobs.addLayout(col2)
         lay.addWidget(group("Pad", knobs))
         ex = QtWidgets.QGridLayout()
         self.rand_b = QtWidgets.QPushButton("Randomize")
@@ -380,7 +390,7 @@ class PadPanel(QtWidgets.QWidget):
         for w, v in ((self.gain, s.gain), (self.pitch, s.pitch), (self.start_k, s.start), (self.end_k, s.end),
                      *((k, getattr(s, key)) for key, k in self.tone.items())):
             w.set_value(v)
-        for box, v in ((self.reverse, s.reverse), (self.loop, s.loop), (self.clean, s.clean)):
+        for box, v in ((self.reverse, s.reverse), (self.loop, s.loop), (self.clean, s.clean), (self.tune, s.tune)):
             box.blockSignals(True)
             box.setChecked(v)
             box.blockSignals(False)
