@@ -340,7 +340,7 @@ def cmd_export(a: argparse.Namespace) -> int:
                               channels=2 if a.stereo else 1, trim=not a.no_trim, fade_in_ms=a.fade_in,
                               fade_out_ms=a.fade_out, dc=not a.no_dc, normalize=a.normalize,
                               peak_dbfs=a.peak, lufs=a.lufs, template=a.template, overwrite=a.overwrite,
-                              clean=not a.no_clean, hifi=a.hifi == "on")
+                              clean=not a.no_clean, hifi=a.hifi == "on", bwf=not a.no_bwf)
     bar = tqdm(total=len(specs), unit="stem", disable=a.quiet)
     done = export_stems(model, specs, a.out, settings,
                         progress_fn=lambda i, n, name: (bar.update(1), bar.set_postfix_str(name)))
@@ -516,7 +516,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--lufs", type=float_in(-70.0, 0.0), default=-16.0,
                    help="loudness target (-70..0; never past -0.3 dBFS peak)")
     e.add_argument("--template", default=DEFAULT_TEMPLATE,
-                   help="file name template: {model} {name} {kind} {pad} {class} {index} {seed}")
+                   help="file name template: {model} {name} {kind} {pad} {class} {category} {index} {seed} "
+                        "(UCS-like: '{category}_{name}_GANStudio_{model}')")
+    e.add_argument("--no-bwf", action="store_true",
+                   help="leave out the BWF (bext) and iXML metadata: description, category, origin")
     e.add_argument("--overwrite", action="store_true", help="replace stems of the same name")
     e.add_argument("--any-model", action="store_true",
                    help="export a session's pads even if its model changed since the session was saved")

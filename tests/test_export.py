@@ -190,3 +190,34 @@ def test_cli_exports_pads_of_a_session(model, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "ganstudio", "export", str(session), "--out", str(tmp_path / "o"),
                           "--pads", "9"], capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and "there is no pad 9" in bad.stderr
+
+
+def test_stems_carry_bwf_and_ixml_metadata_and_the_same_audio(model, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from ganstudio.export.bwf import BwfError, chunks
+    from ganstudio.export.stems import pad_spec
+    pad = {"name": "Dusty <snare> & ünïcode", "gain": 0.8}
+    z = np.random.default_rng(5).standard_normal(model.config.latent_dim)
+    st = ExportSettings(template="{category}_{name}_GANStudio_{model}")       # a UCS-like name
+    [e] = export_stems(model, [pad_spec(2, z, None, pad)], tmp_path / "a", st)
+    assert e.path.name == "pad_Dusty-_snare_-&-ünïcode_GANStudio_demo-model.wav"
+    raw = e.path.read_bytes()
+    ids = [cid for cid, _ in chunks(raw)]
+    assert ids.index(b"fmt ") < ids.index(b"bext") < ids.index(b"iXML") < ids.index(b"data")
+    bext = dict(chunks(raw))[b"bext"]
+    description = bext[:256].rstrip(b"\0").decode("ascii")
+    assert description.startswith("Dusty <snare> & ") and "demo-model" in description
+    assert bext[256:288].rstrip(b"\0") == b"GAN Studio"
+    assert bext[288:320].rstrip(b"\0").decode() == model.weights_hash[:32]
+    assert len(bext[320:330].decode()) == 10 and bext[330:338].decode().count(":") == 2   # date, time
+    assert bext[602:].decode().startswith("A=PCM,F=48000,W=24,M=mono")
+    root = ET.fromstring(dict(chunks(raw))[b"iXML"])
+    assert root.findtext("PROJECT") == "demo-model" and root.findtext("USER/CATEGORY") == "pad"
+    assert root.findtext("USER/MODEL_SHA256") == model.weights_hash
+    # the metadata is metadata only: the samples are those of a stem without it
+    [plain] = export_stems(model, [pad_spec(2, z, None, pad)], tmp_path / "b", ExportSettings(bwf=False))
+    assert b"bext" not in [cid for cid, _ in chunks(plain.path.read_bytes())]
+    np.testing.assert_array_equal(sf.read(e.path)[0], sf.read(plain.path)[0])
+    with pytest.raises(BwfError):
+        chunks(b"RIFF\x10\x00\x00\x00WAVEdata\xff\xff\x00\x00")            # a chunk past the end

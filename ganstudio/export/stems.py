@@ -28,6 +28,7 @@ from ..models.variations import latent_amount
 from ..models.extender_file import model_extender
 from ..models.sampling import full_band, generate
 from ..models.modelfile import LoadedModel, ModelFileError, load_model
+from . import bwf
 from .wav import SUBTYPES, write_wav
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ SIDECAR_FORMAT = "ganstudio-stem"
 SIDECAR_VERSION = 1
 NORMALIZE = ("none", "peak", "lufs")
 DEFAULT_TEMPLATE = "{model}_{name}_{index:03d}"
-TEMPLATE_FIELDS = ("model", "name", "kind", "pad", "class", "index", "seed")
+TEMPLATE_FIELDS = ("model", "name", "kind", "pad", "class", "category", "index", "seed")
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                      *(f"LPT{i}" for i in range(1, 10))}
 
@@ -72,6 +73,7 @@ class ExportSettings:
     overwrite: bool = False
     clean: bool = True          # a stem that is not a pad starts at its onset and ends in silence
     hifi: bool = True           # above the model's rate, the bandwidth extender adds the band it can't make
+    bwf: bool = True            # a bext and an iXML chunk: description, category, origin (metadata only)
 
     def __post_init__(self) -> None:
         v.choice(self.fmt, "format", tuple(SUBTYPES))
@@ -90,6 +92,7 @@ class ExportSettings:
         v.boolean(self.overwrite, "overwrite")
         v.boolean(self.clean, "clean")
         v.boolean(self.hifi, "hifi")
+        v.boolean(self.bwf, "bwf")
 
     def processing(self) -> dict:
         """The settings that shape the audio (kept in every sidecar)."""
@@ -325,6 +328,21 @@ def _free_path(folder: Path, stem: str, overwrite: bool, taken: set[Path]) -> Pa
 
 
 # ---- writing --------------------------------------------------------------------------------
+def _metadata(model: LoadedModel, fields_: dict, doc: dict, settings: ExportSettings) -> tuple[bytes, bytes]:
+    """The stem's bext and iXML data: what it is, what made it, its category (UCS-style
+    libraries search on it)."""
+    res = doc["result"]
+    name, category, kind = fields_["name"], fields_["category"], fields_["kind"]
+    description = (name + (f" ({category})" if category not in (name, kind) else "")
+                   + f", a {kind} sound made by GAN Studio model {model.name}")
+    bits = {"pcm16": 16, "pcm24": 24, "float": 32}[settings.fmt]
+    history = (f"A={'PCM' if settings.fmt != 'float' else 'PCM_FLOAT'},F={res['sample_rate']},W={bits},"
+               f"M={'mono' if settings.channels == 1 else 'stereo'},T=GAN Studio {__version__}\r\n")
+    return (bwf.bext(description, "GAN Studio", model.weights_hash[:32], history),
+            bwf.ixml(model.name, description, {"category": fields_["category"], "fxname": fields_["name"],
+                                               "library": "GAN Studio", "model_sha256": model.weights_hash}))
+
+
 def export_stems(model: LoadedModel, specs: list[StemSpec], folder: str | Path, settings: ExportSettings,
                  progress_fn: Callable[[int, int, str], None] | None = None) -> list[ExportedStem]:
     """Make and write every stem: ``NAME.wav`` and ``NAME.json`` side by side, each written
@@ -346,6 +364,7 @@ def export_stems(model: LoadedModel, specs: list[StemSpec], folder: str | Path, 
                    "pad": (spec.pad_index + 1) if spec.pad_index is not None else 0,
                    "class": classes[label] if (classes and label is not None) else "any",
                    "index": i + 1, "seed": spec.seed if spec.seed is not None else 0}
+        fields_["category"] = fields_["class"] if fields_["class"] != "any" else spec.kind
         path = _free_path(folder, stem_name(settings.template, fields_), settings.overwrite, taken)
         taken.add(path)
         audio, rate, info = make_audio(model, spec, settings)
@@ -360,7 +379,7 @@ def export_stems(model: LoadedModel, specs: list[StemSpec], folder: str | Path, 
                "result": {**info, "sample_rate": rate, "channels": settings.channels,
                           "audio_sha256": sha256_bytes(audio.tobytes())}}
         try:
-            write_wav(path, audio, rate, settings.fmt)
+            write_wav(path, audio, rate, settings.fmt, _metadata(model, fields_, doc, settings) if settings.bwf else None)
             try:
                 atomic_write_bytes(sidecar, json.dumps(doc, indent=1, allow_nan=False).encode())
             except BaseException:
