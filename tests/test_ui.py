@@ -712,3 +712,35 @@ def test_tune_is_a_pad_setting_and_keys_makes_midi_play_the_selected_pad(ctl, qt
     assert wait_for(qtbot, lambda: ctl.studio.mixer.playing(9), 2)
     p.keys.setChecked(False)
     assert ctl.studio.keyboard_pad is None and not ctl.studio.note(60, 1.0)
+
+
+def test_dataset_clips_can_be_left_out_of_training_and_outliers_are_flagged(ctl, qtbot, tmp_path, kit_dir):
+    import shutil
+    folder = tmp_path / "sounds"
+    shutil.copytree(kit_dir, folder)
+    first = sorted((folder / "kick").iterdir())[0]
+    shutil.copy(first, folder / "kick" / "zz-copy.wav")          # a duplicate the browser must flag
+    ctl.w.dataset.seconds.setValue(0.5)
+    ctl.import_dataset(str(folder))
+    assert wait_for(qtbot, lambda: ctl.dataset is not None, 60)
+    panel, n = ctl.w.dataset, len(ctl.dataset)
+    texts = [panel.clips.item(i).text() for i in range(panel.clips.count())]
+    assert any("zz-copy.wav ⚠ copy of kick/" in t for t in texts)
+    assert panel.counts.text().startswith(f"{n} of {n} clips train")
+    panel.clips.item(2).setCheckState(QtCore.Qt.CheckState.Unchecked)
+    left_out = ctl.dataset.files[2]
+    assert len(ctl.datasets.included()) == n - 1 and left_out not in ctl.datasets.included().files
+    assert panel.counts.text().startswith(f"{n - 1} of {n}")
+    # kept for this folder: a re-import (another clip length) leaves it out again
+    ctl.dataset = None
+    ctl.import_dataset(str(folder))
+    assert wait_for(qtbot, lambda: ctl.dataset is not None, 60)
+    row = ctl.dataset.files.index(left_out)
+    assert panel.clips.item(row).checkState() == QtCore.Qt.CheckState.Unchecked
+    assert len(ctl.datasets.included()) == n - 1
+    errors = []
+    ctl.errors.show = lambda title, msg: errors.append(title)
+    for i in range(panel.clips.count()):
+        panel.clips.item(i).setCheckState(QtCore.Qt.CheckState.Unchecked)
+    ctl.start_training()
+    assert errors == ["Too few clips to train on"] and not ctl.training.running

@@ -85,6 +85,20 @@ class Dataset:
         return {"sound_seconds": round(float(np.sum(lengths)), 2) if lengths else 0.0,
                 "median_sound_seconds": round(float(np.median(lengths)), 3) if lengths else 0.0}
 
+    @cached_property
+    def flags(self) -> list[list[str]]:
+        """Per clip, why a user might leave it out (:func:`.outliers.flag_clips`); measured once."""
+        from .outliers import flag_clips
+        return flag_clips(self.clips, self.settings.sample_rate, self.files or None)
+
+    def subset(self, keep) -> "Dataset":
+        """The dataset with only the clips at indices ``keep`` (same classes, settings, source)."""
+        keep = [int(i) for i in keep]
+        files = [self.files[i] for i in keep] if self.files else []
+        limited = set(files) & set(self.band_limited)
+        return Dataset(self.clips[keep], self.labels[keep], list(self.class_names), self.settings, files,
+                       list(self.skipped), self.source, self.cache_hits, [f for f in self.band_limited if f in limited])
+
     def full_band_clips(self) -> np.ndarray:
         """The clips whose source carries the whole band (what a bandwidth extender learns from)."""
         limited = set(self.band_limited)

@@ -245,7 +245,11 @@ class Controller(QtCore.QObject):
         if self.datasets.importing:
             self.errors.show("Still importing", "Wait until the clips are imported with the new settings.")
             return
-        if self.training.start(self.dataset, self._snapshot):
+        ds = self.datasets.included()
+        if ds is not None and len(ds) < 2:
+            self.errors.show("Too few clips to train on", "Tick at least two clips in the Dataset tab.")
+            return
+        if self.training.start(ds, self._snapshot):
             self.w.training.save_state(self.settings)
 
     def stop_training(self) -> None:

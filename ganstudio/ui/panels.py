@@ -44,6 +44,7 @@ class DatasetPanel(QtWidgets.QWidget):
     open_folder = QtCore.Signal(str)
     play_clip = QtCore.Signal(int)
     settings_changed = QtCore.Signal()          # rate or clip length: the clips must be re-imported
+    exclude_changed = QtCore.Signal(int, bool)   # clip row, left out of training
 
     def __init__(self):
         super().__init__()
@@ -72,9 +73,14 @@ class DatasetPanel(QtWidgets.QWidget):
         self.progress = QtWidgets.QProgressBar(visible=False)
         lay.addWidget(self.progress)
         self.clips = QtWidgets.QListWidget()
-        self.clips.setToolTip("Click a clip to hear it as the model will learn it")
+        self.clips.setToolTip("Click a clip to hear it as the model will learn it; untick it to leave it "
+                              "out of training (⚠: clipped, much quieter or louder, cut, or a copy)")
         self.clips.itemClicked.connect(lambda it: self.play_clip.emit(self.clips.row(it)))
+        self.clips.itemChanged.connect(self._ticked)
+        self._filling = False
         lay.addWidget(self.clips, 3)
+        self.counts = dim_label("")
+        lay.addWidget(self.counts)
         lay.addWidget(dim_label("Skipped files"))
         self.skipped = QtWidgets.QPlainTextEdit(readOnly=True)
         self.skipped.setMaximumHeight(90)
@@ -121,7 +127,7 @@ class DatasetPanel(QtWidgets.QWidget):
         self.progress.setValue(done)
         self.summary.setText(f"Importing {done}/{total}: {text}")
 
-    def show_dataset(self, ds) -> None:
+    def show_dataset(self, ds, excluded: set | None = None) -> None:
         self.progress.setVisible(False)
         s = ds.summary()
         classes = ", ".join(f"{k} ({v})" for k, v in s["classes"].items())
@@ -129,10 +135,28 @@ class DatasetPanel(QtWidgets.QWidget):
                              f"{s['median_sound_seconds']:.2f} s a clip) at {s['sample_rate']} Hz"
                              f" · {len(s['classes'])} classes: {classes}"
                              f" · {s['skipped']} skipped · {Path(ds.source).name}")
+        self._filling = True
         self.clips.clear()
-        for f, label in zip(ds.files, ds.labels):
-            self.clips.addItem(f"{ds.class_names[int(label)]} · {f}")
+        excluded = excluded or set()
+        for f, label, flags in zip(ds.files, ds.labels, ds.flags):
+            it = QtWidgets.QListWidgetItem(f"{ds.class_names[int(label)]} · {f}" + (" ⚠ " + ", ".join(flags) if flags else ""))
+            it.setFlags(it.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
+            it.setCheckState(QtCore.Qt.CheckState.Unchecked if f in excluded else QtCore.Qt.CheckState.Checked)
+            if flags:
+                it.setToolTip("; ".join(flags))
+            self.clips.addItem(it)
+        self._filling = False
+        self.show_counts(len(ds) - len(excluded), len(ds), sum(bool(f) for f in ds.flags))
         self.skipped.setPlainText(ds.skip_report() or "none")
+
+    def show_counts(self, included: int, total: int, flagged: int | None = None) -> None:
+        if flagged is not None:
+            self._flagged = flagged
+        self.counts.setText(f"{included} of {total} clips train · {getattr(self, '_flagged', 0)} flagged ⚠")
+
+    def _ticked(self, it: QtWidgets.QListWidgetItem) -> None:
+        if not self._filling:
+            self.exclude_changed.emit(self.clips.row(it), it.checkState() != QtCore.Qt.CheckState.Checked)
 
     def show_error(self, msg: str) -> None:
         self.progress.setVisible(False)
