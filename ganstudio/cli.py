@@ -136,8 +136,8 @@ def cmd_train(a: argparse.Namespace) -> int:
             if p.eta_s is not None:
                 post["eta"] = f"{p.eta_s / 60:.1f}min"
             bar.set_postfix(post, refresh=False)
-        elif p.event == "rollback":
-            bar.write(p.message)
+        elif p.event in ("rollback", "quality"):
+            bar.write(f"step {p.step}: {p.message}" if p.event == "quality" else p.message)
         elif p.event == "done":
             bar.close()
 

@@ -98,3 +98,36 @@ def test_sigterm_to_the_child_stops_it_with_a_checkpoint_and_no_deadlock(small_d
         time.sleep(0.01)
     assert tp.join(300), "the child did not exit after SIGTERM"
     assert load_state(tmp_path / "m").step >= 1
+
+
+def test_hear_now_sends_a_snapshot_while_paused_and_at_the_next_step(small_dataset, tmp_path):
+    """'Hear now': a snapshot on demand, between the every-N-steps ones (here N is never reached)."""
+    import time
+    tc = recipe("tiny", batch_size=4, max_steps=10_000, snapshot_every=1_000_000)
+    mc = model_config_for(small_dataset, "tiny", False, model_dim=4, d_model_dim=4)
+    events, snaps = [], []
+    tp = TrainerProcess(small_dataset, tmp_path / "m", mc, tc, progress_fn=events.append,
+                        snapshot_fn=lambda g, s: snaps.append(s), threads=1)
+    tp.start()
+    deadline = time.monotonic() + 300          # only a guard against a hang: a busy machine is slow
+
+    def wait(cond):
+        while not cond() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return cond()
+    try:
+        assert wait(lambda: any(e.event == "step" for e in events))
+        tp.pause()
+        assert wait(lambda: any(e.event == "paused" for e in events))
+        paused_at = max(e.step for e in events)
+        assert snaps == []
+        tp.hear_now()
+        assert wait(lambda: len(snaps) == 1) and snaps[0] == paused_at
+        tp.resume()
+        assert wait(lambda: max(e.step for e in events) > paused_at)
+        tp.hear_now()
+        assert wait(lambda: len(snaps) == 2) and snaps[1] > paused_at
+    finally:
+        tp.stop()
+        tp.join(120)
+    assert tp.error is None

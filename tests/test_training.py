@@ -269,3 +269,43 @@ def test_training_can_start_from_a_model_and_its_discriminator(small_dataset, tm
     same = [k for k in own if k in demo and own[k].shape == demo[k].shape]
     assert same and all(torch.equal(own[k], demo[k]) for k in same)
     assert t2.run().step == 1
+
+
+def test_the_quality_line_reads_about_one_for_real_sounds_and_far_more_for_noise():
+    import torch
+    from types import SimpleNamespace
+
+    from ganstudio.library import render_kit
+    from ganstudio.training.quality import QualityProbe, describe
+    kit = render_kit(per_class=24, sample_rate=16000)
+    clips = np.stack([c for v in kit.values() for c in v])              # 144 one-second clips
+    probe = QualityProbe(clips[::2], 16000)                               # the "training" half
+
+    class Fixed(torch.nn.Module):
+        """A stand-in generator that plays back given clips (real held-out ones, or noise)."""
+        def __init__(self, audio):
+            super().__init__()
+            self.audio = torch.from_numpy(np.asarray(audio, np.float32))
+            self.cfg = SimpleNamespace(latent_dim=8, clip_length=audio.shape[1], num_classes=0)
+            self.w = torch.nn.Parameter(torch.zeros(1))
+            self.i = 0
+
+        def forward(self, z, y=None):
+            out = self.audio[self.i:self.i + len(z)]
+            self.i += len(z)
+            return out[:, None]
+    held_out = clips[1::2][np.random.default_rng(1).permutation(72)]     # a mix of every class, as a generator's
+    real = probe.measure(Fixed(held_out))
+    noise = probe.measure(Fixed(np.random.default_rng(0).standard_normal(held_out.shape) * 0.3))
+    assert real < 3 and noise > 10 * real
+    assert describe(real) in ("close to your sounds", "getting close") and describe(noise) == "noise so far"
+    assert not QualityProbe(clips[:10], 16000).ready                     # too few clips to say
+
+
+def test_the_trainer_reports_the_quality_line(small_dataset, tmp_path):
+    events = []
+    mc, tc = small(small_dataset, quality_every=2)
+    Trainer(small_dataset, tmp_path / "m", mc, tc, progress_fn=events.append).run()
+    lines = [e for e in events if e.event == "quality"]
+    assert [e.step for e in lines] == [2, 4]
+    assert all("x the data's own spread" in e.message for e in lines)

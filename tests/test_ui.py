@@ -169,7 +169,7 @@ def test_import_and_train_from_the_panels(ctl, qtbot, kit_dir, tmp_path):
     t.minutes.setValue(5)
     t.steps.setValue(40)            # whichever limit comes first
     t.start_b.click()
-    assert not t.start_b.isEnabled() and t.stop_b.isEnabled()
+    assert not t.start_b.isEnabled() and t.stop_b.isEnabled() and t.hear_b.isEnabled()
     # the limits only guard against a hang: a busy machine may train ten times slower
     assert wait_for(qtbot, lambda: ctl.studio.snapshot_step is not None, 600)
     assert "hearing training step" in ctl.w.snapshot_label.text()

@@ -33,6 +33,7 @@ class TrainConfig:
     checkpoint_minutes: float = 2.0
     keep_every: int = 0          # also keep a numbered snapshot every k steps (0 = off)
     snapshot_every: int = 50     # steps between frozen EMA snapshots handed to snapshot_fn
+    quality_every: int = 200     # steps between quality lines (training/quality.py; 0 = off)
     seed: int = 0
     device: str = "auto"         # "auto", "cpu", "cuda", "cuda:1", ...
     divergence_limit: float = 1e4  # |loss| above this counts as divergence

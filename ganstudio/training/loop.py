@@ -26,6 +26,7 @@ from . import distributed as dist_util
 from .augment import AdaptiveProbability, augment, auto_probability
 from .checkpoint import (SNAPSHOTS, STATE_FILE, CheckpointError, TrainState, clean_snapshots, load_state,
                          save_snapshot, save_state, snapshot_dir)
+from .quality import QualityProbe
 from .config import TrainConfig, recipe
 from .ema import update_ema
 from .losses import d_loss, g_loss, gradient_penalty, r1_penalty
@@ -38,7 +39,8 @@ HISTORY_MAX = 2000
 
 @dataclass
 class Progress:
-    """What the loop reports. ``event`` is one of start, step, checkpoint, rollback, paused, done."""
+    """What the loop reports. ``event`` is one of start, step, checkpoint, rollback, paused,
+    quality (``message`` is the plain-language quality line), done."""
 
     event: str
     step: int
@@ -65,11 +67,24 @@ class TrainingDiverged(RuntimeError):
 
 
 class TrainControl:
-    """Thread-safe pause / resume / stop for a running loop (the UI's buttons call these)."""
+    """Thread-safe pause / resume / stop / hear-it-now for a running loop (the UI's buttons call
+    these)."""
 
     def __init__(self) -> None:
         self._paused = threading.Event()
         self._stopped = threading.Event()
+        self._hear = threading.Event()
+
+    def hear_now(self) -> None:
+        """Ask for a snapshot at the next step (or at once while paused), not only every N steps."""
+        self._hear.set()
+
+    def take_hear_request(self) -> bool:
+        """True once per :meth:`hear_now`."""
+        if self._hear.is_set():
+            self._hear.clear()
+            return True
+        return False
 
     def pause(self) -> None:
         self._paused.set()
@@ -372,7 +387,20 @@ class Trainer:
             if not announced:
                 self._emit("paused", self.elapsed_before + self._active, 0.0, {}, "paused")
                 announced = True
+            if self.control.take_hear_request() and self.snapshot_fn and self.dist.is_main:
+                self.snapshot_fn(frozen_copy(self.G_ema), self.step)
             time.sleep(0.05)
+
+    def _report_quality(self, rate: float, losses: dict[str, float]) -> None:
+        """The plain-language quality line (:mod:`.quality`), on the main rank, with the loss line."""
+        if not (self.dist.is_main and self.progress_fn):
+            return
+        if getattr(self, "_quality", None) is None:
+            self._quality = QualityProbe(self.dataset.clips, self.dataset.settings.sample_rate, self.tc.seed)
+        if self._quality.ready:
+            ratio, text = self._quality.line(self.G_ema)
+            log.info("step %d: %s", self.step, text)
+            self._emit("quality", self.elapsed_before + self._active, rate, losses, text)
 
     def _record(self, losses: dict[str, float]) -> None:
         if self.step % 10 == 0 or not self.history:
@@ -438,8 +466,11 @@ class Trainer:
             self._active = time.monotonic() - run_start
             self._record(losses)
             self._emit("step", self.elapsed_before + self._active, rate, losses)
-            if self.snapshot_fn and self.dist.is_main and self.step % max(1, tc.snapshot_every) == 0:
+            wanted = self.control.take_hear_request()
+            if self.snapshot_fn and self.dist.is_main and (wanted or self.step % max(1, tc.snapshot_every) == 0):
                 self.snapshot_fn(frozen_copy(self.G_ema), self.step)
+            if tc.quality_every and self.step % tc.quality_every == 0:
+                self._report_quality(rate, losses)
             due = (self.step - last_ckpt_step >= tc.checkpoint_every
                    or time.monotonic() - last_ckpt_t >= tc.checkpoint_minutes * 60)
             if due:

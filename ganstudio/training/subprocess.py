@@ -69,7 +69,7 @@ def _train_extender(hifi: dict, out_dir: str, resume: bool, progress, poll_flags
 
 def _child(dataset: Dataset, out_dir: str, mc: ModelConfig, tc: TrainConfig, resume: bool,
            events: mp.Queue, snapshots: mp.Queue, stop_flag, pause_flag, threads: int,
-           nice: int, parent_pid: int, hifi: dict | None = None) -> None:
+           nice: int, parent_pid: int, hifi: dict | None = None, hear_flag=None) -> None:
     if nice and hasattr(os, "nice"):
         # the scheduler then serves the audio thread, the sound server and the GUI first; training
         # still gets every cycle they leave
@@ -100,6 +100,9 @@ def _child(dataset: Dataset, out_dir: str, mc: ModelConfig, tc: TrainConfig, res
             on_orphaned()
         if pause_flag.is_set() != control.paused and not orphan.is_set():
             control.pause() if pause_flag.is_set() else control.resume()
+        if hear_flag is not None and hear_flag.is_set():
+            hear_flag.clear()
+            control.hear_now()
         return stop_flag.is_set()
 
     def snapshot(g, step: int, kind: str = "generator") -> None:
@@ -152,7 +155,7 @@ class TrainerProcess:
                  nice: int = 10, hifi: dict | None = None, extender_fn: Callable | None = None):
         ctx = mp.get_context("spawn")
         self._events, self._snapshots = ctx.Queue(maxsize=64), ctx.Queue(maxsize=1)
-        self._stop, self._pause = ctx.Event(), ctx.Event()
+        self._stop, self._pause, self._hear = ctx.Event(), ctx.Event(), ctx.Event()
         self.mc = mc
         self.progress_fn, self.snapshot_fn, self.extender_fn = progress_fn, snapshot_fn, extender_fn
         self.hifi_rate = int((hifi or {}).get("rate", 48000))
@@ -160,7 +163,7 @@ class TrainerProcess:
         self.final_step: int | None = None
         self._proc = ctx.Process(target=_child, daemon=True, args=(
             dataset, str(out_dir), mc, tc, resume, self._events, self._snapshots, self._stop, self._pause,
-            threads, nice, os.getpid(), hifi))
+            threads, nice, os.getpid(), hifi, self._hear))
         self._listener = threading.Thread(target=self._listen, name="trainer-listener", daemon=True)
 
     def start(self) -> None:
@@ -177,6 +180,10 @@ class TrainerProcess:
 
     def resume(self) -> None:
         self._pause.clear()
+
+    def hear_now(self) -> None:
+        """Ask the child for a snapshot of the generator at its next step (or now, when paused)."""
+        self._hear.set()
 
     @property
     def pid(self) -> int | None:

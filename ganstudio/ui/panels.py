@@ -165,6 +165,7 @@ class DatasetPanel(QtWidgets.QWidget):
 
 class TrainingPanel(QtWidgets.QWidget):
     start = QtCore.Signal()
+    hear_now = QtCore.Signal()
     pause = QtCore.Signal()
     resume = QtCore.Signal()
     stop = QtCore.Signal()
@@ -207,11 +208,14 @@ class TrainingPanel(QtWidgets.QWidget):
         self.start_b = QtWidgets.QPushButton("Train")
         self.pause_b = QtWidgets.QPushButton("Pause", checkable=True, enabled=False)
         self.stop_b = QtWidgets.QPushButton("Stop", enabled=False)
+        self.hear_b = QtWidgets.QPushButton("Hear now", enabled=False)
+        self.hear_b.setToolTip("Put the model as it is this step on the pads (it also comes every 25 steps)")
+        self.hear_b.clicked.connect(self.hear_now)
         self.start_b.setToolTip("Start training (or resume from the model folder's checkpoint)")
         self.start_b.clicked.connect(self.start)
         self.pause_b.toggled.connect(self._pause_toggled)
         self.stop_b.clicked.connect(self.stop)
-        for b in (self.start_b, self.pause_b, self.stop_b):
+        for b in (self.start_b, self.pause_b, self.hear_b, self.stop_b):
             buttons.addWidget(b)
         lay.addLayout(buttons)
         self.bar = QtWidgets.QProgressBar()
@@ -220,6 +224,7 @@ class TrainingPanel(QtWidgets.QWidget):
         self.bar.setFormat("idle")
         lay.addWidget(self.bar)
         self.status = dim_label("")
+        self.status.setWordWrap(True)
         lay.addWidget(self.status)
         self.losses = LossView()
         lay.addWidget(self.losses, 1)
@@ -257,6 +262,7 @@ class TrainingPanel(QtWidgets.QWidget):
     def set_running(self, running: bool) -> None:
         self.start_b.setEnabled(not running)
         self.pause_b.setEnabled(running)
+        self.hear_b.setEnabled(running)
         self.stop_b.setEnabled(running)
         if not running:
             self.pause_b.blockSignals(True)
@@ -264,7 +270,13 @@ class TrainingPanel(QtWidgets.QWidget):
             self.pause_b.setText("Pause")
             self.pause_b.blockSignals(False)
 
+    quality_line = ""
+
     def show_progress(self, p) -> None:
+        if p.event == "start":
+            self.quality_line = ""
+        if p.event == "quality":
+            self.quality_line = p.message
         if p.event == "step":
             self.losses.add(p.step, p.losses)
         if p.max_steps:
@@ -280,8 +292,10 @@ class TrainingPanel(QtWidgets.QWidget):
             self.bar.setRange(0, 0)      # until stopped: a busy bar
         losses = "  ".join(f"{k} {v:.3f}" for k, v in list(p.losses.items())[:3])
         self.bar.setFormat(f"step {p.step} · {p.event}" if p.event != "step" else f"step {p.step}")
+        message = "" if p.event == "quality" else p.message
         self.status.setText(f"{p.steps_per_s:.2f} steps/s · {_fmt_time(p.elapsed_s)} elapsed · "
-                            f"ETA {_fmt_time(p.eta_s)}  {losses}  {p.message}")
+                            f"ETA {_fmt_time(p.eta_s)}  {losses}  {message}"
+                            + (f"\n{self.quality_line}" if self.quality_line else ""))
 
 
 class PadPanel(QtWidgets.QWidget):

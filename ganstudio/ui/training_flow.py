@@ -89,6 +89,7 @@ class TrainingFlow(QtCore.QObject):
         panel.pause.connect(lambda: self.thread and self.thread.pause())
         panel.resume.connect(lambda: self.thread and self.thread.resume())
         panel.stop.connect(self.stop)
+        panel.hear_now.connect(lambda: self.thread and self.thread.proc.hear_now())
 
     @property
     def running(self) -> bool:
@@ -128,7 +129,7 @@ class TrainingFlow(QtCore.QObject):
             hifi = {"folder": dataset.source, "rate": 48000, "minutes": minutes * HIFI_SHARE if minutes else 10.0,
                     "snapshot_every": 100}
             minutes *= 1 - HIFI_SHARE
-        overrides = {"max_minutes": minutes, "max_steps": t.steps.value(), "snapshot_every": 25,
+        overrides = {"max_minutes": minutes, "max_steps": t.steps.value(), "snapshot_every": 25, "quality_every": 100,
                      "conditional": t.conditional.isChecked(),
                      "init_from": start_from(preset, "base" if t.from_base.isChecked() else "scratch")}
         if t.loss.currentData():
