@@ -4,9 +4,8 @@ data, as a multiple of how far the data is from itself.
 Every ``quality_every`` steps the trainer renders a fixed batch of latents with the EMA generator
 and takes the log-mel Fréchet distance (:func:`ganstudio.metrics.logmel_frechet`) to a fixed half
 of a sample of the training clips; the other half of the sample gives the data's own floor (two
-draws of real sounds are this far apart). The ratio is 1 for sound like the data and grows as it
-differs; ``docs/quality.md`` reads the same ratio on real drums and effects (white noise: 44-862x,
-decaying noise bursts: 4-22x).
+draws of real sounds are this far apart). The ratio is about 1 for sound like the data and grows
+as it differs (see :func:`describe` for what it read on real drums and effects).
 """
 from __future__ import annotations
 
@@ -21,13 +20,15 @@ LATENT_SEED = 4242
 
 
 def describe(ratio: float) -> str:
-    """Words for a ratio (bands read off docs/quality.md's baselines)."""
-    if ratio <= 2:
+    """Words for a ratio. The bands come from the probe itself on real sets (64 clips a side):
+    held-out real clips read 0.8-1.0x, decaying noise bursts 6.4-8.1x, white noise 93-200x
+    (kits and effects of bench/prepare_datasets.py --large)."""
+    if ratio <= 1.5:
         return "close to your sounds"
-    if ratio <= 5:
+    if ratio <= 3:
         return "getting close"
-    if ratio <= 20:
-        return "rough: still far from your sounds"
+    if ratio <= 10:
+        return "rough: decaying noise bursts read 6-8x"
     return "noise so far"
 
 
