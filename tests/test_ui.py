@@ -726,6 +726,7 @@ def test_dataset_clips_can_be_left_out_of_training_and_outliers_are_flagged(ctl,
     panel, n = ctl.w.dataset, len(ctl.dataset)
     texts = [panel.clips.item(i).text() for i in range(panel.clips.count())]
     assert any("zz-copy.wav ⚠ copy of kick/" in t for t in texts)
+    assert not panel.clips.item(0).icon().isNull()                     # each clip shows its waveform
     assert panel.counts.text().startswith(f"{n} of {n} clips train")
     panel.clips.item(2).setCheckState(QtCore.Qt.CheckState.Unchecked)
     left_out = ctl.dataset.files[2]

@@ -11,6 +11,7 @@ from ..models.config import PRESETS
 from ..session import CHOKE_GROUPS
 from ..training.config import LOSSES
 from .views import LossView
+from .pads import waveform_icon
 from .tone_knobs import tone_knobs
 from .widgets import JumpSlider, Knob, dim_label, group, path_row
 
@@ -138,8 +139,10 @@ class DatasetPanel(QtWidgets.QWidget):
         self._filling = True
         self.clips.clear()
         excluded = excluded or set()
-        for f, label, flags in zip(ds.files, ds.labels, ds.flags):
-            it = QtWidgets.QListWidgetItem(f"{ds.class_names[int(label)]} · {f}" + (" ⚠ " + ", ".join(flags) if flags else ""))
+        self.clips.setIconSize(QtCore.QSize(48, 16))
+        for clip, f, label, flags in zip(ds.clips, ds.files, ds.labels, ds.flags):
+            it = QtWidgets.QListWidgetItem(waveform_icon(clip),
+                                           f"{ds.class_names[int(label)]} · {f}" + (" ⚠ " + ", ".join(flags) if flags else ""))
             it.setFlags(it.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
             it.setCheckState(QtCore.Qt.CheckState.Unchecked if f in excluded else QtCore.Qt.CheckState.Checked)
             if flags:
