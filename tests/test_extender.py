@@ -224,3 +224,23 @@ def test_full_rate_import_flags_band_limited_files(tmp_path):
     with pytest.raises(ValueError, match="recorded below 44.1 kHz"):
         extender_clips(import_folder(only, ImportSettings.for_seconds(1.0, 48000), cache_dir=False))
     assert "band_limited" not in import_folder(folder, cache_dir=False).summary()     # 16 kHz imports
+
+
+def test_the_added_band_never_outweighs_the_top_octave_more_than_real_sounds_do():
+    import numpy as np
+
+    from ganstudio.dsp.bands import MAX_ADDED_RATIO, cap_added_band
+    sr, n = 48000, 48000
+    t = np.arange(n) / sr
+    rng = np.random.default_rng(0)
+    freqs = np.fft.rfftfreq(n, 1 / sr)
+    air = np.fft.irfft(np.where(freqs > 7600, np.fft.rfft(rng.standard_normal(n)), 0), n).astype(np.float32)
+    low = np.stack([0.1 * np.sin(2 * np.pi * 5000 * t),          # a top octave to continue
+                    0.5 * np.sin(2 * np.pi * 200 * t),           # none: a kick gets no air
+                    0.1 * np.sin(2 * np.pi * 5000 * t)]).astype(np.float32)
+    full = low + np.stack([0.5 * air, 0.5 * air, 0.001 * air])
+    out = cap_added_band(low, full, sr, 7600)
+    top = (0.1 ** 2 / 2) * n
+    assert np.sum((out[0] - low[0]) ** 2) == pytest.approx(MAX_ADDED_RATIO * top, rel=1e-3)
+    assert np.abs(out[1] - low[1]).max() < 1e-6
+    assert np.array_equal(out[2], full[2])                          # under the cap: untouched

@@ -85,3 +85,30 @@ def replicate_band(x: np.ndarray, rate: int, cutoff: float, n_fft: int = 1024) -
         norm[s:s + n_fft] += win ** 2
     high_band = out / np.maximum(norm, 1e-3)
     return (x + high_band[n_fft:n_fft + len(x)]).astype(np.float32)
+
+
+# Energy above the model's band over the energy of its top octave: real one-shots at 48 kHz read a
+# median of 0.1-0.3 and a 90th percentile of 1.4-3.4 (kits, effects, GM Rock Kit, game sfx);
+# hi-hats a median of 1.8-2.6 and a 90th percentile of 9.7-46. An extender filling the top band
+# of a young model's dull sound read 37-49 (docs/hifi.md).
+MAX_ADDED_RATIO = 10.0
+
+
+def cap_added_band(low: np.ndarray, full: np.ndarray, rate: int, edge: float,
+                   max_ratio: float = MAX_ADDED_RATIO) -> np.ndarray:
+    """``full`` (float32 [n, samples]: ``low`` [n, samples] with a band added above ``edge`` Hz)
+    with the added part scaled down, per clip, where its energy passes ``max_ratio`` times the
+    energy of ``low``'s top octave (``edge`` / 2 to ``edge``): the added air never outweighs the
+    sound it continues more than real recordings do. Clips under the cap come back unchanged."""
+    low = np.asarray(low, np.float32)
+    added = np.asarray(full, np.float32) - low
+    spec = np.abs(np.fft.rfft(low, axis=-1)) ** 2
+    freqs = np.fft.rfftfreq(low.shape[-1], 1.0 / rate)
+    top = spec[:, (freqs >= edge / 2) & (freqs <= edge)].sum(-1) * 2 / low.shape[-1]   # Parseval
+    energy = (added.astype(np.float64) ** 2).sum(-1)
+    scale = np.ones(len(low))
+    over = energy > max_ratio * top
+    scale[over] = np.sqrt(max_ratio * top[over] / np.maximum(energy[over], 1e-30))
+    out = np.asarray(full, np.float32).copy()
+    out[over] = low[over] + added[over] * scale[over, None].astype(np.float32)
+    return out

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import torch
 
+from ..dsp.bands import cap_added_band
 from ..dsp.pad import resample
 from ..dsp.processing import PEAK_CEILING_DBFS, silence_bad_clips
 from .modelfile import LoadedModel
@@ -83,8 +84,10 @@ def extend(ext, clips: np.ndarray, rate: int, made_at: float, exact: bool = Fals
     """The bandwidth extender on ``clips`` float32 [n, samples] at ``rate`` Hz that were made at
     ``made_at`` Hz (so carry nothing above :func:`band_edge` of it): the full-band clips, same
     shape. ``ext`` is a :class:`~.extender_file.LoadedExtender`; when ``rate`` is not its rate
-    the clips are resampled to it and back. A clip whose peak would pass -0.3 dBFS is scaled down
-    whole (never clipped). Clips that already reach the extender's own band come back unchanged;
+    the clips are resampled to it and back. The added band is capped at
+    :data:`~ganstudio.dsp.bands.MAX_ADDED_RATIO` times the energy of the clip's top octave
+    (:func:`~ganstudio.dsp.bands.cap_added_band`). A clip whose peak would pass -0.3 dBFS is scaled
+    down whole (never clipped). Clips that already reach the extender's own band come back unchanged;
     ``exact`` as in :func:`generate`."""
     from .extender import band_edge
     clips = np.asarray(clips, dtype=np.float32)
@@ -106,6 +109,7 @@ def extend(ext, clips: np.ndarray, rate: int, made_at: float, exact: bool = Fals
                 out[i:i + len(xb)] = ext.net(xb, cutoff).float().cpu().numpy()
     if rate != own:
         out = np.stack([resample(c, own, rate)[:clips.shape[1]] for c in out])
+    out = cap_added_band(clips, out, rate, band_edge(made_at))
     # the added band raises peaks (a hi-hat gains several dB): a clip that would pass full scale is
     # scaled whole, never clipped, to the ceiling loudness normalisation keeps too
     ceiling = np.float32(10 ** (PEAK_CEILING_DBFS / 20))
