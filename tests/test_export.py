@@ -221,3 +221,9 @@ def test_stems_carry_bwf_and_ixml_metadata_and_the_same_audio(model, tmp_path):
     np.testing.assert_array_equal(sf.read(e.path)[0], sf.read(plain.path)[0])
     with pytest.raises(BwfError):
         chunks(b"RIFF\x10\x00\x00\x00WAVEdata\xff\xff\x00\x00")            # a chunk past the end
+
+
+def test_a_sidecar_from_before_the_extender_cap_remakes_without_it():
+    from ganstudio.export import ExportSettings as S
+    assert S().hifi_cap and S().processing()["hifi_cap"] is True           # new stems: capped, and say so
+    assert S.from_dict({"fmt": "pcm24", "hifi": True}).hifi_cap is False   # older sidecars: as they were made

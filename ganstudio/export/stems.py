@@ -74,6 +74,7 @@ class ExportSettings:
     clean: bool = True          # a stem that is not a pad starts at its onset and ends in silence
     hifi: bool = True           # above the model's rate, the bandwidth extender adds the band it can't make
     bwf: bool = True            # a bext and an iXML chunk: description, category, origin (metadata only)
+    hifi_cap: bool = True       # the extender's added band is capped (dsp.bands.cap_added_band)
 
     def __post_init__(self) -> None:
         v.choice(self.fmt, "format", tuple(SUBTYPES))
@@ -93,6 +94,7 @@ class ExportSettings:
         v.boolean(self.clean, "clean")
         v.boolean(self.hifi, "hifi")
         v.boolean(self.bwf, "bwf")
+        v.boolean(self.hifi_cap, "hifi_cap")
 
     def processing(self) -> dict:
         """The settings that shape the audio (kept in every sidecar)."""
@@ -108,7 +110,8 @@ class ExportSettings:
             raise ValueError("processing must be a JSON object")
         known = {f.name for f in fields(cls)}
         # sidecars from before clean one-shots and Hi-fi existed remake as they were made
-        return cls(**{"clean": False, "hifi": False, **{k: val for k, val in d.items() if k in known}})
+        return cls(**{"clean": False, "hifi": False, "hifi_cap": False,
+                      **{k: val for k, val in d.items() if k in known}})
 
 
 @dataclass
@@ -158,18 +161,19 @@ def stem_extender(model: LoadedModel, settings: ExportSettings, rate: int):
                           "export with Hi-fi off (--hifi off) to get the plain resampled sound") from None
 
 
-def render_clip(model: LoadedModel, latent, label: int | None, rate: int, ext) -> np.ndarray:
-    """:func:`render_exact` brought to ``rate`` by the render path (soxr, then ``ext``)."""
+def render_clip(model: LoadedModel, latent, label: int | None, rate: int, ext, cap: bool = True) -> np.ndarray:
+    """:func:`render_exact` brought to ``rate`` by the render path (soxr, then ``ext``; ``cap``
+    as in :func:`~ganstudio.models.sampling.extend`)."""
     x = render_exact(model, latent, label)
     problems: list = []
-    x = full_band(x[None], model.config.sample_rate, rate, ext, exact=True, problems=problems)[0]
+    x = full_band(x[None], model.config.sample_rate, rate, ext, exact=True, problems=problems, cap=cap)[0]
     if problems:
         raise ExportError(f"the extender made no usable sound for this stem ({problems[0][1]}); nothing was written")
     return x
 
 
 def render_texture(model: LoadedModel, seconds: float, rate: int, seed: int, speed: float,
-                   ext=None) -> np.ndarray:
+                   ext=None, cap: bool = True) -> np.ndarray:
     """Texture mode offline: the same latent walk and Hann overlap-add as the live stream,
     ``seconds`` long at ``rate`` Hz, with half a clip of fade-in skipped."""
     cfg = model.config
@@ -183,7 +187,7 @@ def render_texture(model: LoadedModel, seconds: float, rate: int, seed: int, spe
     pos = -hop                           # the first half-window is the stream's fade-in
     while pos < total:
         z, label = walk.step()
-        clip = render_clip(model, z, label, rate, ext)[:n]
+        clip = render_clip(model, z, label, rate, ext, cap)[:n]
         clip = np.pad(clip, (0, n - len(clip)))
         lo = max(pos, 0)
         out[lo:pos + n] += (window * clip)[lo - pos:]
@@ -198,9 +202,11 @@ def make_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings) -> 
     src = spec.source
     ext = stem_extender(model, settings, rate)
     if src["type"] == "latent":
-        x = render_clip(model, np.asarray(src["latent"], np.float32), src.get("label"), rate, ext)
+        x = render_clip(model, np.asarray(src["latent"], np.float32), src.get("label"), rate, ext,
+                        settings.hifi_cap)
     elif src["type"] == "texture":
-        x = render_texture(model, float(src["seconds"]), rate, int(src["seed"]), float(src["speed"]), ext)
+        x = render_texture(model, float(src["seconds"]), rate, int(src["seed"]), float(src["speed"]), ext,
+                           settings.hifi_cap)
     else:
         raise ValueError(f"unknown stem source {src['type']!r}")
     cleaned = bool(spec.pad.get("clean")) if spec.pad else (settings.clean and src["type"] == "latent")

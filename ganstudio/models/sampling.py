@@ -80,7 +80,7 @@ def render(model: LoadedModel, z: np.ndarray, labels: np.ndarray | None = None,
 
 
 def extend(ext, clips: np.ndarray, rate: int, made_at: float, exact: bool = False,
-           problems: list | None = None) -> np.ndarray:
+           problems: list | None = None, cap: bool = True) -> np.ndarray:
     """The bandwidth extender on ``clips`` float32 [n, samples] at ``rate`` Hz that were made at
     ``made_at`` Hz (so carry nothing above :func:`band_edge` of it): the full-band clips, same
     shape. ``ext`` is a :class:`~.extender_file.LoadedExtender`; when ``rate`` is not its rate
@@ -109,7 +109,8 @@ def extend(ext, clips: np.ndarray, rate: int, made_at: float, exact: bool = Fals
                 out[i:i + len(xb)] = ext.net(xb, cutoff).float().cpu().numpy()
     if rate != own:
         out = np.stack([resample(c, own, rate)[:clips.shape[1]] for c in out])
-    out = cap_added_band(clips, out, rate, band_edge(made_at))
+    if cap:         # off only to remake stems exported before the cap existed
+        out = cap_added_band(clips, out, rate, band_edge(made_at))
     # the added band raises peaks (a hi-hat gains several dB): a clip that would pass full scale is
     # scaled whole, never clipped, to the ceiling loudness normalisation keeps too
     ceiling = np.float32(10 ** (PEAK_CEILING_DBFS / 20))
@@ -123,11 +124,11 @@ def extend(ext, clips: np.ndarray, rate: int, made_at: float, exact: bool = Fals
 
 
 def full_band(clips: np.ndarray, model_rate: int, rate: int, ext=None, exact: bool = False,
-              problems: list | None = None) -> np.ndarray:
+              problems: list | None = None, cap: bool = True) -> np.ndarray:
     """The way a generated clip reaches the output rate: ``clips`` float32 [n, samples] at
     ``model_rate`` resampled (soxr) to ``rate`` and, with an extender ``ext``, given the band a
     ``model_rate`` model can't make; [n, samples * rate / model_rate]."""
     x = np.stack([resample(c, model_rate, rate) for c in np.asarray(clips, np.float32)])
     if ext is None or rate <= model_rate:
         return x
-    return extend(ext, x, rate, model_rate, exact=exact, problems=problems)
+    return extend(ext, x, rate, model_rate, exact=exact, problems=problems, cap=cap)

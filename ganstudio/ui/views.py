@@ -29,6 +29,8 @@ def _plot(title: str) -> pg.PlotWidget:
     return w
 
 
+CLIP_POINTS = 4000          # the clip view draws about this many points: enough for its width, fast
+
 class ScopeView(pg.PlotWidget):
     """An oscilloscope of the output: the newest ``span`` frames (0.25 s at 48 kHz), drawn every
     ``step``-th frame with a fixed y range."""
@@ -161,7 +163,7 @@ class ClipView(QtWidgets.QWidget):
         self.wave.setTitle(f"Pad clip · {notes}" if notes else "Pad clip", color=theme.DIM, size="8pt")
         self.sample_rate, self.length = sample_rate, len(clip)
         t = np.arange(len(clip), dtype=np.float32) / sample_rate
-        step = max(1, len(clip) // 4000)        # enough points for the width, fast to draw
+        step = max(1, len(clip) // CLIP_POINTS)
         self.curve.setData(t[::step], clip[::step], skipFiniteCheck=True)
         dur = len(clip) / sample_rate if len(clip) else 1.0
         self.wave.setXRange(0, dur, padding=0)
