@@ -219,11 +219,12 @@ class Studio:
         return self._generator
 
     # ---- pads ---------------------------------------------------------------------------
-    def trigger(self, pad: int, velocity: float = 1.0) -> None:
+    def trigger(self, pad: int, velocity: float = 1.0, rate: float = 1.0) -> None:
         """Play ``pad`` (``velocity`` 0..1 scales its gain: the window sends 1, MIDI its curve).
-        The clip is already shaped by the render path, so the voice plays it as it is."""
+        The clip is already shaped by the render path, so the voice plays it as it is, at
+        ``rate`` times its speed (keyboard mode; 1 everywhere else)."""
         s = self.pad_settings[pad]
-        self.mixer.trigger(pad, gain=s.gain * velocity, loop=s.loop)
+        self.mixer.trigger(pad, gain=s.gain * velocity, rate=rate, loop=s.loop)
 
     keyboard_pad: int | None = None     # keyboard mode: MIDI notes play this pad chromatically
     keyboard_root = 60                  # the note at which it plays as it is
@@ -249,8 +250,7 @@ class Studio:
         if velocity <= 0:
             self.release(pad)
             return True
-        s = self.pad_settings[pad]
-        self.mixer.trigger(pad, gain=s.gain * velocity, rate=2.0 ** ((note - self.keyboard_root) / 12.0), loop=s.loop)
+        self.trigger(pad, velocity, rate=2.0 ** ((note - self.keyboard_root) / 12.0))
         return True
 
     def release(self, pad: int) -> None:

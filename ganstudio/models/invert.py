@@ -24,7 +24,7 @@ import torch
 from ..data.prepare import prepare_clip
 from ..data.settings import ImportSettings
 from ..dsp.mel import mel_filterbank
-from .sampling import class_ids
+from .sampling import generate
 
 FFT_SIZES = (256, 512, 1024, 2048)      # 16-128 ms at 16 kHz: clicks to tails
 ENVELOPE_HOP = 128
@@ -110,16 +110,12 @@ def _device(generator) -> torch.device:
     return next(generator.parameters(), torch.empty(0)).device
 
 
-def _score(generator, match: SoundMatch, z: np.ndarray, labels, batch: int = 32) -> np.ndarray:
-    dev = _device(generator)
-    out = np.empty(len(z), np.float64)
-    ids = class_ids(generator.cfg.num_classes, labels, len(z))
+def _score(generator, match: SoundMatch, z: np.ndarray, labels) -> np.ndarray:
+    """The match distance [n] of the clips of latents ``z`` [n, latent_dim], rendered by the one
+    generator path (:func:`~.sampling.generate`)."""
+    clips = generate(generator, z, labels)
     with torch.inference_mode():
-        for i in range(0, len(z), batch):
-            zb = torch.from_numpy(z[i:i + batch]).to(dev)
-            yb = ids[i:i + batch].to(dev) if ids is not None else None
-            out[i:i + len(zb)] = match(generator(zb, yb).squeeze(1).float()).double().cpu().numpy()
-    return out
+        return match(torch.from_numpy(clips).to(_device(generator))).double().cpu().numpy()
 
 
 def _random_search(generator, match: SoundMatch, z0: np.ndarray, labels, stop, report) -> np.ndarray:
@@ -178,7 +174,6 @@ def invert(generator, target: np.ndarray, *, candidates: int = 256, keep: int = 
     random search spreads over every class and keeps the best one's. Deterministic in ``seed`` (up
     to oneDNN rounding). ``progress`` gets 0..1; when ``cancelled()`` turns true the search raises
     :class:`InversionCancelled`. The generator's own weights are not touched."""
-    from .sampling import generate
     cfg = generator.cfg
     target = np.asarray(target, np.float32)
     if target.shape != (cfg.clip_length,):

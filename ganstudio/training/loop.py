@@ -151,6 +151,7 @@ class Trainer:
         self.out = Path(out_dir)
         self.progress_fn, self.abort_fn, self.snapshot_fn = progress_fn, abort_fn, snapshot_fn
         self.control = control or TrainControl()
+        self._quality: QualityProbe | None = None
         self.resume = resume
         self.dist = dist_util.init_from_env(resolve_device(self.tc.device).type)
         self.device = resolve_device(self.tc.device, self.dist.local_rank)
@@ -387,15 +388,20 @@ class Trainer:
             if not announced:
                 self._emit("paused", self.elapsed_before + self._active, 0.0, {}, "paused")
                 announced = True
-            if self.control.take_hear_request() and self.snapshot_fn and self.dist.is_main:
-                self.snapshot_fn(frozen_copy(self.G_ema), self.step)
+            self._snapshot(due=False)
             time.sleep(0.05)
+
+    def _snapshot(self, due: bool) -> None:
+        """Hand ``snapshot_fn`` a frozen EMA copy when one is ``due`` or was asked for (Hear now)."""
+        wanted = self.control.take_hear_request()
+        if self.snapshot_fn and self.dist.is_main and (due or wanted):
+            self.snapshot_fn(frozen_copy(self.G_ema), self.step)
 
     def _report_quality(self, rate: float, losses: dict[str, float]) -> None:
         """The plain-language quality line (:mod:`.quality`), on the main rank, with the loss line."""
         if not (self.dist.is_main and self.progress_fn):
             return
-        if getattr(self, "_quality", None) is None:
+        if self._quality is None:            # built at the first report: short runs never pay for it
             self._quality = QualityProbe(self.dataset.clips, self.dataset.settings.sample_rate, self.tc.seed)
         if self._quality.ready:
             ratio, text = self._quality.line(self.G_ema)
@@ -466,9 +472,7 @@ class Trainer:
             self._active = time.monotonic() - run_start
             self._record(losses)
             self._emit("step", self.elapsed_before + self._active, rate, losses)
-            wanted = self.control.take_hear_request()
-            if self.snapshot_fn and self.dist.is_main and (wanted or self.step % max(1, tc.snapshot_every) == 0):
-                self.snapshot_fn(frozen_copy(self.G_ema), self.step)
+            self._snapshot(due=self.step % max(1, tc.snapshot_every) == 0)
             if tc.quality_every and self.step % tc.quality_every == 0:
                 self._report_quality(rate, losses)
             due = (self.step - last_ckpt_step >= tc.checkpoint_every
