@@ -8,6 +8,7 @@ from .. import validate as v
 PRESETS = ("tiny", "standard", "large", "wavegan")
 MAX_CLASSES = 256
 MAX_WIDTH = 256        # model_dim / d_model_dim: the large preset uses 64
+UPSAMPLERS = ("transposed", "nearest", "istft")
 MAX_CHANNELS = 4096    # widest layer; with MAX_PARAMETERS in modelfile this bounds what a file can ask for
 
 
@@ -27,9 +28,12 @@ class ModelConfig:
     d_model_dim: int = 16        # the discriminator's d
     kernel_size: int = 25
     phase_shuffle: int = 2       # discriminator phase shuffle radius in samples (0 = off)
-    upsample: str = "transposed"  # "transposed" (WaveGAN) or "nearest" (nearest + conv, no checkerboard)
+    upsample: str = "transposed"  # "transposed" (WaveGAN), "nearest" (nearest + conv, no checkerboard) or
+                                  # "istft" (frame-rate body ending in an inverse STFT: models/stft_body.py)
     max_mult: int = 16           # widest layer is max_mult * d channels
     envelope: bool = False       # G multiplies its waveform by a learned amplitude envelope
+    peak_norm: bool = False      # G scales every clip to the importer's peak (data.prepare.PEAK), as the
+                                 # training clips are: level is never something G must learn or D can use
     spectral_d: int = 0          # > 0 adds a log-spectrogram discriminator head of this base width
     spectral_fft: int = 512
     spectral_res: int = 1        # spectral heads at this many FFT sizes around spectral_fft (x0.5, x1, x2, ...)
@@ -82,8 +86,9 @@ class ModelConfig:
         v.integer(self.kernel_size, "kernel_size", 2, 101)
         v.integer(self.max_mult, "max_mult", 1, 64)
         v.integer(self.phase_shuffle, "phase_shuffle", 0, 16)
-        v.choice(self.upsample, "upsample", ("transposed", "nearest"))
+        v.choice(self.upsample, "upsample", UPSAMPLERS)
         v.boolean(self.envelope, "envelope")
+        v.boolean(self.peak_norm, "peak_norm")
         v.integer(self.spectral_d, "spectral_d", 0, 256)
         v.choice(self.spectral_fft, "spectral_fft", (256, 512, 1024, 2048))
         v.integer(self.spectral_res, "spectral_res", 1, 4)

@@ -9,7 +9,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..data.settings import ImportSettings
 from .config import ModelConfig
+from .stft_body import STFTBody
 
 START_FRAMES = 16
 
@@ -54,6 +56,13 @@ def _up_block(c_in: int, c_out: int, k: int, s: int, mode: str) -> nn.Module:
 
 
 ENVELOPE_RANGE_DB = 80.0
+CLIP_PEAK = ImportSettings.peak     # what the importer scales every clip to, and so ``peak_norm``
+
+
+def to_peak(x: torch.Tensor) -> torch.Tensor:
+    """[B, 1, T] -> same, each clip scaled to peak ``CLIP_PEAK`` (a near-silent clip stays near
+    silent: the gain is capped at 60 dB)."""
+    return x * (CLIP_PEAK / x.abs().amax(dim=-1, keepdim=True).clamp_min(CLIP_PEAK * 1e-3))
 
 
 def envelope_gain(logits: torch.Tensor) -> torch.Tensor:
@@ -63,15 +72,23 @@ def envelope_gain(logits: torch.Tensor) -> torch.Tensor:
 
 
 class Generator(nn.Module):
-    """z [B, latent_dim] (+ labels [B] long) -> audio [B, 1, clip_length]."""
+    """z [B, latent_dim] (+ labels [B] long) -> audio [B, 1, clip_length].
+
+    ``cfg.upsample`` "istft" replaces the waveform upsampling stack with a frame-rate body that
+    ends in an inverse STFT (:mod:`.stft_body`); the latent and class inputs are the same.
+    """
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.cfg = cfg
-        self.strides = strides_for(cfg.clip_length)
-        widths = _widths(cfg.model_dim, len(self.strides), cfg.max_mult)
         in_dim = cfg.latent_dim * (2 if cfg.num_classes else 1)
         self.embed = nn.Embedding(cfg.num_classes, cfg.latent_dim) if cfg.num_classes else None
+        self.body = None
+        if cfg.upsample == "istft":
+            self.body = STFTBody(in_dim, cfg.sample_rate, cfg.clip_length, width=8 * cfg.model_dim)
+            return
+        self.strides = strides_for(cfg.clip_length)
+        widths = _widths(cfg.model_dim, len(self.strides), cfg.max_mult)
         self.fc = nn.Linear(in_dim, START_FRAMES * widths[0])
         self.ups = nn.ModuleList(_up_block(widths[i], widths[i + 1], cfg.kernel_size, s, cfg.upsample)
                                  for i, s in enumerate(self.strides))
@@ -89,6 +106,9 @@ class Generator(nn.Module):
             if labels is None:
                 raise ValueError("this generator is class-conditioned: pass labels")
             z = torch.cat([z, self.embed(labels)], dim=1)
+        if self.body is not None:
+            x = self.body(z)
+            return to_peak(x) if self.cfg.peak_norm else x
         x = F.relu(self.fc(z)).view(z.shape[0], self.width0, START_FRAMES)
         env = None
         for i, up in enumerate(self.ups):
@@ -98,7 +118,8 @@ class Generator(nn.Module):
                 env = envelope_gain(self.envelope(x))
         if env is not None:
             x = x * F.interpolate(env, size=x.shape[-1], mode="linear", align_corners=False)
-        return x[..., : self.cfg.clip_length]
+        x = x[..., : self.cfg.clip_length]
+        return to_peak(x) if self.cfg.peak_norm else x
 
 
 def largest_divisor(n: int, at_most: int) -> int:
