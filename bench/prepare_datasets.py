@@ -16,7 +16,13 @@ floor is stable):
 - effects: every effect package above plus chromium-bsu-data and holotz-castle-data, one class
   per package (music left out).
 
-    python bench/prepare_datasets.py [--out bench/data] [--hifi | --large]
+Rendered sets for the seed's other uses (``--voices``; synthetic, so any number of clips):
+- notes: General MIDI instrument notes through fluidsynth and FluidR3_GM (fluid-soundfont-gm),
+  10 programs x 25 pitches (MIDI 48-72), one class per program.
+- digits: "zero" to "nine" spoken by espeak-ng (voices x variants x speed x pitch) and flite
+  (its five voices), one class per digit: an SC09-like set.
+
+    python bench/prepare_datasets.py [--out bench/data] [--hifi | --large | --voices]
 """
 from __future__ import annotations
 
@@ -115,12 +121,82 @@ def prepare_large(out: Path) -> None:
         print(f"{d}: {sum(classes.values())} files, classes {classes}")
 
 
+VOICE_PACKAGES = ("fluidsynth", "fluid-soundfont-gm", "espeak-ng", "flite")
+SOUNDFONT = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
+PROGRAMS = {"piano": 0, "epiano": 4, "vibraphone": 11, "organ": 19, "guitar": 24, "bass": 33,
+            "strings": 48, "trumpet": 56, "flute": 73, "lead": 81}
+DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+NOTE_GAP_S = 2.0          # each note sounds 1 s, then rings out before the next
+
+
+def _midi(program: int, pitches: list[int]) -> bytes:
+    """A one-track standard MIDI file: ``program``, then each pitch for 1 s, NOTE_GAP_S apart."""
+    import struct
+    tpq = 480                                  # ticks per quarter at 120 bpm: 960 ticks a second
+    ev = bytearray(b"\x00\xc0" + bytes([program]))
+    for i, p in enumerate(pitches):
+        ev += (b"\x00" if i == 0 else _vlq(int((NOTE_GAP_S - 1.0) * 960))) + bytes([0x90, p, 100])
+        ev += _vlq(960) + bytes([0x80, p, 0])
+    ev += _vlq(int(NOTE_GAP_S * 960)) + b"\xff\x2f\x00"
+    return (b"MThd" + struct.pack(">IHHH", 6, 0, 1, tpq) + b"MTrk" + struct.pack(">I", len(ev)) + bytes(ev))
+
+
+def _vlq(n: int) -> bytes:
+    out = [n & 0x7F]
+    while n > 0x7F:
+        n >>= 7
+        out.insert(0, (n & 0x7F) | 0x80)
+    return bytes(out)
+
+
+def prepare_voices(out: Path) -> None:
+    import tempfile
+
+    import numpy as np
+    import soundfile as sf
+    notes, digits = out / "notes", out / "digits"
+    for d in (notes, digits):
+        shutil.rmtree(d, ignore_errors=True)
+    pitches = list(range(48, 73))
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, prog in PROGRAMS.items():
+            mid, wav = Path(tmp) / f"{name}.mid", Path(tmp) / f"{name}.wav"
+            mid.write_bytes(_midi(prog, pitches))
+            subprocess.run(["fluidsynth", "-ni", "-q", "-g", "0.8", "-r", "44100", "-F", str(wav), SOUNDFONT,
+                            str(mid)], check=True, capture_output=True)
+            audio, sr = sf.read(wav, dtype="float32", always_2d=True)
+            (notes / name).mkdir(parents=True, exist_ok=True)
+            step = int(NOTE_GAP_S * sr)
+            for i, p in enumerate(pitches):
+                sf.write(notes / name / f"{name}_{p}.wav", audio[i * step:(i + 1) * step].mean(axis=1), sr)
+        rng = np.random.default_rng(0)
+        espeak_voices = ["en", "en-us", "en-gb-x-rp", "en-029", "en-gb-scotland"]
+        variants = ["", "+m1", "+m3", "+m5", "+f1", "+f3", "+f4", "+klatt"]
+        for digit in DIGITS:
+            (digits / digit).mkdir(parents=True, exist_ok=True)
+            for i, (voice, var) in enumerate((v, w) for v in espeak_voices for w in variants):
+                speed, pitch = int(rng.integers(120, 200)), int(rng.integers(20, 80))
+                subprocess.run(["espeak-ng", "-v", voice + var, "-s", str(speed), "-p", str(pitch), "-w",
+                                str(digits / digit / f"espeak_{i:02d}.wav"), digit], check=True, capture_output=True)
+            for voice in ("kal", "kal16", "slt", "rms", "awb"):
+                subprocess.run(["flite", "-voice", voice, "-t", digit, "-o", str(digits / digit / f"flite_{voice}.wav")],
+                               check=True, capture_output=True)
+    for d in (notes, digits):
+        classes = {c.name: len(list(c.iterdir())) for c in sorted(d.iterdir())}
+        print(f"{d}: {sum(classes.values())} files, classes {classes}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(Path(__file__).parent / "data"))
     ap.add_argument("--hifi", action="store_true", help="prepare the full-band sets instead")
     ap.add_argument("--large", action="store_true", help="prepare issue 13's larger sets (kits, effects)")
+    ap.add_argument("--voices", action="store_true", help="render the notes and spoken-digits sets")
     a = ap.parse_args()
+    if a.voices:
+        ensure_packages(VOICE_PACKAGES)
+        prepare_voices(Path(a.out))
+        return 0
     if a.large:
         ensure_packages(LARGE_PACKAGES)
         prepare_large(Path(a.out))

@@ -43,8 +43,14 @@ def datasets(names: list[str], data_dir: Path) -> dict[str, Dataset]:
     s = ImportSettings()
     out = {}
     for name in names:
+        packed = data_dir / f"{name}.npz"
         if name == "kit":
             out[name] = Dataset.from_arrays(render_kit(per_class=24), s)
+        elif packed.is_file():
+            # clips already imported (``--pack``): for a machine without the audio packages
+            with np.load(packed) as z:
+                out[name] = Dataset(z["clips"].astype(np.float32), z["labels"], list(z["classes"]), s,
+                                    source=str(packed))
         else:
             out[name] = import_folder(data_dir / name, s, cache_dir=False)
     return out
@@ -186,7 +192,14 @@ def main() -> int:
     ap.add_argument("--variant", action="append", default=[], metavar="NAME:FIELD=VALUE[,FIELD=VALUE]",
                     help="issue 13 mode: also train this variant of tiny (the current recipe always runs)")
     ap.add_argument("--no-current", action="store_true", help="issue 13 mode: only the variants")
+    ap.add_argument("--pack", action="store_true",
+                    help="only import --datasets and write each as DATA/NAME.npz (float16 clips), then stop")
     a = ap.parse_args()
+    if a.pack:
+        for name, ds in datasets(a.datasets.split(","), Path(a.data)).items():
+            np.savez(Path(a.data) / f"{name}.npz", clips=ds.clips.astype(np.float16), labels=ds.labels,
+                     classes=np.array(ds.class_names))
+        return 0
     tiny_overrides = parse_overrides(a.tiny_set)
     if a.budgets:
         variants = [] if a.no_current else [("tiny", tiny_overrides)]
