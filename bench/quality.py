@@ -33,6 +33,7 @@ from ganstudio.library import render_kit
 from ganstudio.dsp.oneshot import clean_oneshots
 from ganstudio.metrics import (clip_embedding, diversity_ratio, logmel_frechet, memorisation_ratio, ndb_over_k,
                                noise_bursts, white_noise)
+from ganstudio.metrics.classify import ClipClassifier, class_scores, timed_embedding
 from ganstudio.models import ModelConfig
 from ganstudio.training import TrainConfig, Trainer, model_config_for, recipe
 
@@ -100,7 +101,7 @@ def train(ds: Dataset, preset: str, minutes: float, snapshots: int,
     """Train for ``minutes``; returns [(training seconds, step, frozen EMA generator)] taken about
     ``snapshots`` times along the way, the steps done, any rollbacks (seconds, step, why) and the
     adaptive augmentation probability at the end (None when fixed)."""
-    mc = model_config_for(ds, preset, False, **overrides[0])
+    mc = model_config_for(ds, preset, bool(overrides[1].get("conditional")), **overrides[0])
     taken, clock, rollbacks = [], {"t": 0.0, "step": 0}, []
     # a snapshot every ~minutes*60/snapshots seconds, decided on the training clock
     every_s = minutes * 60 / snapshots
@@ -149,6 +150,13 @@ def against_real(name: str, ds: Dataset, a, variants: list[tuple[str, tuple[dict
     half_a, half_b = real[perm[: len(real) // 2]], real[perm[len(real) // 2:]]
     floor = scores(half_a, half_b, sr)
     n, length = a.n_gen, real.shape[1]
+    clf = None
+    if ds.num_classes > 1:
+        # a classifier fitted on one half scores the other (the real reference) and every
+        # class-conditioned model's clips against the class each was asked for
+        labels_a, labels_b = ds.labels[perm[: len(real) // 2]], ds.labels[perm[len(real) // 2:]]
+        clf = ClipClassifier.fit(timed_embedding(half_a, sr), labels_a, ds.num_classes)
+        floor["classes"] = class_scores(clf, timed_embedding(half_b, sr), labels_b)
     entry = {"clips": len(ds), "classes": ds.class_names, "real_vs_real": floor,
              "noise_bursts": scored(noise_bursts(n, length, sr, seed=1), real, sr, floor["fd"]),
              "white_noise": scored(white_noise(n, length, sr, seed=1), real, sr, floor["fd"])}
@@ -162,7 +170,10 @@ def against_real(name: str, ds: Dataset, a, variants: list[tuple[str, tuple[dict
             at = {}
             for b in budgets:
                 t, step, g = pick(snaps, b * 60)
-                at[str(b)] = {"seconds": round(t, 1), "step": step, **scored(generate(g, n, 1 + seed), real, sr, floor["fd"])}
+                gen = generate(g, n, 1 + seed)
+                at[str(b)] = {"seconds": round(t, 1), "step": step, **scored(gen, real, sr, floor["fd"])}
+                if clf is not None and g.cfg.num_classes:
+                    at[str(b)]["classes"] = class_scores(clf, timed_embedding(gen, sr), np.arange(n) % g.cfg.num_classes)
             runs.append({"seed": seed, "steps": steps, "rollbacks": rollbacks,
                          "wall_s": round(time.monotonic() - t0, 1), "at_minutes": at})
             print(json.dumps({name: {vname: runs[-1]}}), flush=True)
