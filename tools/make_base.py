@@ -9,6 +9,7 @@ discriminator, so the weights carry the project's own licence (resources/README.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -33,18 +34,32 @@ def corpus(seed: int = 0) -> Dataset:
                                settings)
 
 
+def _value(text: str):
+    """'true' -> True, '3' -> 3, 'istft' -> 'istft'."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=0, help="stop at this step instead (0: --minutes decides); "
+                    "equal steps compare bases made on a busy machine")
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "resources" / "base"))
+    ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                    help="a model setting other than the preset's, e.g. upsample=istft, peak_norm=true")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     ds = corpus()
     work = Path(a.out).with_name(Path(a.out).name + ".training")
     shutil.rmtree(work, ignore_errors=True)
-    mc = model_config_for(ds, "tiny", False)
-    result = Trainer(ds, work, mc, recipe("tiny", max_minutes=a.minutes)).run()
+    overrides = {k: _value(v) for k, v in (x.split("=", 1) for x in a.set)}
+    mc = model_config_for(ds, "tiny", False, **overrides)
+    limits = dict(max_steps=a.steps) if a.steps else dict(max_minutes=a.minutes)
+    result = Trainer(ds, work, mc, recipe("tiny", **limits)).run()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     for name in ("generator.safetensors", "config.json"):
