@@ -38,18 +38,19 @@ class ClipClassifier:
     @classmethod
     def fit(cls, emb: np.ndarray, labels: np.ndarray, classes: int, l2: float = 1e-2,
             steps: int = 500, lr: float = 0.5) -> "ClipClassifier":
-        mean, scale = emb.mean(0), emb.std(0) + 1e-6
-        x = np.hstack([(emb - mean) / scale, np.ones((len(emb), 1))])
-        y = np.eye(classes)[labels]
-        w = np.zeros((x.shape[1], classes))
+        clf = cls(emb.mean(0), emb.std(0) + 1e-6, np.zeros((emb.shape[1] + 1, classes)))
+        x, y = clf._design(emb), np.eye(classes)[labels]
         for _ in range(steps):               # full-batch gradient descent: convex, small, exact enough
-            p = _softmax(x @ w)
-            w -= lr * (x.T @ (p - y) / len(x) + l2 * w)
-        return cls(mean, scale, w)
+            p = _softmax(x @ clf.weights)
+            clf.weights -= lr * (x.T @ (p - y) / len(x) + l2 * clf.weights)
+        return clf
+
+    def _design(self, emb: np.ndarray) -> np.ndarray:
+        """Standardised embeddings [N, D] with a bias column: [N, D + 1]."""
+        return np.hstack([(emb - self.mean) / self.scale, np.ones((len(emb), 1))])
 
     def probabilities(self, emb: np.ndarray) -> np.ndarray:
-        x = np.hstack([(emb - self.mean) / self.scale, np.ones((len(emb), 1))])
-        return _softmax(x @ self.weights)
+        return _softmax(self._design(emb) @ self.weights)
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
