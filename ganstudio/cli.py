@@ -503,7 +503,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=("pcm16", "pcm24", "float"), default="pcm24")
     e.add_argument("--rate", choices=("model", "44100", "48000"), default="48000")
     e.add_argument("--hifi", choices=("on", "off"), default="on", help=HIFI_HELP)
-    e.add_argument("--stereo", action="store_true", help="two identical channels")
+    e.add_argument("--stereo", action="store_true",
+                   help="two channels: a session pad with a stereo width in true stereo, other sounds on both")
     e.add_argument("--no-trim", action="store_true", help="keep leading / trailing silence")
     e.add_argument("--no-clean", action="store_true",
                    help="don't make random sounds and variations clean one-shots (onset-aligned, "

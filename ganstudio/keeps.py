@@ -139,7 +139,7 @@ class KeepLibrary:
         # the pad's own shaping (clean, trim, pitch, reverse, gain) and nothing more: a keep is
         # what the pad played
         settings = ExportSettings(rate=rate, normalize="none", trim=False, fade_out_ms=0.0, dc=False,
-                                  template=kid, hifi=hifi)
+                                  template=kid, hifi=hifi, channels=2 if float(pad.get("width", 0.0)) > 0 else 1)
         try:
             export_stems(model, [pad_spec(pad_index, pad["latent"], pad.get("label"), pad)], self.folder, settings)
         except ExportError as exc:

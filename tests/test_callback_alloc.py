@@ -1,5 +1,5 @@
 """The audio callback allocates nothing per block: 1000 blocks of the whole engine callback (32
-looping, pitched, reversed, trimmed voices, 8 of them fading out; texture on; limiter, meter and scope) under
+looping, pitched, reversed, trimmed voices, half of them stereo, 8 fading out; texture on; limiter, meter and scope) under
 tracemalloc. Python's own small objects (floats, bound methods) come and go in every call, so the
 bound is far below one block of audio data, and memory must not grow."""
 import tracemalloc
@@ -16,8 +16,8 @@ BLOCK = 4096            # one block of float32 data is 16 kB (32 kB stereo): any
 def _engine():
     mixer = VoiceMixer(pads=17, voices=32, max_frames=48000 * 4, max_block=BLOCK)
     rng = np.random.default_rng(0)
-    for p in range(16):
-        mixer.load_clip(p, (0.1 * rng.standard_normal(48000)).astype(np.float32))
+    for p in range(16):         # odd pads stereo (true-stereo width), even pads mono
+        mixer.load_clip(p, (0.1 * rng.standard_normal((48000, 2) if p % 2 else 48000)).astype(np.float32))
     eng = AudioEngine(mixer, 48000, BLOCK)
     eng._running, eng.texture_on = True, True
     for v in range(32):
@@ -48,5 +48,6 @@ def test_the_engine_callback_allocates_nothing_per_block():
     finally:
         tracemalloc.stop()
     assert np.isfinite(out).all() and np.abs(out).max() > 0
+    assert not np.array_equal(out[:, 0], out[:, 1])            # the stereo voices play in stereo
     assert peak - base < 4096, f"the callback allocated {peak - base} bytes at once"
     assert current - base < 1024, f"memory grew by {current - base} bytes over 1000 blocks"

@@ -94,3 +94,39 @@ def test_pads_play_full_band_with_hifi_and_the_model_band_without(jack_device):
     # what the card played (its first block may start inside the hit: a step, which has highs of its own)
     assert energy_above(on, 48000) > 0.1 and energy_above(off, 48000) < 0.01
     assert np.median(shares) > 1e-3
+
+
+def test_a_stereo_pad_plays_drags_out_exports_and_remakes_in_true_stereo(jack_device, tmp_path):
+    """Issue 16, item 9: a pad with a width plays left and right on the sound card, and drag-out,
+    a stereo export and a remake from its sidecar are those samples; a mono export is its mid."""
+    from ganstudio.export import remake_from_sidecar
+    model = load_demo_model()
+    studio = Studio(model, device=jack_device, sample_rate=48000, blocksize=256)
+    studio.start()
+    try:
+        assert studio.audio_error is None, studio.audio_error
+        studio.volume = 1.0
+        studio.change_pad(6, {"width": 1.0, "pitch": -3.0, "reverse": True, "gain": 0.6})
+        assert studio.worker.wait_idle(30)
+        time.sleep(0.1)
+        dragged = studio.pad_sound(6)
+        assert dragged.ndim == 2 and studio.pad_clip(6).shape == dragged.shape
+        played = _played(studio, 6, len(dragged) + 4800)
+        st = studio.pads_state()[6]
+    finally:
+        studio.close()
+    onset = int(np.flatnonzero(np.abs(played).max(axis=1) > 0)[0]) - int(np.flatnonzero(np.abs(dragged).max(axis=1))[0])
+    voice = played[onset:onset + len(dragged)]
+    np.testing.assert_allclose(voice, dragged, atol=1e-6)
+    assert 0.2 < np.corrcoef(voice[:, 0], voice[:, 1])[0, 1] < 0.99       # an image, not mono
+    spec = pad_spec(6, st["latent"], st["label"], st)
+    base = dict(rate=48000, fmt="float", trim=False, dc=False, normalize="none", fade_out_ms=0.0)
+    stem = export_stems(model, [spec], tmp_path / "st", ExportSettings(channels=2, **base))[0]
+    exported, _ = sf.read(stem.path, dtype="float32")
+    assert exported.shape == dragged.shape
+    assert np.max(np.abs(exported - dragged)) < 1e-4 * np.abs(dragged).max()
+    mono = export_stems(model, [spec], tmp_path / "mono", ExportSettings(channels=1, **base))[0]
+    mid, _ = sf.read(mono.path, dtype="float32")
+    np.testing.assert_allclose(mid, exported.mean(axis=1), atol=1e-6)
+    again, _, _, _ = remake_from_sidecar(stem.sidecar)
+    np.testing.assert_array_equal(again, exported)

@@ -746,3 +746,27 @@ def test_dataset_clips_can_be_left_out_of_training_and_outliers_are_flagged(ctl,
         panel.clips.item(i).setCheckState(QtCore.Qt.CheckState.Unchecked)
     ctl.start_training()
     assert errors == ["Too few clips to train on"] and not ctl.training.running
+
+
+def test_the_width_knob_makes_a_pad_true_stereo_that_undoes_keeps_and_survives_a_session(ctl, qtbot, tmp_path):
+    pad = 7
+    ctl.w.pads.select.emit(pad)
+    assert ctl.studio.worker.wait_idle(20)
+    mono = ctl.studio.pad_sound(pad)
+    knob = ctl.w.pad_panel.tone["width"]
+    assert mono.ndim == 1 and knob.readout.text() == "mono"
+    knob.dial.setValue(100)
+    assert ctl.studio.pad_settings[pad].width == 1.0 and knob.readout.text() == "100%"
+    assert wait_for(qtbot, lambda: not ctl.studio.worker.busy and ctl.studio.pad_clip(pad).ndim == 2, 20)
+    wide = ctl.studio.pad_sound(pad)
+    np.testing.assert_allclose(wide.mean(axis=1), mono, atol=1e-5)   # it folds down to the mono pad
+    kid = ctl.keeps.lib.add(ctl.studio.model, pad, ctl.studio.pad_state(pad), 48000).id
+    kept = sf.read(ctl.keeps.lib.wav(kid), dtype="float32")[0]
+    assert kept.shape == wide.shape
+    saved = ctl.save_session_to(str(tmp_path / "wide"))
+    ctl.history.stack.undo()
+    assert ctl.studio.pad_settings[pad].width == 0.0 and knob.readout.text() == "mono"
+    assert wait_for(qtbot, lambda: not ctl.studio.worker.busy and ctl.studio.pad_clip(pad).ndim == 1, 20)
+    assert ctl.open_session(str(saved))
+    assert ctl.studio.pad_settings[pad].width == 1.0
+    assert wait_for(qtbot, lambda: not ctl.studio.worker.busy and ctl.studio.pad_clip(pad).ndim == 2, 20)

@@ -116,3 +116,34 @@ def test_a_choke_group_fades_the_other_pads_out_and_a_stop_fades_too():
     m.stop_pad(3)                                  # a stop fades rather than cuts
     out = render(m, 256, channels=1)[:, 0]
     assert np.max(np.abs(np.diff(out))) < 0.4 / 240 + 1e-6 and abs(out[-1] - 0.5) < 1e-6
+
+
+def test_a_stereo_clip_plays_left_and_right_and_a_mono_device_gets_their_mean():
+    left, right = clip(), -0.5 * clip()[::-1]
+    m = VoiceMixer(pads=2, voices=4, max_frames=2000, max_block=256, fade_frames=64)
+    m.load_clip(0, np.stack([left, right], axis=1))
+    m.load_clip(1, clip())                       # a mono pad beside it plays on both channels
+    np.testing.assert_array_equal(m.clip(0), np.stack([left, right], axis=1))
+    assert m.clip(1).ndim == 1
+    m.trigger(0, gain=0.5, rate=1.5, reverse=True)
+    out = render(m, 1024)
+    ref_l = VoiceMixer(pads=1, voices=1, max_frames=2000, max_block=256)    # each channel alone, mono
+    ref_l.load_clip(0, left)
+    ref_l.trigger(0, gain=0.5, rate=1.5, reverse=True)
+    ref_r = VoiceMixer(pads=1, voices=1, max_frames=2000, max_block=256)
+    ref_r.load_clip(0, right)
+    ref_r.trigger(0, gain=0.5, rate=1.5, reverse=True)
+    np.testing.assert_allclose(out[:, 0], render(ref_l, 1024)[:, 0], atol=1e-7)
+    np.testing.assert_allclose(out[:, 1], render(ref_r, 1024)[:, 0], atol=1e-7)
+    m.trigger(1)
+    m.trigger(0)
+    m.stop_pad(0)                                # the stop fades both channels
+    mono = render(m, 1024, channels=1)[:, 0]
+    m2 = VoiceMixer(pads=2, voices=4, max_frames=2000, max_block=256, fade_frames=64)
+    m2.load_clip(0, 0.5 * (left + right))
+    m2.load_clip(1, clip())
+    m2.trigger(1)
+    m2.trigger(0)
+    m2.stop_pad(0)
+    np.testing.assert_allclose(mono, render(m2, 1024)[:, 0], atol=1e-6)
+    assert m.active_voices == 0

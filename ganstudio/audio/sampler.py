@@ -20,7 +20,7 @@ import numpy as np
 
 from ..dsp.pad import shape_pad
 from ..models.latent import mutate, random_latent, slerp
-from ..models.sampling import full_band, generate
+from ..models.sampling import full_band, generate, render_sides
 from ..models.variations import latent_amount
 from ..models.wavegan import Generator
 from .engine import lower_thread_priority
@@ -37,6 +37,11 @@ class Pad:
     label: int | None = None
     shape: dict = field(default_factory=dict)      # start, end, reverse, pitch (gain is the voice's)
     raw: np.ndarray | None = None                   # the rendered clip at the device rate, unshaped
+    side: np.ndarray | None = None                  # its stereo side signal (rendered while width > 0)
+
+    @property
+    def stereo(self) -> bool:
+        return float(self.shape.get("width", 0.0)) > 0.0
 
 
 class SamplerWorker:
@@ -108,11 +113,13 @@ class SamplerWorker:
             self._wake.notify_all()
 
     def set_shape(self, index: int, shape: dict) -> None:
-        """Change how pad ``index`` shapes its clip (start, end, reverse, pitch); its kept raw clip
-        is re-shaped in the background, without running the network."""
+        """Change how pad ``index`` shapes its clip (start, end, reverse, pitch, width); its kept raw
+        clip is re-shaped in the background, without running the network unless a stereo width
+        needs the pad's side signal rendered first."""
         with self._wake:
-            self.pads[index].shape = dict(shape)
-            self._reshape.add(index)
+            pad = self.pads[index]
+            pad.shape = dict(shape)
+            (self._dirty if pad.stereo and pad.side is None else self._reshape).add(index)
             self._wake.notify_all()
 
     def randomize(self, index: int) -> None:
@@ -156,27 +163,30 @@ class SamplerWorker:
                 self._reshape.clear()
                 self._busy = True
                 pads = [(i, self.pads[i].latent.copy(), self.pads[i].label) for i in batch]
+                stereo = {i for i in batch if self.pads[i].stereo}
             try:
-                clips = self._render(pads) if pads else {}
+                clips = self._render(pads, stereo) if pads else {}
             except Exception as exc:  # keep the audio going on the old clips; report the reason
                 self.error = f"rendering failed: {exc}"
                 clips = {}
             with self._wake:
-                for i, raw in clips.items():
-                    self.pads[i].raw = raw
-                work = [(i, self.pads[i].raw, dict(self.pads[i].shape)) for i in list(clips) + reshape
-                        if self.pads[i].raw is not None]
-            for i, raw, shape in work:
-                self.mixer.load_clip(i, shape_pad(raw, self.device_rate, shape, gain=False))
+                for i, (raw, side) in clips.items():
+                    self.pads[i].raw, self.pads[i].side = raw, side
+                work = [(i, self.pads[i].raw, self.pads[i].side, dict(self.pads[i].shape))
+                        for i in list(clips) + reshape if self.pads[i].raw is not None]
+            for i, raw, side, shape in work:
+                self.mixer.load_clip(i, shape_pad(raw, self.device_rate, shape, gain=False, side=side))
             with self._wake:
                 self.renders += len(work)
                 self._busy = False
                 self._wake.notify_all()
             if work and self.on_rendered is not None:
-                self.on_rendered([i for i, _, _ in work])
+                self.on_rendered([i for i, *_ in work])
 
-    def _render(self, pads: list[tuple[int, np.ndarray, int | None]]) -> dict[int, np.ndarray]:
-        """Raw clips at the device rate for ``pads`` [(index, latent, label)]."""
+    def _render(self, pads: list[tuple[int, np.ndarray, int | None]],
+                stereo: set[int]) -> dict[int, tuple[np.ndarray, np.ndarray | None]]:
+        """{index: (raw clip, side signal or None)} at the device rate for ``pads`` [(index,
+        latent, label)]; the pads in ``stereo`` get their side signal rendered too."""
         g, ext = self._generator, self._extender
         bad: list = []
         audio = generate(g, np.stack([p[1] for p in pads]), [p[2] for p in pads], problems=bad)
@@ -185,4 +195,8 @@ class SamplerWorker:
             self.error = "the model made unusable sound for pad(s) " + ", ".join(
                 f"{pads[i][0] + 1} ({why})" for i, why in bad) + "; they play silence"
             log.warning(self.error)
-        return {i: clip for (i, _, _), clip in zip(pads, audio)}
+        wide = [p for p in pads if p[0] in stereo]
+        sides = render_sides(g, np.stack([p[1] for p in wide]), [p[2] for p in wide], self.device_rate,
+                             ext) if wide else []
+        side_of = {p[0]: s for p, s in zip(wide, sides)}
+        return {i: (clip, side_of.get(i)) for (i, _, _), clip in zip(pads, audio)}

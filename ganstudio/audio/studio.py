@@ -16,6 +16,7 @@ import numpy as np
 from ..dsp.oneshot import clean_oneshot, clean_oneshots
 from ..dsp.pad import TONE_RANGES, resample, shape_pad
 from ..dsp.pitch import estimate_pitch
+from ..dsp.stereo import to_mono
 from ..models.extender_file import model_extender
 from ..models.modelfile import LoadedModel, ModelFileError
 from ..models.sampling import full_band
@@ -56,6 +57,7 @@ class PadSettings:
     highpass: float = 0.0       # Hz (0: off)
     choke: int = 0              # choke group 1-8: playing a pad of the group fades out the others (0: none)
     tune: bool = False          # move a tonal sound onto the nearest note (dsp.pitch)
+    width: float = 0.0          # true stereo from two nearby takes, 0 (mono) to 1 (dsp.stereo)
 
     def shape(self) -> dict:
         """What the sampler bakes into the pad's clip (the render path); gain and loop are the voice's."""
@@ -236,7 +238,7 @@ class Studio:
         if pad is None:
             self.keyboard_pad = None
             return None
-        found = estimate_pitch(self.pad_clip(pad), self.sample_rate)
+        found = estimate_pitch(to_mono(self.pad_clip(pad)), self.sample_rate)
         self.keyboard_root = found.note if found is not None else 60
         self.keyboard_pad = pad
         return self.keyboard_root
@@ -300,17 +302,18 @@ class Studio:
         return clean_oneshot(raw, self.sample_rate) if self.pad_settings[pad].clean else raw
 
     def pad_clip(self, pad: int) -> np.ndarray:
-        """A copy of what the pad's voice plays (shaped: trim, reverse, pitch; float32 [frames] at
-        ``sample_rate``), without its gain."""
+        """A copy of what the pad's voice plays (shaped: trim, reverse, pitch; float32 [frames], or
+        [frames, 2] for a stereo pad, at ``sample_rate``), without its gain."""
         if self.closed:         # the bank was shared memory of the audio process, now unmapped
             return np.zeros(0, np.float32)
-        slot = int(self.mixer.active_slot[pad])
-        return self.mixer.bank[pad, slot, :int(self.mixer.lengths[pad, slot])].copy()
+        return self.mixer.clip(pad)
 
     def pad_sound(self, pad: int) -> np.ndarray:
         """What the pad plays once, gain included, at ``sample_rate``: the render path's shaping of
-        its raw clip (for drag-out), the same samples the voice plays."""
-        return shape_pad(self.pad_raw(pad), self.sample_rate, asdict(self.pad_settings[pad]))
+        its raw clip (for drag-out), the same samples the voice plays ([frames, 2] when stereo)."""
+        side = self.worker.pads[pad].side
+        return shape_pad(self.pad_raw(pad), self.sample_rate, asdict(self.pad_settings[pad]),
+                         side=None if side is None else side.copy())
 
     def pad_latent(self, pad: int) -> np.ndarray:
         return self.worker.pads[pad].latent.copy()

@@ -1,7 +1,8 @@
 """Pads, polyphonic voices and their mixing for the audio callback.
 
 Clips live in a preallocated bank ``[pads, 2, max_frames]`` (two slots per pad so a new render can
-be written while the old one still plays). The GUI / worker threads send triggers through a
+be written while the old one still plays), with a second bank for the right channel of stereo
+clips (a mono clip plays on both channels). The GUI / worker threads send triggers through a
 preallocated command ring (writers serialised by a lock the callback never takes); the callback drains it at the start of
 each block and mixes every active voice with linear interpolation (playback rate = pitch), all
 into preallocated scratch arrays.
@@ -24,7 +25,8 @@ STOP_FADE_S = 0.005         # a stopped or choked voice fades out over this long
 
 class VoiceMixer:
     """Up to ``voices`` simultaneous voices over ``pads`` pads of at most ``max_frames`` frames (mono
-    clips at the device rate), mixed into ``[frames, channels]`` blocks of at most ``max_block``."""
+    or stereo clips at the device rate), mixed into ``[frames, channels]`` blocks of at most
+    ``max_block``."""
 
     def __init__(self, pads: int = 16, voices: int = 16, max_frames: int = 4 * 48000,
                  max_block: int = 4096, commands: int = 256, arena: Arena | None = None,
@@ -32,7 +34,9 @@ class VoiceMixer:
         arena = arena or Arena()
         self.fade_frames = int(fade_frames)        # 0: a stop cuts at once
         self.choke = arena.zeros(pads, np.int64)   # each pad's choke group; 0: none
-        self.bank = arena.zeros((pads, 2, max_frames), np.float32)
+        self.bank = arena.zeros((pads, 2, max_frames), np.float32)        # mono, or the left channel
+        self.bank_r = arena.zeros((pads, 2, max_frames), np.float32)      # the right channel
+        self.stereo = arena.zeros((pads, 2), bool)                         # whether bank_r holds it
         self.lengths = arena.zeros((pads, 2), np.int64)
         self.active_slot = arena.zeros(pads, np.int64)
         self.max_frames = max_frames
@@ -59,11 +63,15 @@ class VoiceMixer:
         self._steps = np.arange(max_block, dtype=np.float64)
         self._pos = np.empty(max_block, dtype=np.float64)
         self._idx = np.empty(max_block, dtype=np.int64)
+        self._idx1 = np.empty(max_block, dtype=np.int64)
         self._frac = np.empty(max_block, dtype=np.float64)
         self._frac32 = np.empty(max_block, dtype=np.float32)
         self._a = np.empty(max_block, dtype=np.float32)
         self._b = np.empty(max_block, dtype=np.float32)
+        self._c = np.empty(max_block, dtype=np.float32)
+        self._d = np.empty(max_block, dtype=np.float32)
         self._mix = np.empty(max_block, dtype=np.float32)
+        self._mix_r = np.empty(max_block, dtype=np.float32)
         self._steps32 = np.arange(max_block, dtype=np.float32)
         self._ramp = np.empty(max_block, dtype=np.float32)
 
@@ -82,13 +90,25 @@ class VoiceMixer:
 
     # ---- control side ------------------------------------------------------------------
     def load_clip(self, pad: int, clip: np.ndarray) -> None:
-        """Store ``clip`` (float32 [frames] at the device rate) for ``pad``: written into the idle
-        slot, then made current with one integer store."""
+        """Store ``clip`` (float32 [frames] mono or [frames, 2] stereo at the device rate) for
+        ``pad``: written into the idle slot, then made current with one integer store."""
         n = min(len(clip), self.max_frames)
         slot = 1 - int(self.active_slot[pad])
-        self.bank[pad, slot, :n] = clip[:n]
+        stereo = clip.ndim == 2
+        self.bank[pad, slot, :n] = clip[:n, 0] if stereo else clip[:n]
+        if stereo:
+            self.bank_r[pad, slot, :n] = clip[:n, 1]
+        self.stereo[pad, slot] = stereo
         self.lengths[pad, slot] = n
         self.active_slot[pad] = slot
+
+    def clip(self, pad: int) -> np.ndarray:
+        """A copy of the clip ``pad`` plays now: float32 [frames], or [frames, 2] when stereo."""
+        slot = int(self.active_slot[pad])
+        n = int(self.lengths[pad, slot])
+        if self.stereo[pad, slot]:
+            return np.stack([self.bank[pad, slot, :n], self.bank_r[pad, slot, :n]], axis=1)
+        return self.bank[pad, slot, :n].copy()
 
     def trigger(self, pad: int, gain: float = 1.0, rate: float = 1.0, loop: bool = False,
                 reverse: bool = False, start: float = 0.0, end: float = 1.0) -> bool:
@@ -160,7 +180,8 @@ class VoiceMixer:
                     self.v_fade[v] = self.fade_frames
 
     def mix_into(self, out: np.ndarray) -> None:
-        """Add every active voice to ``out`` [frames, channels] (mono voices on every channel).
+        """Add every active voice to ``out`` [frames, channels] (a mono voice on both channels, a
+        stereo one left and right; a mono device gets their mean, a third channel on the left's).
 
         Allocates nothing: every array is preallocated scratch, indexing is done with
         ``ndarray.take(..., mode="clip")`` (numpy's default mode buffers a copy of the result) after
@@ -168,9 +189,11 @@ class VoiceMixer:
         and float64 (that casts through a buffer)."""
         self._drain()
         n = len(out)
-        mix = self._mix[:n]
+        mix, mix_r = self._mix[:n], self._mix_r[:n]
         mix[:] = 0.0
+        mix_r[:] = 0.0
         pos, idx, frac, a, b = self._pos[:n], self._idx[:n], self._frac[:n], self._a[:n], self._b[:n]
+        idx1, c, d = self._idx1[:n], self._c[:n], self._d[:n]
         frac32 = self._frac32[:n]
         for v in range(len(self.v_on)):
             if not self.v_on[v]:
@@ -178,6 +201,7 @@ class VoiceMixer:
             start, end = int(self.v_start[v]), int(self.v_end[v])
             span = end - start
             clip = self.bank[self.v_pad[v], self.v_slot[v]]
+            stereo = bool(self.stereo[self.v_pad[v], self.v_slot[v]])
             loop, reverse, rate = bool(self.v_loop[v]), bool(self.v_reverse[v]), float(self.v_rate[v])
             np.multiply(self._steps[:n], rate, out=pos)
             pos += self.v_pos[v]
@@ -196,15 +220,12 @@ class VoiceMixer:
             idx += origin
             np.minimum(idx, end - 1, out=idx)
             np.maximum(idx, start, out=idx)
-            clip.take(idx, out=a, mode="clip")
-            idx += direction
-            np.minimum(idx, end - 1, out=idx)
-            np.maximum(idx, start, out=idx)
-            clip.take(idx, out=b, mode="clip")
-            b -= a                              # a + (b - a) * frac
-            b *= frac32
-            a += b
-            a *= self.v_gain[v]
+            np.add(idx, direction, out=idx1)
+            np.minimum(idx1, end - 1, out=idx1)
+            np.maximum(idx1, start, out=idx1)
+            self._lerp(clip, idx, idx1, frac32, a, b, self.v_gain[v])
+            if stereo:
+                self._lerp(self.bank_r[self.v_pad[v], self.v_slot[v]], idx, idx1, frac32, c, d, self.v_gain[v])
             fade = int(self.v_fade[v])
             if fade >= 0:               # fading out: a ramp from fade/fade_frames down to 0
                 ramp = self._ramp[:n]
@@ -212,18 +233,37 @@ class VoiceMixer:
                 ramp *= 1.0 / self.fade_frames
                 np.maximum(ramp, 0.0, out=ramp)
                 a *= ramp
+                if stereo:
+                    c *= ramp
                 self.v_fade[v] = fade - n
                 if fade - n <= 0:
                     self.v_on[v] = False
                     self.v_fade[v] = -1
             mix[:valid] += a[:valid]
+            mix_r[:valid] += (c if stereo else a)[:valid]
             self.v_pos[v] += n * rate
             if loop:
                 self.v_pos[v] %= span
             elif valid < n or self.v_pos[v] > span - 1:
                 self.v_on[v] = False
-        for c in range(out.shape[1]):
-            out[:, c] += mix
+        if out.shape[1] == 1:
+            mix += mix_r
+            mix *= 0.5
+            out[:, 0] += mix
+            return
+        for ch in range(out.shape[1]):
+            out[:, ch] += mix_r if ch == 1 else mix
+
+    @staticmethod
+    def _lerp(clip, idx, idx1, frac32, a, b, gain) -> None:
+        """``a`` = the clip between its samples ``idx`` and ``idx1`` at ``frac32``, times ``gain``
+        (``b`` is scratch); in place, allocating nothing."""
+        clip.take(idx, out=a, mode="clip")
+        clip.take(idx1, out=b, mode="clip")
+        b -= a                              # a + (b - a) * frac
+        b *= frac32
+        a += b
+        a *= gain
 
     def playing(self, pad: int) -> bool:
         """Whether a voice plays ``pad`` now (read from the control side: a hint for the UI)."""

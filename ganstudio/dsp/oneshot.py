@@ -77,19 +77,21 @@ def oneshot_bounds(x: np.ndarray, rate: int) -> tuple[int, int]:
 
 
 def clean_oneshot(x: np.ndarray, rate: int) -> np.ndarray:
-    """``x`` (float32 [frames] at ``rate``) from 1 ms before its onset to where it has decayed,
-    with a 1 ms fade-in, a 30 ms fade-out to zero and 10 ms of true silence; silence stays as it is."""
+    """``x`` (float32 [frames], or [frames, channels] cut where their mono mix is, so a stereo
+    sound keeps its image, at ``rate``) from 1 ms before its onset to where it has decayed, with a
+    1 ms fade-in, a 30 ms fade-out to zero and 10 ms of true silence; silence stays as it is."""
     x = np.asarray(x, dtype=np.float32)
-    start, end = oneshot_bounds(x, rate)
+    start, end = oneshot_bounds(x if x.ndim == 1 else x.mean(axis=1, dtype=np.float32), rate)
     if (start, end) == (0, len(x)) and (not len(x) or float(np.abs(x).max()) == 0.0):
         return x.copy()
     y = x[start:end].copy()
+    col = (-1,) + (1,) * (y.ndim - 1)       # a ramp over frames, the same on every channel
     n_in = min(len(y), max(1, int(round(FADE_IN_S * rate))))
-    y[:n_in] *= np.linspace(0.0, 1.0, n_in, endpoint=False, dtype=np.float32)
+    y[:n_in] *= np.linspace(0.0, 1.0, n_in, endpoint=False, dtype=np.float32).reshape(col)
     n_out = min(len(y) - n_in, max(1, int(round(FADE_OUT_S * rate))))
     if n_out > 0:
-        y[len(y) - n_out:] *= np.linspace(1.0, 0.0, n_out + 1, dtype=np.float32)[1:] ** 2
-    return np.concatenate([y, np.zeros(int(round(TAIL_SILENCE_S * rate)), np.float32)])
+        y[len(y) - n_out:] *= (np.linspace(1.0, 0.0, n_out + 1, dtype=np.float32)[1:] ** 2).reshape(col)
+    return np.concatenate([y, np.zeros((int(round(TAIL_SILENCE_S * rate)),) + y.shape[1:], np.float32)])
 
 
 def clean_oneshots(clips: np.ndarray, rate: int) -> np.ndarray:

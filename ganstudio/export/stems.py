@@ -23,10 +23,11 @@ from ..dsp import processing as dsp
 from ..fileio import atomic_write_bytes, describe_os_error, read_json_document, sha256_bytes
 from ..dsp.oneshot import clean_oneshot
 from ..dsp.pad import TONE_RANGES, shape_pad
+from ..dsp.stereo import to_mono
 from ..models.latent import LatentWalk, mutate
 from ..models.variations import latent_amount
 from ..models.extender_file import model_extender
-from ..models.sampling import full_band, generate
+from ..models.sampling import full_band, generate, render_sides
 from ..models.modelfile import LoadedModel, ModelFileError, load_model
 from . import bwf
 from .wav import SUBTYPES, write_wav
@@ -196,8 +197,8 @@ def render_texture(model: LoadedModel, seconds: float, rate: int, seed: int, spe
 
 
 def make_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings) -> tuple[np.ndarray, int, dict]:
-    """The stem's audio at its rate (float32 [frames] mono, [frames, 2] stereo) and what
-    processing did."""
+    """The stem's audio at its rate (float32 [frames] mono, [frames, 2] stereo: a pad with a
+    stereo width in true stereo, any other sound on both channels) and what processing did."""
     rate = settings.rate or model.config.sample_rate
     src = spec.source
     ext = stem_extender(model, settings, rate)
@@ -210,10 +211,17 @@ def make_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings) -> 
     else:
         raise ValueError(f"unknown stem source {src['type']!r}")
     cleaned = bool(spec.pad.get("clean")) if spec.pad else (settings.clean and src["type"] == "latent")
+    side = None
+    if spec.pad and float(spec.pad.get("width", 0.0)) > 0 and src["type"] == "latent":
+        side = render_sides(model.generator, np.asarray(src["latent"], np.float32)[None], [src.get("label")],
+                            rate, ext, exact=True, cap=settings.hifi_cap)[0]
     if settings.dc and cleaned:     # before the fades: a clean stem starts and ends on zero
         x = dsp.remove_dc(x)
+        side = None if side is None else dsp.remove_dc(side)
     if spec.pad:        # the pad's own render path (dsp.pad), exactly as the pad plays it
-        x = shape_pad(x, rate, spec.pad)
+        x = shape_pad(x, rate, spec.pad, side=side)
+        if x.ndim == 2 and settings.channels == 1:      # a mono stem of a stereo pad: its mid, exactly
+            x = to_mono(x)
     elif cleaned:
         x = clean_oneshot(x, rate)
     info: dict = {"extender_sha256": ext.weights_hash} if ext is not None else {}
@@ -235,7 +243,7 @@ def make_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings) -> 
     lufs = dsp.loudness_lufs(x, rate)
     info["lufs"] = round(lufs, 3) if np.isfinite(lufs) else None
     info["frames"] = len(x)
-    if settings.channels == 2:
+    if settings.channels == 2 and x.ndim == 1:
         x = np.stack([x, x], axis=1)
     return np.ascontiguousarray(x, dtype=np.float32), rate, info
 

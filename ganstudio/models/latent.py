@@ -5,6 +5,8 @@ about sqrt(latent_dim); the moves keep them near that shell, where the generator
 """
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 
 
@@ -52,3 +54,25 @@ class LatentWalk:
             self._a, self._b = self._b, random_latent(len(self._a), self.rng)
         label = int(self.rng.integers(self.num_classes)) if self.num_classes else None
         return slerp(self._a, self._b, self._phase), label
+
+
+# How far either side of a pad's latent its stereo takes lie, on mutate's latent scale: measured
+# on the demo model and the base (docs/workbench.md), a median waveform correlation of 0.84 / 0.72
+# between the two takes, so they differ as two microphones' takes of one hit do, not as two sounds.
+STEREO_SPREAD = 0.15
+
+
+def stereo_pair(z: np.ndarray, spread: float = STEREO_SPREAD) -> tuple[np.ndarray, np.ndarray]:
+    """Two latents float32 [latent_dim] a step ``spread`` (mutate's scale) either side of ``z``,
+    along a direction orthogonal to it that is a fixed function of ``z`` itself (seeded by its
+    bytes), so a pad's stereo takes remake exactly from its latent alone; both keep ``z``'s norm."""
+    z64 = np.asarray(z, dtype=np.float32).astype(np.float64)
+    seed = int.from_bytes(hashlib.sha256(np.asarray(z, np.float32).tobytes()).digest()[:8], "little")
+    d = np.random.default_rng(seed).standard_normal(z64.shape)
+    nz = float(np.dot(z64, z64))
+    if nz > 0:
+        d -= np.dot(d, z64) / nz * z64
+        d *= np.sqrt(nz) / max(float(np.linalg.norm(d)), 1e-12)
+    t = float(np.clip(spread, 0.0, 1.0)) * np.pi / 2
+    return ((np.cos(t) * z64 + np.sin(t) * d).astype(np.float32),
+            (np.cos(t) * z64 - np.sin(t) * d).astype(np.float32))

@@ -11,6 +11,7 @@ import torch
 from ..dsp.bands import cap_added_band
 from ..dsp.pad import resample
 from ..dsp.processing import PEAK_CEILING_DBFS, silence_bad_clips
+from .latent import stereo_pair
 from .modelfile import LoadedModel
 
 
@@ -132,3 +133,18 @@ def full_band(clips: np.ndarray, model_rate: int, rate: int, ext=None, exact: bo
     if ext is None or rate <= model_rate:
         return x
     return extend(ext, x, rate, model_rate, exact=exact, problems=problems, cap=cap)
+
+
+def render_sides(generator, z: np.ndarray, labels, rate: int, ext=None, exact: bool = False,
+                 cap: bool = True) -> np.ndarray:
+    """The side signals of true stereo (:mod:`ganstudio.dsp.stereo`) for latents ``z``
+    [n, latent_dim]: half the difference of the two takes of :func:`~.latent.stereo_pair`, each
+    rendered by :func:`generate` and brought to ``rate`` by :func:`full_band` (the extender is
+    not linear, so it runs on each take, not on their difference); float32 [n, frames]. A take
+    the model can't make comes back silent, which leaves the other as the side."""
+    z = np.asarray(z, dtype=np.float32)
+    pairs = np.stack([np.stack(stereo_pair(zi)) for zi in z]).reshape(-1, z.shape[1])
+    labels = [None] * len(z) if labels is None else list(labels)
+    takes = generate(generator, pairs, [lab for lab in labels for _ in (0, 1)], exact=exact)
+    takes = full_band(takes, generator.cfg.sample_rate, rate, ext, exact=exact, cap=cap)
+    return ((takes[0::2] - takes[1::2]) * np.float32(0.5)).astype(np.float32)

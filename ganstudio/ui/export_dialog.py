@@ -32,7 +32,7 @@ class ExportDialog(QtWidgets.QDialog):
         for r, text in ((0, "model rate"), (44100, "44.1 kHz"), (48000, "48 kHz")):
             self.rate.addItem(text, r)
         self.rate.setCurrentIndex(max(self.rate.findData(int(g("rate", 48000))), 0))
-        self.stereo = QtWidgets.QCheckBox("Stereo (the sound on both channels)")
+        self.stereo = QtWidgets.QCheckBox("Stereo (pads with a width in true stereo, other sounds on both channels)")
         self.stereo.setChecked(g("stereo", "false") in (True, "true"))
         self.trim = QtWidgets.QCheckBox("Trim silence")
         self.trim.setChecked(g("trim", "true") in (True, "true"))

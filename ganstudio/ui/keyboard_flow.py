@@ -4,6 +4,7 @@ as it is re-rendered or another pad is selected)."""
 from __future__ import annotations
 
 from ..dsp.pitch import estimate_pitch, note_name
+from ..dsp.stereo import to_mono
 
 
 class KeyboardFlow:
@@ -33,7 +34,7 @@ class KeyboardFlow:
     def pitch_note(self, pad: int) -> str:
         """The pad's pitch for the clip view ("A2 +12 ct", "tuned to A2"), or "" for no pitch."""
         st = self.ctl.studio
-        found = estimate_pitch(st.pad_clip(pad), st.sample_rate)
+        found = estimate_pitch(to_mono(st.pad_clip(pad)), st.sample_rate)
         if found is None:
             return ""
         if abs(found.cents) < 3 and st.pad_settings[pad].tune:

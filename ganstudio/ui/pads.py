@@ -35,9 +35,12 @@ def dropped_sound(mime: QtCore.QMimeData) -> str | None:
 
 
 def thumbnail(clip: np.ndarray, columns: int = THUMB_COLUMNS) -> np.ndarray:
-    """A pad's waveform thumbnail: the peak of ``clip`` (float32 [frames]) in each of ``columns``
-    equal spans, on a dB scale from -48 dB (0) to 0 dBFS (1), so quiet tails stay visible."""
+    """A pad's waveform thumbnail: the peak of ``clip`` (float32 [frames], or [frames, channels]:
+    the louder channel) in each of ``columns`` equal spans, on a dB scale from -48 dB (0) to
+    0 dBFS (1), so quiet tails stay visible."""
     clip = np.abs(np.asarray(clip, np.float32))
+    if clip.ndim == 2:
+        clip = clip.max(axis=1)
     if not len(clip):
         return np.zeros(0, np.float32)
     edges = np.linspace(0, len(clip), columns + 1).astype(int)

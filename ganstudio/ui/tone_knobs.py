@@ -1,6 +1,6 @@
-"""The pad's envelope and filter knobs (attack, decay, low-pass, high-pass: the controls of
-:data:`ganstudio.dsp.pad.TONE_RANGES`), on scales an ear follows: times and cutoffs on a
-logarithmic travel, and each off at one end of it."""
+"""The pad's envelope, filter and stereo knobs (attack, decay, low-pass, high-pass, width: the
+controls of :data:`ganstudio.dsp.pad.TONE_RANGES`), on scales an ear follows: times and cutoffs on
+a logarithmic travel, and each off at one end of it."""
 from __future__ import annotations
 
 import math
@@ -33,7 +33,7 @@ def _ms(v: float, off: str) -> str:
 
 
 def tone_knobs() -> dict[str, Knob]:
-    """{attack, decay, lowpass, highpass}: Knobs whose values are the pad settings themselves."""
+    """{attack, decay, lowpass, highpass, width}: Knobs whose values are the pad settings themselves."""
     return {
         "attack": Knob("Attack", 0, ATTACK_MS, 0, lambda v: _ms(v, "0 ms"),
                        "Fade-in time: soften the hit's attack", curve=(lambda f: ATTACK_MS * f * f,
@@ -45,4 +45,7 @@ def tone_knobs() -> dict[str, Knob]:
                         curve=_log_curve(LOW_HZ, HIGH_HZ, off_at=1.0)),
         "highpass": Knob("High-pass", 0, HIGH_HZ, 0, _hz, "High-pass filter cutoff, 12 dB/octave (left: off)",
                          curve=_log_curve(LOW_HZ, HIGH_HZ, off_at=0.0)),
+        "width": Knob("Width", 0, 1, 0, lambda v: "mono" if v <= 0 else f"{v:.0%}",
+                      "Stereo width: two nearby takes of the sound left and right, around the pad's own "
+                      "sound in the middle (left: mono; the stereo sound folds down to the mono one)", steps=100),
     }
