@@ -74,11 +74,14 @@ class KeepLibrary:
     """The keeps in ``folder`` (created on first use); entries whose files are gone are dropped
     when the index is read, with a note in :attr:`problems`."""
 
+    MAX = MAX_KEEPS
+
     def __init__(self, folder: str | Path | None = None):
         self.folder = Path(folder) if folder else default_dir()
         self.keeps: list[Keep] = []
         self.problems: list[str] = []
         self._embeddings: dict[str, np.ndarray] = {}      # keep id -> clip embedding (similar)
+        self._sidecars: dict[str, dict] = {}              # keep id -> checked sidecar (never rewritten)
         self.load()
 
     # ---- files ----------------------------------------------------------------------------
@@ -172,18 +175,26 @@ class KeepLibrary:
         self.keeps = [k for k in self.keeps if k.id not in gone]
         self.save()                         # the index first: a crash leaves orphan files, not holes
         for kid in gone:
+            self._sidecars.pop(kid, None)
             for p in (self.wav(kid), self.sidecar(kid)):
                 p.unlink(missing_ok=True)
 
     # ---- use --------------------------------------------------------------------------------
+    def sidecar_doc(self, kid: str) -> dict:
+        """Keep ``kid``'s sidecar as :func:`~ganstudio.export.stems.read_sidecar` checks it (cached:
+        a keep's files are written once)."""
+        from .export.stems import ExportError, read_sidecar
+        if kid not in self._sidecars:
+            try:
+                self._sidecars[kid] = read_sidecar(self.sidecar(kid))
+            except ExportError as exc:
+                raise KeepError(str(exc)) from None
+        return self._sidecars[kid]
+
     def pad_of(self, kid: str) -> dict:
         """What sending keep ``kid`` back to a pad needs, from its checked sidecar: ``latent``,
         ``label``, ``pad`` (settings) and ``model`` (name, path, weights_sha256)."""
-        from .export.stems import ExportError, read_sidecar
-        try:
-            doc = read_sidecar(self.sidecar(kid))
-        except ExportError as exc:
-            raise KeepError(str(exc)) from None
+        doc = self.sidecar_doc(kid)
         if doc["source"]["type"] != "latent":
             raise KeepError("this keep was not made from a latent")
         return {"latent": doc["source"]["latent"], "label": doc["source"].get("label"),

@@ -1,6 +1,6 @@
 """Session files (``.gss``, JSON): the model, the pads (settings, latents, classes), texture,
-master volume and morph settings, so a sound designer can close the app and come back to the same
-sounds. Written atomically; read with every value checked, never executed."""
+master volume and morph settings, and the sounds kept with the model (:mod:`.session_keeps`), so
+a sound designer can close the app and come back to the same sounds. Written atomically; read with every value checked, never executed."""
 from __future__ import annotations
 
 import logging
@@ -23,7 +23,7 @@ class SessionError(Exception):
 
 
 def save_session(path: str | Path, *, model_path: str | None, model_hash: str | None, pads: list[dict],
-                 settings: dict | None = None) -> Path:
+                 settings: dict | None = None, keeps: list[dict] | None = None) -> Path:
     """Write the session; ``model_path`` is stored relative to the session file when it is below
     the session's folder (so a project folder can be moved), else absolute."""
     path = Path(path)
@@ -37,7 +37,7 @@ def save_session(path: str | Path, *, model_path: str | None, model_hash: str | 
         except ValueError:
             stored = str(mp)
     doc = {"format": SESSION_FORMAT, "version": SESSION_VERSION, "model": stored,
-           "model_sha256": model_hash, "pads": pads, "settings": settings or {}}
+           "model_sha256": model_hash, "pads": pads, "settings": settings or {}, "keeps": keeps or []}
     atomic_write_bytes(path, json.dumps(doc, indent=1, allow_nan=False).encode())
     return path
 
@@ -116,10 +116,26 @@ def _check_settings(st, path: Path) -> dict:
     return out
 
 
+def _check_keeps(keeps, path: Path) -> list[dict]:
+    from .session_keeps import MAX_SESSION_KEEPS, check_session_keep
+    if not isinstance(keeps, list):
+        raise SessionError(f"{path}: the session's keeps are damaged (not a list)")
+    if len(keeps) > MAX_SESSION_KEEPS:
+        raise SessionError(f"{path}: the session lists {len(keeps)} keeps; a session holds at most {MAX_SESSION_KEEPS}")
+    try:
+        out = [check_session_keep(k, f"keep {i + 1}") for i, k in enumerate(keeps)]
+    except ValueError as exc:
+        raise SessionError(f"{path}: {exc}") from None
+    if len({k["id"] for k in out}) != len(out):
+        raise SessionError(f"{path}: the session lists one keep id twice")
+    return out
+
+
 def load_session(path: str | Path) -> dict:
     """The session as saved, every value checked: ``model`` resolved to an absolute path (or None
     for the demo), ``model_sha256`` (str or None), ``pads`` as :func:`check_pad` returns them
-    (at most 16) and ``settings``."""
+    (at most 16), ``settings`` and ``keeps`` (:func:`.session_keeps.check_session_keep`; none in
+    sessions saved before keeps travelled with them)."""
     path = Path(path)
     doc = read_json_document(path, SESSION_FORMAT, SESSION_VERSION, SessionError, "session",
                              max_bytes=MAX_SESSION_BYTES)
@@ -145,5 +161,6 @@ def load_session(path: str | Path) -> dict:
     except ValueError:
         raise SessionError(f"{path}: the session's model hash is damaged") from None
     doc["settings"] = _check_settings(doc.get("settings", {}), path)
+    doc["keeps"] = _check_keeps(doc.get("keeps", []), path)
     log.info("read session %s (%d pads, model %s)", path, len(doc["pads"]), doc["model"] or "demo")
     return doc

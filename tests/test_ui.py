@@ -770,3 +770,20 @@ def test_the_width_knob_makes_a_pad_true_stereo_that_undoes_keeps_and_survives_a
     assert ctl.open_session(str(saved))
     assert ctl.studio.pad_settings[pad].width == 1.0
     assert wait_for(qtbot, lambda: not ctl.studio.worker.busy and ctl.studio.pad_clip(pad).ndim == 2, 20)
+
+
+def test_a_sessions_keeps_come_back_when_it_is_opened_with_an_empty_library(ctl, qtbot, tmp_path):
+    from ganstudio.keeps import KeepLibrary
+    ctl.w.pads.select.emit(2)
+    assert ctl.studio.worker.wait_idle(20)
+    ctl.keeps.keep(2)
+    kid = ctl.keeps.lib.keeps[-1].id
+    ctl.keeps.edit(kid, {"name": "snap"})
+    saved = ctl.save_session_to(str(tmp_path / "with-keeps"))
+    ctl.keeps.lib = KeepLibrary(tmp_path / "another-machine")           # the keeps library is gone
+    ctl.keeps.refresh()
+    assert ctl.keeps.panel.table.rowCount() == 0
+    assert ctl.open_session(str(saved))
+    assert [k.name for k in ctl.keeps.lib.keeps] == ["snap"] and ctl.keeps.lib.keeps[0].id == kid
+    assert ctl.keeps.panel.table.rowCount() == 1 and "Brought back 1 keep" in ctl.w.status.currentMessage()
+    assert ctl.keeps.lib.wav(kid).is_file()

@@ -55,8 +55,8 @@ class ExportError(Exception):
 
 @dataclass
 class ExportSettings:
-    """``fmt`` pcm16 / pcm24 / float; ``rate`` None keeps the model rate; ``channels`` 1, or 2
-    (the mono sound on both); ``normalize`` none / peak (to ``peak_dbfs``) / lufs (to ``lufs``,
+    """``fmt`` pcm16 / pcm24 / float; ``rate`` None keeps the model rate; ``channels`` 1 (a stereo pad's mid), or 2
+    (a pad with a stereo width in true stereo, any other sound on both); ``normalize`` none / peak (to ``peak_dbfs``) / lufs (to ``lufs``,
     never past a -0.3 dBFS peak)."""
 
     fmt: str = "pcm24"

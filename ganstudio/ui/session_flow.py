@@ -11,6 +11,7 @@ from PySide6 import QtCore, QtWidgets
 from ..library.demo_model import demo_model_path
 from ..models.modelfile import ModelFileError, load_model
 from ..session import MAX_PADS, SessionError, load_session, save_session
+from ..session_keeps import restore_keeps, session_keeps
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,8 @@ class SessionFlow(QtCore.QObject):
         st = self.ctl.studio
         m = st.model
         saved = save_session(path, model_path=None if is_demo(m) else str(m.path), model_hash=m.weights_hash,
-                             pads=st.pads_state(), settings=self.doc())
+                             pads=st.pads_state(), settings=self.doc(),
+                             keeps=session_keeps(self.ctl.keeps.lib, m.weights_hash))
         self._opened(str(saved))
         return saved
 
@@ -75,6 +77,7 @@ class SessionFlow(QtCore.QObject):
             ctl.w.status.showMessage("The session's model has changed since it was saved; "
                                      "its pads may sound different", 10000)
         ctl.models.use(model)
+        self._restore_keeps(doc, model)
         ctl.studio.apply_pads_state(doc["pads"])
         ctl.history.clear()                 # undo never reaches back into another session
         st = doc["settings"]
@@ -86,6 +89,23 @@ class SessionFlow(QtCore.QObject):
         sel = st.get("selected", 0)
         ctl.w.pads.select.emit(sel if 0 <= sel < MAX_PADS else 0)
         return True
+
+    def _restore_keeps(self, doc: dict, model) -> None:
+        """Remake the session's keeps the library lacks (only with the model they were made with)."""
+        ctl = self.ctl
+        wanted = [k for k in doc["keeps"] if k["id"] not in {x.id for x in ctl.keeps.lib.keeps}]
+        if not wanted:
+            return
+        if doc.get("model_sha256") != model.weights_hash:
+            ctl.w.status.showMessage(f"{len(wanted)} keep(s) of this session were made with another version "
+                                     "of its model and were not remade", 10000)
+            return
+        added, problems = restore_keeps(ctl.keeps.lib, model, wanted)
+        ctl.keeps.refresh()
+        for p in problems:
+            log.warning("%s", p)
+        ctl.w.status.showMessage(f"Brought back {added} keep(s) of this session into the keeps library"
+                                 + (f"; {problems[0]}" if problems else ""), 10000)
 
     def open_dialog(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self.ctl.w, "Open session", "", "GAN Studio session (*.gss)")

@@ -1,0 +1,83 @@
+"""A session's keeps: the sounds kept with the session's model travel in the session file, so a
+session opened on another machine, or after the keeps library was cleared, brings them back.
+
+Each entry is what remaking the keep needs (its pad settings with latent and class, and the
+export processing its sidecar records) plus what the user gave it (name, tags, star). The
+library stays the one place keeps live; opening a session remakes the keeps it lacks into it,
+through the one render path, under their own ids.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from . import validate as v
+from .keeps import Keep, KeepError, KeepLibrary
+
+log = logging.getLogger(__name__)
+
+MAX_SESSION_KEEPS = 500     # a session of 16 pads is ~40 kB; 500 keeps of a 512-dim latent ~3 MB
+
+
+def session_keeps(lib: KeepLibrary, model_sha256: str) -> list[dict]:
+    """The keeps of ``lib`` made with the model whose weights hash is ``model_sha256``, newest
+    last, as session entries (at most :data:`MAX_SESSION_KEEPS`, the newest; a keep whose sidecar
+    can't be read is left out)."""
+    out = []
+    for k in lib.keeps:
+        try:
+            doc = lib.sidecar_doc(k.id)
+        except KeepError as exc:
+            log.warning("keep %s left out of the session: %s", k.id, exc)
+            continue
+        if doc["model"]["weights_sha256"] != model_sha256 or doc["source"]["type"] != "latent":
+            continue
+        pad = {**(doc["pad"] or {}), "latent": doc["source"]["latent"], "label": doc["source"].get("label")}
+        out.append({"id": k.id, "name": k.name, "model": k.model, "tags": list(k.tags), "star": k.star,
+                    "created": k.created, "pad": pad, "processing": doc["settings"].processing()})
+    return out[-MAX_SESSION_KEEPS:]
+
+
+def check_session_keep(d, where: str, latent_dim: int | None = None) -> dict:
+    """One session keep entry with every field checked (raises ValueError naming ``where``)."""
+    from .export.stems import ExportSettings
+    from .session import check_pad
+    if not isinstance(d, dict):
+        raise ValueError(f"{where} must be a JSON object")
+    try:
+        keep = Keep.from_dict(d)
+        pad = check_pad(d.get("pad"), "pad", latent_dim)
+        if "latent" not in pad:
+            raise ValueError("pad.latent is missing")
+        processing = ExportSettings.from_dict(d.get("processing")).processing()
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{where}: {exc}") from None
+    return {**keep.__dict__, "pad": pad, "processing": processing}
+
+
+def restore_keeps(lib: KeepLibrary, model, entries: list[dict]) -> tuple[int, list[str]]:
+    """Remake into ``lib`` the checked ``entries`` (:func:`check_session_keep`) it lacks, with
+    ``model`` (the session's, whose hash the caller checked): (how many were remade, a line per
+    keep that could not be)."""
+    from .export.stems import ExportError, ExportSettings, export_stems, pad_spec
+    have = {k.id for k in lib.keeps}
+    added, problems = 0, []
+    for e in entries:
+        if e["id"] in have:
+            continue
+        if len(lib.keeps) >= lib.MAX:
+            problems.append(f"the keeps library is full; {e['name']!r} and later keeps were not remade")
+            break
+        pad = e["pad"]
+        settings = ExportSettings(**{**e["processing"], "template": e["id"], "overwrite": True})
+        try:
+            export_stems(model, [pad_spec(0, pad["latent"], pad.get("label"), pad)], lib.folder, settings)
+        except ExportError as exc:
+            problems.append(f"keep {v.printable(e['name'])!r} can't be remade: {exc}")
+            continue
+        lib.keeps.append(Keep(e["id"], e["name"], e["model"], e["tags"], e["star"], e["created"] or time.time()))
+        have.add(e["id"])
+        added += 1
+    if added:
+        lib.save()
+    return added, problems

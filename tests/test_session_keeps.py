@@ -1,0 +1,79 @@
+"""Keeps travel in the session file (issue 16, item 2): the keeps made with the session's model
+are listed in it, and opening it remakes those the keeps library lacks, under their own ids,
+sample for sample; a stranger's entries are checked field by field first."""
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from ganstudio.keeps import KeepLibrary
+from ganstudio.library.demo_model import load_demo_model
+from ganstudio.session import SessionError, load_session, save_session
+from ganstudio.session_keeps import restore_keeps, session_keeps
+
+
+def _pad(seed: int, **extra) -> dict:
+    z = np.random.default_rng(seed).standard_normal(load_demo_model().config.latent_dim)
+    return {"name": f"hit {seed}", "gain": 0.8, "clean": True, "latent": [float(x) for x in z], "label": None, **extra}
+
+
+def test_a_sessions_keeps_come_back_into_an_empty_library_exactly(tmp_path):
+    model = load_demo_model()
+    lib = KeepLibrary(tmp_path / "home")
+    a = lib.add(model, 2, _pad(1), 48000, tags=["kick"])
+    b = lib.add(model, 5, _pad(2, width=0.8, pitch=-2.0), 48000)
+    lib.update(a.id, name="deep kick", star=True)
+    entries = session_keeps(lib, model.weights_hash)
+    assert [e["id"] for e in entries] == [a.id, b.id]
+    assert session_keeps(lib, "0" * 64) == []                       # another model's session: none
+    path = save_session(tmp_path / "s", model_path=None, model_hash=model.weights_hash, pads=[], keeps=entries)
+    doc = load_session(path)
+    other = KeepLibrary(tmp_path / "elsewhere")                      # another machine, an empty library
+    added, problems = restore_keeps(other, model, doc["keeps"])
+    assert (added, problems) == (2, [])
+    again = KeepLibrary(tmp_path / "elsewhere")                      # written to its index
+    assert [(k.id, k.name, k.tags, k.star) for k in again.keeps] == [(a.id, "deep kick", ["kick"], True),
+                                                                     (b.id, "hit 2", [], False)]
+    for k in (a, b):
+        original, r1 = sf.read(lib.wav(k.id), dtype="float32")
+        remade, r2 = sf.read(again.wav(k.id), dtype="float32")
+        assert r1 == r2 == 48000 and original.shape == remade.shape
+        np.testing.assert_array_equal(original, remade)
+    assert remade.ndim == 2                                          # the stereo pad stays stereo
+    assert restore_keeps(again, model, doc["keeps"]) == (0, [])      # nothing twice
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda e: e.update(id="../../etc"), "id must be 12 hex digits"),
+    (lambda e: e["pad"].update(latent=["loud"] * 8), "latent"),
+    (lambda e: e["pad"].pop("latent"), "pad.latent is missing"),
+    (lambda e: e["pad"].update(width=3.0), "width"),
+    (lambda e: e["processing"].update(rate=10**9), "sample rate"),
+    (lambda e: e.update(tags=["x"] * 99), "tags"),
+], ids=["path-id", "text-latent", "no-latent", "width", "rate", "tags"])
+def test_a_strangers_session_keep_is_refused_with_the_field_named(tmp_path, change, message):
+    model = load_demo_model()
+    lib = KeepLibrary(tmp_path / "home")
+    lib.add(model, 0, _pad(3), 48000)
+    path = save_session(tmp_path / "s", model_path=None, model_hash=model.weights_hash, pads=[],
+                        keeps=session_keeps(lib, model.weights_hash))
+    doc = json.loads(path.read_text())
+    change(doc["keeps"][0])
+    path.write_text(json.dumps(doc))
+    with pytest.raises(SessionError, match=message):
+        load_session(path)
+    doc["keeps"] = [{}] * 501
+    path.write_text(json.dumps(doc))
+    with pytest.raises(SessionError, match="at most 500"):
+        load_session(path)
+
+
+def test_a_session_listing_one_keep_twice_is_refused(tmp_path):
+    model = load_demo_model()
+    lib = KeepLibrary(tmp_path / "home")
+    lib.add(model, 0, _pad(4), 48000)
+    entries = session_keeps(lib, model.weights_hash)
+    path = save_session(tmp_path / "s", model_path=None, model_hash=model.weights_hash, pads=[], keeps=entries * 2)
+    with pytest.raises(SessionError, match="one keep id twice"):
+        load_session(path)
