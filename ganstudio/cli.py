@@ -517,10 +517,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--lufs", type=float_in(-70.0, 0.0), default=-16.0,
                    help="loudness target (-70..0; never past -0.3 dBFS peak)")
     e.add_argument("--template", default=DEFAULT_TEMPLATE,
-                   help="file name template: {model} {name} {kind} {pad} {class} {category} {index} {seed} "
-                        "(UCS-like: '{category}_{name}_GANStudio_{model}')")
+                   help="file name template: {model} {name} {kind} {pad} {class} {category} {catid} {index} "
+                        "{seed} (UCS: '{catid}_{name}_GANStudio_{model}', {catid} being the UCS CatID "
+                        "found from the class or name, e.g. MUSCPerc for a kick, DSGNSynth when nothing names it)")
     e.add_argument("--no-bwf", action="store_true",
-                   help="leave out the BWF (bext) and iXML metadata: description, category, origin")
+                   help="leave out the BWF (bext) and iXML metadata: description, UCS category, origin")
     e.add_argument("--overwrite", action="store_true", help="replace stems of the same name")
     e.add_argument("--any-model", action="store_true",
                    help="export a session's pads even if its model changed since the session was saved")

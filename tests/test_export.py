@@ -199,9 +199,9 @@ def test_stems_carry_bwf_and_ixml_metadata_and_the_same_audio(model, tmp_path):
     from ganstudio.export.stems import pad_spec
     pad = {"name": "Dusty <snare> & ünïcode", "gain": 0.8}
     z = np.random.default_rng(5).standard_normal(model.config.latent_dim)
-    st = ExportSettings(template="{category}_{name}_GANStudio_{model}")       # a UCS-like name
+    st = ExportSettings(template="{catid}_{name}_GANStudio_{model}")       # a UCS name: the snare is percussion
     [e] = export_stems(model, [pad_spec(2, z, None, pad)], tmp_path / "a", st)
-    assert e.path.name == "pad_Dusty-_snare_-&-ünïcode_GANStudio_demo-model.wav"
+    assert e.path.name == "MUSCPerc_Dusty-_snare_-&-ünïcode_GANStudio_demo-model.wav"
     raw = e.path.read_bytes()
     ids = [cid for cid, _ in chunks(raw)]
     assert ids.index(b"fmt ") < ids.index(b"bext") < ids.index(b"iXML") < ids.index(b"data")
@@ -213,7 +213,9 @@ def test_stems_carry_bwf_and_ixml_metadata_and_the_same_audio(model, tmp_path):
     assert len(bext[320:330].decode()) == 10 and bext[330:338].decode().count(":") == 2   # date, time
     assert bext[602:].decode().startswith("A=PCM,F=48000,W=24,M=mono")
     root = ET.fromstring(dict(chunks(raw))[b"iXML"])
-    assert root.findtext("PROJECT") == "demo-model" and root.findtext("USER/CATEGORY") == "pad"
+    assert root.findtext("PROJECT") == "demo-model" and root.findtext("USER/USERCATEGORY") == "pad"
+    assert [root.findtext(f"USER/{k}") for k in ("CATID", "CATEGORY", "SUBCATEGORY", "CATEGORYFULL")] == \
+        ["MUSCPerc", "MUSICAL", "PERCUSSION", "MUSICAL-PERCUSSION"]
     assert root.findtext("USER/MODEL_SHA256") == model.weights_hash
     # the metadata is metadata only: the samples are those of a stem without it
     [plain] = export_stems(model, [pad_spec(2, z, None, pad)], tmp_path / "b", ExportSettings(bwf=False))
@@ -221,6 +223,20 @@ def test_stems_carry_bwf_and_ixml_metadata_and_the_same_audio(model, tmp_path):
     np.testing.assert_array_equal(sf.read(e.path)[0], sf.read(plain.path)[0])
     with pytest.raises(BwfError):
         chunks(b"RIFF\x10\x00\x00\x00WAVEdata\xff\xff\x00\x00")            # a chunk past the end
+
+
+def test_the_ucs_category_comes_from_the_class_then_the_category_then_the_name():
+    from ganstudio.export.ucs import DEFAULT, TABLE, ucs_category
+    assert ucs_category("kick").catid == "MUSCPerc" and ucs_category(None, "Deep Kick 02").catid == "MUSCPerc"
+    assert ucs_category("metal impact").catid == "METLImpt"          # the specific entry before the general
+    assert ucs_category("impact").full == "DESIGNED-BOOM"
+    assert ucs_category("whoosh_long").catid == "WHSH" and ucs_category("digits").catid == "VOXMisc"
+    assert ucs_category("pad", "pad07") == DEFAULT == ucs_category(None, None)
+    assert ucs_category("sweep", "kick").catid == "WHSH"              # the first name that says wins
+    catids = [row[0] for row in TABLE]
+    assert len(set(catids)) == len(catids)
+    # every CatID is its category's 3-5 letter short form and a subcategory word (UCS's own scheme)
+    assert all(c[:3].isupper() and (len(c) <= 5 or c[5:].islower() or c[4:].islower()) for c in catids)
 
 
 def test_a_sidecar_from_before_the_extender_cap_remakes_without_it():

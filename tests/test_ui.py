@@ -657,6 +657,11 @@ def test_nearest_in_the_training_set_needs_the_dataset_and_lists_three_clips(ctl
     assert category in ("clap", "hat", "kick", "snare", "sweep", "tom")
     ctl.keeps.keep(ctl.selected)
     assert ctl.keeps.lib.keeps[-1].tags == [category]
+    # ... and an exported pad is filed under it: UCS MUSICAL-PERCUSSION for a drum, WHOOSHES for a sweep
+    [spec] = ctl.exports.specs({"what": "pad"}, ctl.selected)
+    from ganstudio.export.ucs import ucs_category
+    assert spec.category == category
+    assert ucs_category(spec.category).catid == ("WHSH" if category == "sweep" else "MUSCPerc")
     # Like this orders the keeps by likeness to the selected one
     for p in (3, 9):
         ctl.keeps.keep(p)

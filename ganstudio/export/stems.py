@@ -30,6 +30,7 @@ from ..models.extender_file import model_extender
 from ..models.sampling import full_band, generate, render_sides
 from ..models.modelfile import LoadedModel, ModelFileError, load_model
 from . import bwf
+from .ucs import ucs_category
 from .wav import SUBTYPES, write_wav
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ SIDECAR_FORMAT = "ganstudio-stem"
 SIDECAR_VERSION = 1
 NORMALIZE = ("none", "peak", "lufs")
 DEFAULT_TEMPLATE = "{model}_{name}_{index:03d}"
-TEMPLATE_FIELDS = ("model", "name", "kind", "pad", "class", "category", "index", "seed")
+TEMPLATE_FIELDS = ("model", "name", "kind", "pad", "class", "category", "catid", "index", "seed")
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                      *(f"LPT{i}" for i in range(1, 10))}
 
@@ -127,6 +128,7 @@ class StemSpec:
     pad: dict | None = None
     pad_index: int | None = None
     seed: int | None = None
+    category: str | None = None     # what the sound is, when known beyond its class (the window's automatic category)
 
 
 @dataclass
@@ -342,9 +344,9 @@ def _free_path(folder: Path, stem: str, overwrite: bool, taken: set[Path]) -> Pa
 
 
 # ---- writing --------------------------------------------------------------------------------
-def _metadata(model: LoadedModel, fields_: dict, doc: dict, settings: ExportSettings) -> tuple[bytes, bytes]:
-    """The stem's bext and iXML data: what it is, what made it, its category (UCS-style
-    libraries search on it)."""
+def _metadata(model: LoadedModel, fields_: dict, doc: dict, settings: ExportSettings, ucs) -> tuple[bytes, bytes]:
+    """The stem's bext and iXML data: what it is, what made it, its UCS category (libraries
+    search on it; :mod:`.ucs`) and our own word for it as the UCS user category."""
     res = doc["result"]
     name, category, kind = fields_["name"], fields_["category"], fields_["kind"]
     description = (name + (f" ({category})" if category not in (name, kind) else "")
@@ -353,7 +355,9 @@ def _metadata(model: LoadedModel, fields_: dict, doc: dict, settings: ExportSett
     history = (f"A={'PCM' if settings.fmt != 'float' else 'PCM_FLOAT'},F={res['sample_rate']},W={bits},"
                f"M={'mono' if settings.channels == 1 else 'stereo'},T=GAN Studio {__version__}\r\n")
     return (bwf.bext(description, "GAN Studio", model.weights_hash[:32], history),
-            bwf.ixml(model.name, description, {"category": fields_["category"], "fxname": fields_["name"],
+            bwf.ixml(model.name, description, {"category": ucs.category, "subcategory": ucs.subcategory,
+                                               "catid": ucs.catid, "categoryfull": ucs.full,
+                                               "usercategory": category, "fxname": name,
                                                "library": "GAN Studio", "model_sha256": model.weights_hash}))
 
 
@@ -378,7 +382,10 @@ def export_stems(model: LoadedModel, specs: list[StemSpec], folder: str | Path, 
                    "pad": (spec.pad_index + 1) if spec.pad_index is not None else 0,
                    "class": classes[label] if (classes and label is not None) else "any",
                    "index": i + 1, "seed": spec.seed if spec.seed is not None else 0}
-        fields_["category"] = fields_["class"] if fields_["class"] != "any" else spec.kind
+        named = fields_["class"] if fields_["class"] != "any" else spec.category
+        fields_["category"] = named or spec.kind
+        ucs = ucs_category(named, spec.name)
+        fields_["catid"] = ucs.catid
         path = _free_path(folder, stem_name(settings.template, fields_), settings.overwrite, taken)
         taken.add(path)
         audio, rate, info = make_audio(model, spec, settings)
@@ -393,7 +400,7 @@ def export_stems(model: LoadedModel, specs: list[StemSpec], folder: str | Path, 
                "result": {**info, "sample_rate": rate, "channels": settings.channels,
                           "audio_sha256": sha256_bytes(audio.tobytes())}}
         try:
-            write_wav(path, audio, rate, settings.fmt, _metadata(model, fields_, doc, settings) if settings.bwf else None)
+            write_wav(path, audio, rate, settings.fmt, _metadata(model, fields_, doc, settings, ucs) if settings.bwf else None)
             try:
                 atomic_write_bytes(sidecar, json.dumps(doc, indent=1, allow_nan=False).encode())
             except BaseException:

@@ -57,7 +57,8 @@ class Controller(QtCore.QObject):
         self.w = MainWindow(lambda pad: self.exports.drag_file(pad), rate,
                             lambda i: self.variations.drag_file(i, self.exports.drag_dir))
         self.errors.parent = self.w
-        self.exports = ExportFlow(lambda: self.studio, self.w, self.settings, lambda *e: self.errors.show(*e))
+        self.exports = ExportFlow(lambda: self.studio, self.w, self.settings, lambda *e: self.errors.show(*e),
+                                  lambda pad: self.sound_alike.category(pad))
         self.training = TrainingFlow(lambda: self.studio, self.w.training, self.w.status.showMessage,
                                      lambda *q: self.ask(*q), lambda *e: self.errors.show(*e))
         self.w.close_guard = self.confirm_close

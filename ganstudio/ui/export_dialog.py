@@ -52,7 +52,8 @@ class ExportDialog(QtWidgets.QDialog):
         self.norm.currentIndexChanged.connect(self._norm_changed)
         self.template = QtWidgets.QLineEdit(str(g("template", DEFAULT_TEMPLATE)))
         self.template.setToolTip("Fields: " + " ".join("{" + f + "}" for f in TEMPLATE_FIELDS)
-                                 + "; {index:03d} pads the number")
+                                 + "; {index:03d} pads the number. UCS names: {catid}_{name}_GANStudio_{model} "
+                                 "({catid}: the UCS CatID from the pad's category or name, e.g. MUSCPerc)")
         self.folder = QtWidgets.QLineEdit(str(g("folder", default_folder)))
         row = path_row(self.folder, self._browse)
         self.overwrite = QtWidgets.QCheckBox("Replace files of the same name")

@@ -51,9 +51,12 @@ def selection_for(choice: dict, selected: int, seed: int) -> Selection:
 class ExportFlow(QtCore.QObject):
     """Drag-out files (in a temp folder removed at exit) and exports in a worker thread."""
 
-    def __init__(self, studio_fn, window, settings: QtCore.QSettings, show_error):
+    def __init__(self, studio_fn, window, settings: QtCore.QSettings, show_error, category_fn=None):
+        """``category_fn(pad)``: the pad's automatic category (or None), which names its UCS
+        category in the stem's metadata and ``{category}`` / ``{catid}`` in file names."""
         super().__init__()
         self.studio_fn, self.w, self.settings, self.show_error = studio_fn, window, settings, show_error
+        self.category_fn = category_fn
         self.thread: CallThread | None = None
         remove_stale_drag_dirs()
         self.drag_dir = Path(tempfile.mkdtemp(prefix=f"{DRAG_PREFIX}{os.getpid()}-"))
@@ -71,7 +74,12 @@ class ExportFlow(QtCore.QObject):
         """The stems the dialog asked for, from the pads' current latents and settings."""
         st = self.studio_fn()
         seed = int(np.random.default_rng().integers(2**31))    # kept in every sidecar
-        return select_stems(st.model, st.pads_state(), selection_for(choice, selected, seed), "the pads")
+        specs = select_stems(st.model, st.pads_state(), selection_for(choice, selected, seed), "the pads")
+        if self.category_fn is not None:
+            for spec in specs:
+                if spec.pad_index is not None:
+                    spec.category = self.category_fn(spec.pad_index)
+        return specs
 
     def dialog(self, selected: int) -> None:
         from platformdirs import user_music_dir
