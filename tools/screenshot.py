@@ -37,6 +37,7 @@ def main() -> int:
         ctl = Controller(settings=settings, device=jack_output_device())
         ctl.w.resize(1360, 800)
         ctl.w.show()
+        ctl.studio.change_pad(7, {"width": 0.8})        # a true-stereo pad: the Width knob and the meter show it
         ctl.studio.worker.wait_idle(20)
         for pad in (0, 5, 2, 9, 4, 12, 5, 7):
             ctl.w.pads.select.emit(pad)
