@@ -163,6 +163,12 @@ def test_import_and_train_from_the_panels(ctl, qtbot, kit_dir, tmp_path):
     assert ctl.w.dataset.clips.count() == 24 and "24 clips" in ctl.w.dataset.summary.text()
     ctl.w.dataset.clips.itemClicked.emit(ctl.w.dataset.clips.item(0))     # plays a real clip
     assert wait_for(qtbot, lambda: ctl.studio.mixer.v_on[ctl.studio.mixer.v_pad == 16].any(), 2)
+    clip = ctl.w.clip                    # ... and shows its waveform and spectrogram, with no trim
+    assert clip.length == len(ctl.dataset.clips[0]) and not clip.region.isVisible()
+    from ganstudio.ui.views import FLOOR_DB
+    assert "Dataset clip" in clip.wave.getPlotItem().titleLabel.text and clip.img.image.max() > FLOOR_DB + 40
+    ctl.w.pads.select.emit(2)                                              # a pad again: its clip and trim
+    assert clip.region.isVisible() and "Pad clip" in clip.wave.getPlotItem().titleLabel.text
     t = ctl.w.training
     questions = []
     ctl.ask = lambda title, text, yes, no: questions.append(title) or True

@@ -4,6 +4,7 @@ which clips the user left out (per folder, in the user settings): training sees 
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from ..data import ImportSettings, import_folder
 from .workers import CallThread
@@ -86,9 +87,13 @@ class DatasetFlow:
         return ds.subset([i for i, f in enumerate(ds.files) if f not in self.excluded])
 
     def play_clip(self, row: int) -> None:
+        """Play dataset clip ``row`` as the model will learn it, and show its waveform and
+        spectrogram in the clip view (until a pad is selected again)."""
         ds = self.dataset
         if ds is not None and 0 <= row < len(ds):
             self.ctl.studio.preview(ds.clips[row], ds.settings.sample_rate)
+            self.ctl.w.clip.show_clip(ds.clips[row], ds.settings.sample_rate, notes=Path(ds.files[row]).name,
+                                      title="Dataset clip")
 
     def shutdown(self) -> None:
         if self.importing:

@@ -119,8 +119,9 @@ def clip_spectrogram_db(clip: np.ndarray) -> np.ndarray:
 
 
 class ClipView(QtWidgets.QWidget):
-    """The selected pad's clip: waveform above, spectrogram below, with the trim marked; dragging
-    the trim's edges emits ``trim_changed(start, end)`` (fractions of the clip)."""
+    """The selected pad's clip (or the dataset clip just clicked): waveform above, spectrogram
+    below, with the pad's trim marked; dragging the trim's edges emits ``trim_changed(start, end)``
+    (fractions of the clip)."""
 
     trim_changed = QtCore.Signal(float, float)
 
@@ -147,7 +148,7 @@ class ClipView(QtWidgets.QWidget):
         self.length = 0
 
     def _trimmed(self) -> None:
-        if self._setting or not self.length:
+        if self._setting or not self.length or not self.region.isVisible():
             return
         dur = self.length / self.sample_rate
         lo, hi = self.region.getRegion()
@@ -157,10 +158,12 @@ class ClipView(QtWidgets.QWidget):
     _setting = False
 
     def show_clip(self, clip: np.ndarray, sample_rate: int, start: float = 0.0, end: float = 1.0,
-                  notes: str = "") -> None:
+                  notes: str = "", title: str = "Pad clip") -> None:
         """``clip``: float32 [frames] at ``sample_rate``; ``start``/``end`` the trim (fractions);
-        ``notes`` what the pad does to it on playback ("reversed", "+3.0 st"), in the title."""
-        self.wave.setTitle(f"Pad clip · {notes}" if notes else "Pad clip", color=theme.DIM, size="8pt")
+        ``notes`` what the pad does to it on playback ("reversed", "+3.0 st"), in the title. A
+        ``title`` other than the pad's (a dataset clip) shows no trim: there is nothing to trim."""
+        self.wave.setTitle(f"{title} · {notes}" if notes else title, color=theme.DIM, size="8pt")
+        self.region.setVisible(title == "Pad clip")
         self.sample_rate, self.length = sample_rate, len(clip)
         t = np.arange(len(clip), dtype=np.float32) / sample_rate
         step = max(1, len(clip) // CLIP_POINTS)
