@@ -29,14 +29,16 @@ from ganstudio.training import TrainControl, Trainer, model_config_for, recipe
 from ganstudio.training.subprocess import TrainerProcess
 
 
-def mix_cpu_share(voices: int, block: int = 256, rate: int = 48000, blocks: int = 2000) -> dict:
+def mix_cpu_share(voices: int, block: int = 256, rate: int = 48000, blocks: int = 2000,
+                  stereo: bool = False) -> dict:
     """The mix loop's CPU time per block as a share of the block's deadline, with ``voices``
-    looping, pitched, reversed, trimmed voices (no stream: the callback's own work, measured)."""
+    looping, pitched, reversed, trimmed voices, mono or (``stereo``) all true-stereo pads (no
+    stream: the callback's own work, measured)."""
     from ganstudio.audio.voices import VoiceMixer
     mixer = VoiceMixer(pads=17, voices=voices, max_frames=4 * rate, max_block=4096)
     rng = np.random.default_rng(0)
     for p in range(16):
-        mixer.load_clip(p, (0.1 * rng.standard_normal(rate)).astype(np.float32))
+        mixer.load_clip(p, (0.1 * rng.standard_normal((rate, 2) if stereo else rate)).astype(np.float32))
     for v in range(voices):
         mixer.trigger(v % 16, gain=0.3, rate=0.75 + 0.5 * v / voices, loop=True, reverse=bool(v % 2),
                       start=0.1, end=0.9)
@@ -48,7 +50,7 @@ def mix_cpu_share(voices: int, block: int = 256, rate: int = 48000, blocks: int 
         mixer.mix_into(out)
         times[i] = time.perf_counter() - t0
     deadline = block / rate
-    return {"voices": voices, "share_p50": round(float(np.percentile(times, 50) / deadline), 4),
+    return {"voices": voices, "stereo": stereo, "share_p50": round(float(np.percentile(times, 50) / deadline), 4),
             "share_p99": round(float(np.percentile(times, 99) / deadline), 4)}
 
 
@@ -73,7 +75,8 @@ def main() -> None:
     a = ap.parse_args()
     if a.mix_table:
         print(json.dumps({"block": a.block, "rate": a.rate,
-                          "mix_cpu_share": [mix_cpu_share(v, a.block, a.rate) for v in (8, 32, 64)]}, indent=1))
+                          "mix_cpu_share": [mix_cpu_share(v, a.block, a.rate, stereo=st)
+                                            for st in (False, True) for v in (8, 32, 64)]}, indent=1))
         return
     if a.train_threads:
         torch.set_num_threads(a.train_threads)

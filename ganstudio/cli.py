@@ -9,50 +9,15 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import os
-import re
 import signal
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import cli_parser
 
 EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
-MAX_CLIPS = 1000          # generate -n, export --random / --variations: one run's worth of stems
-MAX_STEPS = 10**9
-MAX_MINUTES = 7 * 24 * 60
 log = logging.getLogger("ganstudio.cli")
-
-
-def _ranged(cast, what: str, lo, hi, shown: str):
-    """An argparse type: ``cast(text)``, finite, in [lo, hi]."""
-    def parse(text: str):
-        try:
-            value = cast(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
-        if not math.isfinite(value) or not lo <= value <= hi:
-            raise argparse.ArgumentTypeError(f"{text} is out of range; use {shown}")
-        return value
-    return parse
-
-
-def int_in(lo: int, hi: int):
-    """An argparse type: a whole number in [lo, hi]."""
-    return _ranged(int, "a whole number", lo, hi, f"{lo} to {hi}")
-
-
-def float_in(lo: float, hi: float):
-    """An argparse type: a finite number in [lo, hi]."""
-    return _ranged(float, "a number", lo, hi, f"a number from {lo:g} to {hi:g}")
-
-
-def device_name(text: str) -> str:
-    """An argparse type: auto, cpu, cuda or cuda:N (checked against this machine when training)."""
-    if not re.fullmatch(r"auto|cpu|cuda(:\d{1,2})?", text):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a device; use auto, cpu, cuda or cuda:N")
-    return text
 
 
 def _is_main_rank() -> bool:
@@ -81,51 +46,17 @@ def _stop_on_sigint(control) -> None:
     signal.signal(signal.SIGINT, on_sigint)
 
 
-def cmd_train(a: argparse.Namespace) -> int:
-    import torch
+def _train_bar(preset: str, max_steps: int, main: bool):
+    """A progress function for the trainer drawing a tqdm bar (steps, losses, steps/s, ETA) on
+    the main rank, and writing rollbacks and the quality line under it."""
     from tqdm import tqdm
-
-    from .data import ImportSettings, import_folder
-    from .training import TrainControl, Trainer, model_config_for, recipe
-
-    from .training.threads import training_threads
-    torch.set_num_threads(a.threads or training_threads())
-    length = a.length or (int(round(a.seconds * a.rate)) if a.seconds else 16384)
-    settings = ImportSettings(sample_rate=a.rate, clip_length=length)
-    main = _is_main_rank()
-    dataset = import_folder(a.folder, settings, cache_dir=False if a.no_cache else None)
-    if main:
-        s = dataset.summary()
-        print(f"imported {s['clips']} clips from {a.folder} ({s['sound_seconds']} s of sound, "
-              f"{len(dataset.class_names)} class(es): {', '.join(dataset.class_names)})")
-        _print_skips(dataset)
-    overrides = {k: v for k, v in {"loss": a.loss, "batch_size": a.batch, "seed": a.seed,
-                                   "device": a.device, "checkpoint_every": a.checkpoint_every,
-                                   "keep_every": a.keep_every, "precision": a.precision}.items() if v is not None}
-    minutes = a.minutes or 0.0
-    from .training.extender_train import HIFI_SHARE
-    if a.hifi and minutes:
-        minutes *= 1 - HIFI_SHARE      # the rest of the budget trains the extender afterwards
-    from .library.base_model import start_from
-    tc = recipe(a.preset, max_steps=a.steps or 0, max_minutes=minutes,
-                conditional=a.conditional, init_from=start_from(a.preset, a.start), **overrides)
-    if main and tc.init_from and not (Path(a.out) / "train_state.safetensors").exists():
-        print(f"starting from {tc.init_from} (--start scratch trains from nothing)")
-    if not tc.max_steps and not tc.max_minutes:
-        print("note: no --steps or --minutes given; training runs until Ctrl-C", file=sys.stderr)
-    mc = model_config_for(dataset, a.preset, a.conditional)
-    control = TrainControl()
     bar = None
-
-    _stop_on_sigint(control)
 
     def progress(p) -> None:
         nonlocal bar
         if p.event == "start":
-            total = tc.max_steps or None
-            unit = "step"
-            bar = tqdm(total=total, initial=p.step, unit=unit, dynamic_ncols=True, disable=not main,
-                       desc=f"{a.preset} on {p.message.rsplit(' ', 1)[-1]}")
+            bar = tqdm(total=max_steps or None, initial=p.step, unit="step", dynamic_ncols=True, disable=not main,
+                       desc=f"{preset} on {p.message.rsplit(' ', 1)[-1]}")
             return
         if bar is None:
             return
@@ -140,8 +71,51 @@ def cmd_train(a: argparse.Namespace) -> int:
             bar.write(f"step {p.step}: {p.message}" if p.event == "quality" else p.message)
         elif p.event == "done":
             bar.close()
+    return progress
 
-    trainer = Trainer(dataset, a.out, mc, tc, resume=not a.fresh, progress_fn=progress, control=control)
+
+def _train_recipe(a: argparse.Namespace, main: bool):
+    """The training config ``train``'s arguments ask for (the preset's recipe with overrides)."""
+    from .library.base_model import start_from
+    from .training import recipe
+    from .training.extender_train import HIFI_SHARE
+    overrides = {k: v for k, v in {"loss": a.loss, "batch_size": a.batch, "seed": a.seed,
+                                   "device": a.device, "checkpoint_every": a.checkpoint_every,
+                                   "keep_every": a.keep_every, "precision": a.precision}.items() if v is not None}
+    minutes = a.minutes or 0.0
+    if a.hifi and minutes:
+        minutes *= 1 - HIFI_SHARE      # the rest of the budget trains the extender afterwards
+    tc = recipe(a.preset, max_steps=a.steps or 0, max_minutes=minutes,
+                conditional=a.conditional, init_from=start_from(a.preset, a.start), **overrides)
+    if main and tc.init_from and not (Path(a.out) / "train_state.safetensors").exists():
+        print(f"starting from {tc.init_from} (--start scratch trains from nothing)")
+    if not tc.max_steps and not tc.max_minutes:
+        print("note: no --steps or --minutes given; training runs until Ctrl-C", file=sys.stderr)
+    return tc
+
+
+def cmd_train(a: argparse.Namespace) -> int:
+    import torch
+
+    from .data import ImportSettings, import_folder
+    from .training import TrainControl, Trainer, model_config_for
+    from .training.extender_train import HIFI_SHARE
+    from .training.threads import training_threads
+    torch.set_num_threads(a.threads or training_threads())
+    length = a.length or (int(round(a.seconds * a.rate)) if a.seconds else 16384)
+    main = _is_main_rank()
+    dataset = import_folder(a.folder, ImportSettings(sample_rate=a.rate, clip_length=length),
+                            cache_dir=False if a.no_cache else None)
+    if main:
+        s = dataset.summary()
+        print(f"imported {s['clips']} clips from {a.folder} ({s['sound_seconds']} s of sound, "
+              f"{len(dataset.class_names)} class(es): {', '.join(dataset.class_names)})")
+        _print_skips(dataset)
+    tc = _train_recipe(a, main)
+    control = TrainControl()
+    _stop_on_sigint(control)
+    trainer = Trainer(dataset, a.out, model_config_for(dataset, a.preset, a.conditional), tc, resume=not a.fresh,
+                      progress_fn=_train_bar(a.preset, tc.max_steps, main), control=control)
     if main and (Path(a.out) / "train_state.safetensors").exists() and not a.fresh:
         print(f"resuming from the checkpoint in {a.out}")
     try:
@@ -163,8 +137,18 @@ def cmd_train(a: argparse.Namespace) -> int:
     return 0
 
 
-HIFI_HELP = ("on (default): above the model's rate, the bandwidth extender adds the band the model "
-             "can't make (the model's own, else the general one); off: the plain resampled sound")
+def _full_rate_dataset(a: argparse.Namespace):
+    """``train-hifi``'s folder imported at full rate, with what was skipped or left out said."""
+    from .training.extender_train import import_full_rate
+    from .validate import printable
+    dataset = import_full_rate(a.folder, a.rate, cache_dir=False if a.no_cache else None)
+    print(f"imported {dataset.summary()['clips']} clips at {a.rate} Hz from {a.folder}")
+    _print_skips(dataset)
+    if dataset.band_limited:
+        print(f"{len(dataset.band_limited)} file(s) recorded below 44.1 kHz are band-limited and left out: "
+              + ", ".join(printable(f) for f in dataset.band_limited[:5])
+              + (" ..." if len(dataset.band_limited) > 5 else ""), file=sys.stderr)
+    return dataset
 
 
 def cmd_train_hifi(a: argparse.Namespace) -> int:
@@ -174,7 +158,7 @@ def cmd_train_hifi(a: argparse.Namespace) -> int:
     from .models.extender_file import SUBFOLDER
     from .models.modelfile import load_model
     from .training import TrainControl
-    from .training.extender_train import ExtenderTrainConfig, ExtenderTrainer, extender_clips, import_full_rate
+    from .training.extender_train import ExtenderTrainConfig, ExtenderTrainer, extender_clips
     from .training.threads import training_threads
 
     torch.set_num_threads(a.threads or training_threads())
@@ -187,15 +171,8 @@ def cmd_train_hifi(a: argparse.Namespace) -> int:
         print(f"training an extender for {model.name} ({model.config.sample_rate} Hz) into {out}")
     else:
         out = Path(a.out)
-    dataset = import_full_rate(a.folder, a.rate, cache_dir=False if a.no_cache else None)
+    dataset = _full_rate_dataset(a)
     s = dataset.summary()
-    print(f"imported {s['clips']} clips at {a.rate} Hz from {a.folder}")
-    _print_skips(dataset)
-    if dataset.band_limited:
-        from .validate import printable
-        print(f"{len(dataset.band_limited)} file(s) recorded below 44.1 kHz are band-limited and left out: "
-              + ", ".join(printable(f) for f in dataset.band_limited[:5])
-              + (" ..." if len(dataset.band_limited) > 5 else ""), file=sys.stderr)
     clips = extender_clips(dataset)
     tc = ExtenderTrainConfig(max_steps=a.steps or 0, max_minutes=a.minutes or (0.0 if a.steps else 10.0),
                              seed=a.seed, device=a.device, adversarial=a.adversarial,
@@ -423,160 +400,9 @@ def cmd_selftest(a: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .data import SUPPORTED_RATES
-    from .models import PRESETS
-    from .training import LOSSES
-    from .training.config import PRECISIONS
-
-    p = argparse.ArgumentParser(prog="ganstudio", description="GAN Studio: train a GAN on your sounds.")
-    p.add_argument("--version", action="version", version=f"ganstudio {__version__}")
-    p.add_argument("--debug", action="store_true", help="print the full traceback of an error")
-    sub = p.add_subparsers(dest="command")
-
-    t = sub.add_parser("train", help="train a model on a folder of sounds")
-    t.add_argument("folder", help="folder of sounds (subfolders become classes)")
-    t.add_argument("--out", required=True, help="model folder to write (and resume from)")
-    t.add_argument("--preset", choices=PRESETS, default="tiny")
-    t.add_argument("--minutes", type=float_in(0.01, MAX_MINUTES), help="stop after this many minutes of training")
-    t.add_argument("--steps", type=int_in(1, MAX_STEPS), help="stop after this many steps")
-    t.add_argument("--rate", type=int, choices=SUPPORTED_RATES, default=16000, help="model sample rate (Hz)")
-    g = t.add_mutually_exclusive_group()
-    g.add_argument("--length", type=int_in(1, 1 << 20), help="clip length in samples (default 16384)")
-    g.add_argument("--seconds", type=float_in(0.5, 4.0), help="clip length in seconds (0.5-4)")
-    t.add_argument("--loss", choices=LOSSES)
-    t.add_argument("--start", default="base", metavar="base|scratch|MODEL",
-                   help="what a new model starts from: the pretrained base shipped with GAN Studio "
-                        "(default, for the tiny preset: 2-3x closer to real sounds at equal time), "
-                        "nothing, or another model folder (ignored when resuming)")
-    t.add_argument("--batch", type=int_in(2, 512))
-    t.add_argument("--conditional", action="store_true", help="condition on subfolder classes")
-    t.add_argument("--seed", type=int_in(0, 2**31 - 1))
-    t.add_argument("--device", type=device_name, help="auto (default), cpu, cuda, cuda:N")
-    t.add_argument("--threads", type=int_in(1, 256),
-                   help="CPU threads for torch (default: leave a core for the rest of the machine)")
-    t.add_argument("--precision", choices=PRECISIONS,
-                   help="fp32, bf16 (mixed precision) or auto: bf16 where the CPU or GPU has it (the preset's default)")
-    t.add_argument("--checkpoint-every", type=int_in(1, MAX_STEPS), help="steps between checkpoints")
-    t.add_argument("--keep-every", type=int_in(0, MAX_STEPS), default=1000,
-                   help="also keep a numbered snapshot in MODEL/snapshots every N steps (0 = off)")
-    t.add_argument("--hifi", action="store_true",
-                   help="also train the model's own bandwidth extender on the folder at 48 kHz "
-                        "(with --minutes, it takes a fifth of them; else 10 minutes)")
-    t.add_argument("--hifi-steps", type=int_in(1, MAX_STEPS), help="with --hifi: train the extender this many steps")
-    t.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint in --out")
-    t.add_argument("--no-cache", action="store_true", help="don't read or write the clip cache")
-    t.set_defaults(func=cmd_train)
-
-    gen = sub.add_parser("generate", help="generate WAV clips from a model")
-    gen.add_argument("model", nargs="?", help="model folder or .gsm file (with --from-sidecar: "
-                     "use this model instead of the sidecar's path; its hash must match)")
-    gen.add_argument("--from-sidecar", action="append", metavar="JSON",
-                     help="remake the exact sound a stem's sidecar describes (repeatable)")
-    gen.add_argument("-n", type=int_in(1, MAX_CLIPS), default=32, help="number of clips")
-    gen.add_argument("--out", required=True, help="folder for the WAV files")
-    gen.add_argument("--seed", type=int_in(0, 2**63 - 1), default=0)
-    gen.add_argument("--class", dest="class_name", help="class name (conditioned models)")
-    gen.add_argument("--format", choices=("pcm16", "pcm24", "float"), default="pcm24")
-    gen.add_argument("--rate", choices=("model", "44100", "48000"), default="48000",
-                     help="sample rate of the files (default 48000; 'model' writes the model's own)")
-    gen.add_argument("--hifi", choices=("on", "off"), default="on", help=HIFI_HELP)
-    gen.add_argument("--overwrite", action="store_true")
-    gen.add_argument("--accept-different", action="store_true",
-                     help="with --from-sidecar: write the sound even if it differs from the stem the sidecar describes")
-    gen.add_argument("--quiet", action="store_true")
-    gen.set_defaults(func=cmd_generate)
-
-    from .export.stems import DEFAULT_TEMPLATE, NORMALIZE
-    e = sub.add_parser("export", help="export WAV stems with sidecars from a model or a session")
-    e.add_argument("source", help="model folder / .gsm, or a session .gss (for its pads)")
-    e.add_argument("--out", required=True, help="folder for the stems")
-    e.add_argument("--pads", help="'all' or a list like 1,3,5 (sessions)")
-    e.add_argument("--variations", type=int_in(0, MAX_CLIPS), default=0,
-                   help="N mutations (of --of-pad, or of a random sound)")
-    e.add_argument("--of-pad", type=int_in(1, 16), help="the pad to vary (sessions)")
-    e.add_argument("--amount", type=float_in(0.0, 1.0), default=0.25, help="mutation distance 0..1")
-    e.add_argument("--random", type=int_in(0, MAX_CLIPS), default=0, help="N random sounds")
-    e.add_argument("--texture", type=float_in(0.0, 600.0), default=0.0, metavar="SECONDS",
-                   help="record texture mode (0.1-600 s)")
-    e.add_argument("--seed", type=int_in(0, 2**63 - 1), default=0)
-    e.add_argument("--class", dest="class_name", help="class name (conditioned models)")
-    e.add_argument("--format", choices=("pcm16", "pcm24", "float"), default="pcm24")
-    e.add_argument("--rate", choices=("model", "44100", "48000"), default="48000")
-    e.add_argument("--hifi", choices=("on", "off"), default="on", help=HIFI_HELP)
-    e.add_argument("--stereo", action="store_true",
-                   help="two channels: a session pad with a stereo width in true stereo, other sounds on both")
-    e.add_argument("--no-trim", action="store_true", help="keep leading / trailing silence")
-    e.add_argument("--no-clean", action="store_true",
-                   help="don't make random sounds and variations clean one-shots (onset-aligned, "
-                        "1 ms fade-in, ending in true silence); pads follow their own setting")
-    e.add_argument("--fade-in", type=float_in(0.0, 5000.0), default=0.0, metavar="MS")
-    e.add_argument("--fade-out", type=float_in(0.0, 5000.0), default=10.0, metavar="MS")
-    e.add_argument("--no-dc", action="store_true", help="keep any DC offset")
-    e.add_argument("--normalize", choices=NORMALIZE, default="peak")
-    e.add_argument("--peak", type=float_in(-60.0, 0.0), default=-1.0, metavar="DBFS", help="peak target (-60..0)")
-    e.add_argument("--lufs", type=float_in(-70.0, 0.0), default=-16.0,
-                   help="loudness target (-70..0; never past -0.3 dBFS peak)")
-    e.add_argument("--template", default=DEFAULT_TEMPLATE,
-                   help="file name template: {model} {name} {kind} {pad} {class} {category} {catid} {index} "
-                        "{seed} (UCS: '{catid}_{name}_GANStudio_{model}', {catid} being the UCS CatID "
-                        "found from the class or name, e.g. MUSCPerc for a kick, DSGNSynth when nothing names it)")
-    e.add_argument("--no-bwf", action="store_true",
-                   help="leave out the BWF (bext) and iXML metadata: description, UCS category, origin")
-    e.add_argument("--overwrite", action="store_true", help="replace stems of the same name")
-    e.add_argument("--any-model", action="store_true",
-                   help="export a session's pads even if its model changed since the session was saved")
-    e.add_argument("--quiet", action="store_true")
-    e.set_defaults(func=cmd_export)
-
-    from .convert_cli import add_parser as add_convert
-    add_convert(sub, int_in, float_in)
-
-    dv = sub.add_parser("devices", help="list the audio outputs")
-    dv.set_defaults(func=cmd_devices)
-
-    st = sub.add_parser("selftest", help="open the studio, play the demo model's pads, record the output")
-    st.add_argument("--out", help="WAV file for what the sound card played")
-    st.add_argument("--device", help="output device name or index (default: the system's)")
-    st.add_argument("--seconds", type=float_in(0.5, 600.0), default=3.0)
-    st.add_argument("--train", action="store_true", help="also train briefly from the panel until a snapshot is heard")
-    st.set_defaults(func=cmd_selftest)
-
-    h = sub.add_parser("train-hifi", help="train a bandwidth extender on a folder of full-band sounds")
-    h.add_argument("folder", help="folder of sounds at 44.1 kHz or more (subfolders are read too)")
-    dest = h.add_mutually_exclusive_group(required=True)
-    dest.add_argument("--model", help="the model it is for: written into MODEL/extender (a model folder)")
-    dest.add_argument("--out", help="a folder for the extender alone")
-    h.add_argument("--minutes", type=float_in(0.01, MAX_MINUTES), help="stop after this many minutes (default 10)")
-    h.add_argument("--steps", type=int_in(1, MAX_STEPS), help="stop after this many steps")
-    h.add_argument("--rate", type=int, choices=(44100, 48000), default=48000, help="output rate (Hz)")
-    h.add_argument("--seed", type=int_in(0, 2**31 - 1), default=0)
-    h.add_argument("--device", type=device_name, default="auto", help="auto (default), cpu, cuda, cuda:N")
-    h.add_argument("--threads", type=int_in(1, 256), help="CPU threads for torch")
-    h.add_argument("--adversarial", action="store_true",
-                   help="train the second half against multi-period and multi-resolution STFT "
-                        "discriminators (HiFi-GAN); a step is about 10x slower on a CPU")
-    h.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")
-    h.add_argument("--no-cache", action="store_true", help="don't read or write the clip cache")
-    h.set_defaults(func=cmd_train_hifi)
-
-    i = sub.add_parser("info", help="describe a model")
-    i.add_argument("model")
-    i.add_argument("--json", action="store_true", help="print the whole config.json")
-    i.set_defaults(func=cmd_info)
-
-    pk = sub.add_parser("pack", help="pack a model folder into a single .gsm file to share")
-    pk.add_argument("model")
-    pk.add_argument("out", help="the .gsm file to write")
-    pk.add_argument("--overwrite", action="store_true", help="replace an existing file")
-    pk.set_defaults(func=cmd_pack)
-
-    k = sub.add_parser("kit", help="write the built-in procedural drum kit as WAV files")
-    k.add_argument("out")
-    k.add_argument("--per-class", type=int_in(1, 1000), default=24)
-    k.add_argument("--rate", type=int, choices=SUPPORTED_RATES, default=16000)
-    k.add_argument("--seed", type=int_in(0, 2**63 - 1), default=0)
-    k.set_defaults(func=cmd_kit)
-    return p
+    return cli_parser.build_parser({"train": cmd_train, "generate": cmd_generate, "export": cmd_export,
+                                    "devices": cmd_devices, "selftest": cmd_selftest, "train_hifi": cmd_train_hifi,
+                                    "info": cmd_info, "pack": cmd_pack, "kit": cmd_kit})
 
 
 def main(argv: list[str] | None = None) -> int:

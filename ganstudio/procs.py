@@ -10,16 +10,25 @@ import time
 from typing import Callable
 
 
-def watch_parent(parent_pid: int, on_gone: Callable[[], None]) -> None:
+def watch_parent(parent_pid: int, on_gone: Callable[[], None], poll: bool = True) -> None:
     """Have the kernel send this process SIGTERM when its parent dies (Linux PR_SET_PDEATHSIG;
-    what SIGTERM does is the caller's choice), and call ``on_gone`` from a thread once the
-    parent id is no longer ``parent_pid`` (at once if the parent died before this was armed)."""
+    what SIGTERM does is the caller's choice), and call ``on_gone`` once the parent id is no
+    longer ``parent_pid``: at once if the parent died before this was armed, and from a thread
+    that polls twice a second. ``poll=False`` leaves the thread out where the kernel's signal
+    is armed: in the audio process a polling thread takes the interpreter lock, and preempted
+    while it holds it, it would make the real-time callback wait."""
+    armed = False
     if sys.platform.startswith("linux"):
         try:
             import ctypes
-            ctypes.CDLL(None).prctl(1, signal.SIGTERM)      # PR_SET_PDEATHSIG
+            armed = ctypes.CDLL(None).prctl(1, signal.SIGTERM) == 0      # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
             pass
+    if os.getppid() != parent_pid:
+        on_gone()
+        return
+    if armed and not poll:
+        return
 
     def watch() -> None:
         while os.getppid() == parent_pid:

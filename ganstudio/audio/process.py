@@ -4,7 +4,9 @@ The audio callback runs Python, so it needs its process's interpreter lock every
 256 frames / 48 kHz). In the window's process, pyqtgraph's drawing and the clip view's FFT hold
 that lock for several milliseconds at a time (measured: a redraw on every training snapshot cost
 7 underruns in 20 s), which no switch interval can fix. Here the callback's process runs nothing
-else: a small command loop (start, stop, reopen) waits on a pipe between blocks.
+else: a small command loop (start, stop, reopen) waits on a pipe between blocks, no other thread
+takes the lock (the kernel, not a polling thread, ends it with its parent), and the cyclic
+garbage collector is off (nothing is allocated per block, so it could only run in the callback).
 
 Clips, triggers, meters, the scope tap and the texture ring live in one shared-memory block laid
 out by :class:`~ganstudio.audio.shared.Arena`: both processes build the same
@@ -14,6 +16,7 @@ The engine process never outlives its parent (PR_SET_PDEATHSIG on Linux, and a p
 """
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing as mp
 import os
@@ -55,11 +58,17 @@ def _attach(name: str) -> shared_memory.SharedMemory:
 
 
 def _engine_main(name: str, cfg: dict, conn, parent_pid: int) -> None:
-    watch_parent(parent_pid, lambda: os._exit(0))     # SIGTERM's default action ends it too
+    # SIGTERM's default action ends it when the parent dies; no polling thread (see watch_parent)
+    watch_parent(parent_pid, lambda: os._exit(0), poll=False)
     shm = _attach(name)
     engine = None
     try:
         _, engine = _layout(AttachedArena(shm.buf), cfg)
+        # the callback allocates nothing per block (tests/test_callback_alloc.py): a cyclic
+        # collection could only ever run inside it, walking every object of the process
+        gc.collect()
+        gc.freeze()
+        gc.disable()
         while True:
             try:
                 cmd, args = conn.recv()

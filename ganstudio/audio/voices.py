@@ -192,60 +192,9 @@ class VoiceMixer:
         mix, mix_r = self._mix[:n], self._mix_r[:n]
         mix[:] = 0.0
         mix_r[:] = 0.0
-        pos, idx, frac, a, b = self._pos[:n], self._idx[:n], self._frac[:n], self._a[:n], self._b[:n]
-        idx1, c, d = self._idx1[:n], self._c[:n], self._d[:n]
-        frac32 = self._frac32[:n]
         for v in range(len(self.v_on)):
-            if not self.v_on[v]:
-                continue
-            start, end = int(self.v_start[v]), int(self.v_end[v])
-            span = end - start
-            clip = self.bank[self.v_pad[v], self.v_slot[v]]
-            stereo = bool(self.stereo[self.v_pad[v], self.v_slot[v]])
-            loop, reverse, rate = bool(self.v_loop[v]), bool(self.v_reverse[v]), float(self.v_rate[v])
-            np.multiply(self._steps[:n], rate, out=pos)
-            pos += self.v_pos[v]
-            if loop:
-                np.fmod(pos, span, out=pos)
-            np.floor(pos, out=frac)
-            np.copyto(idx, frac, casting="unsafe")
-            np.subtract(pos, frac, out=frac)
-            np.copyto(frac32, frac, casting="unsafe")   # float32 math below: no casting buffers
-            valid = int(pos.searchsorted(span - 1, side="right")) if not loop else n
-            # Neighbours idx and idx+1 (idx and idx-1 reversed), each clamped to the clip, so the
-            # last sample plays exactly and nothing reads past the end.
-            direction = -1 if reverse else 1
-            origin = end - 1 if reverse else start
-            np.multiply(idx, direction, out=idx)
-            idx += origin
-            np.minimum(idx, end - 1, out=idx)
-            np.maximum(idx, start, out=idx)
-            np.add(idx, direction, out=idx1)
-            np.minimum(idx1, end - 1, out=idx1)
-            np.maximum(idx1, start, out=idx1)
-            self._lerp(clip, idx, idx1, frac32, a, b, self.v_gain[v])
-            if stereo:
-                self._lerp(self.bank_r[self.v_pad[v], self.v_slot[v]], idx, idx1, frac32, c, d, self.v_gain[v])
-            fade = int(self.v_fade[v])
-            if fade >= 0:               # fading out: a ramp from fade/fade_frames down to 0
-                ramp = self._ramp[:n]
-                np.subtract(float(fade), self._steps32[:n], out=ramp)
-                ramp *= 1.0 / self.fade_frames
-                np.maximum(ramp, 0.0, out=ramp)
-                a *= ramp
-                if stereo:
-                    c *= ramp
-                self.v_fade[v] = fade - n
-                if fade - n <= 0:
-                    self.v_on[v] = False
-                    self.v_fade[v] = -1
-            mix[:valid] += a[:valid]
-            mix_r[:valid] += (c if stereo else a)[:valid]
-            self.v_pos[v] += n * rate
-            if loop:
-                self.v_pos[v] %= span
-            elif valid < n or self.v_pos[v] > span - 1:
-                self.v_on[v] = False
+            if self.v_on[v]:
+                self._mix_voice(v, n, mix, mix_r)
         if out.shape[1] == 1:
             mix += mix_r
             mix *= 0.5
@@ -253,6 +202,74 @@ class VoiceMixer:
             return
         for ch in range(out.shape[1]):
             out[:, ch] += mix_r if ch == 1 else mix
+
+    def _mix_voice(self, v: int, n: int, mix: np.ndarray, mix_r: np.ndarray) -> None:
+        """Add ``n`` frames of voice ``v`` to ``mix`` (left or mono) and ``mix_r`` (right), then
+        move it on (or end it)."""
+        start, end = int(self.v_start[v]), int(self.v_end[v])
+        span = end - start
+        pad, slot = self.v_pad[v], self.v_slot[v]
+        stereo = bool(self.stereo[pad, slot])
+        loop, rate = bool(self.v_loop[v]), float(self.v_rate[v])
+        idx, idx1, frac32 = self._idx[:n], self._idx1[:n], self._frac32[:n]
+        valid = self._positions(v, n, start, end, loop, rate)
+        a, c = self._a[:n], self._c[:n]
+        self._lerp(self.bank[pad, slot], idx, idx1, frac32, a, self._b[:n], self.v_gain[v])
+        if stereo:
+            self._lerp(self.bank_r[pad, slot], idx, idx1, frac32, c, self._d[:n], self.v_gain[v])
+        if self.v_fade[v] >= 0:
+            self._fade(v, n, a, c if stereo else None)
+        mix[:valid] += a[:valid]
+        mix_r[:valid] += (c if stereo else a)[:valid]
+        self.v_pos[v] += n * rate
+        if loop:
+            self.v_pos[v] %= span
+        elif valid < n or self.v_pos[v] > span - 1:
+            self.v_on[v] = False
+
+    def _positions(self, v: int, n: int, start: int, end: int, loop: bool, rate: float) -> int:
+        """Fill ``_idx`` / ``_idx1`` (the two neighbouring samples of each of the ``n`` frames of
+        voice ``v``) and ``_frac32`` (the position between them); returns how many frames lie
+        within the clip (all of them for a loop)."""
+        span = end - start
+        pos, idx, frac = self._pos[:n], self._idx[:n], self._frac[:n]
+        idx1, frac32 = self._idx1[:n], self._frac32[:n]
+        np.multiply(self._steps[:n], rate, out=pos)
+        pos += self.v_pos[v]
+        if loop:
+            np.fmod(pos, span, out=pos)
+        np.floor(pos, out=frac)
+        np.copyto(idx, frac, casting="unsafe")
+        np.subtract(pos, frac, out=frac)
+        np.copyto(frac32, frac, casting="unsafe")   # float32 math below: no casting buffers
+        # Neighbours idx and idx+1 (idx and idx-1 reversed), each clamped to the clip, so the
+        # last sample plays exactly and nothing reads past the end.
+        direction = -1 if self.v_reverse[v] else 1
+        origin = end - 1 if direction < 0 else start
+        np.multiply(idx, direction, out=idx)
+        idx += origin
+        np.minimum(idx, end - 1, out=idx)
+        np.maximum(idx, start, out=idx)
+        np.add(idx, direction, out=idx1)
+        np.minimum(idx1, end - 1, out=idx1)
+        np.maximum(idx1, start, out=idx1)
+        return int(pos.searchsorted(span - 1, side="right")) if not loop else n
+
+    def _fade(self, v: int, n: int, a: np.ndarray, c: np.ndarray | None) -> None:
+        """Voice ``v`` is fading out: scale its ``n`` frames ``a`` (and ``c``, its right channel)
+        by a ramp from fade / fade_frames down to 0; it ends when the ramp does."""
+        fade = int(self.v_fade[v])
+        ramp = self._ramp[:n]
+        np.subtract(float(fade), self._steps32[:n], out=ramp)
+        ramp *= 1.0 / self.fade_frames
+        np.maximum(ramp, 0.0, out=ramp)
+        a *= ramp
+        if c is not None:
+            c *= ramp
+        self.v_fade[v] = fade - n
+        if fade - n <= 0:
+            self.v_on[v] = False
+            self.v_fade[v] = -1
 
     @staticmethod
     def _lerp(clip, idx, idx1, frac32, a, b, gain) -> None:

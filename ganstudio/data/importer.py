@@ -156,6 +156,47 @@ def label_of(rel: Path) -> str:
     return rel.parts[0] if len(rel.parts) > 1 else UNLABELLED
 
 
+def _import_one(path: Path, settings: ImportSettings, cache, counts: dict) -> np.ndarray:
+    """One file as a training clip float32 [clip_length]; raises :class:`SkipFile` with the
+    reason (remembered in the cache, so a bad file is not decoded again). ``counts["hits"]``
+    counts what the cache answered, clips and skip reasons alike."""
+    if path.exists() and not is_regular_file(path):
+        # a FIFO or device would block (or never end) when opened to hash or decode it
+        raise SkipFile("not a regular file: a pipe, device or socket")
+    try:
+        digest = content_hash(path) if cache else None
+    except OSError:
+        digest = None  # decode() below names the precise reason
+    cached = cache.get(digest) if cache and digest else None
+    if cached is not None:
+        counts["hits"] += 1
+    if isinstance(cached, str):
+        raise SkipFile(cached)
+    if cached is None:
+        try:
+            cached = _decode_clip(path, settings)
+        except SkipFile as exc:
+            if cache and digest:
+                cache.put(digest, str(exc))
+            raise
+        if cache and digest:
+            cache.put(digest, cached)
+    if cached.shape != (settings.clip_length,):
+        raise SkipFile("unreadable: cache entry has the wrong shape")
+    return cached
+
+
+def _decode_clip(path: Path, settings: ImportSettings) -> np.ndarray:
+    audio, rate = decode(path, settings.max_source_seconds)
+    try:
+        return prepare_clip(audio, rate, settings)
+    except SkipFile as exc:
+        if len(audio) >= int(settings.max_source_seconds * rate) and str(exc).startswith("silent"):
+            raise SkipFile(f"{exc} (only the first {settings.max_source_seconds:.0f} s of a "
+                           "long file are read)") from None
+        raise
+
+
 def import_folder(root: str | Path, settings: ImportSettings | None = None,
                   cache_dir: str | Path | None | bool = None,
                   progress_fn: Callable[[int, int, str], None] | None = None) -> Dataset:
@@ -172,49 +213,20 @@ def import_folder(root: str | Path, settings: ImportSettings | None = None,
     cache = None if cache_dir is False else ClipCache(
         Path(cache_dir) if cache_dir else default_cache_dir(), settings.key())
     paths, skipped = _walk(root)
-    clips, label_names, files, hits, band_limited = [], [], [], 0, []
+    clips, label_names, files, band_limited, counts = [], [], [], [], {"hits": 0}
     for i, path in enumerate(paths):
         rel = path.relative_to(root)
-        if path.exists() and not is_regular_file(path):
-            # a FIFO or device would block (or never end) when opened to hash or decode it
-            skipped.append(SkippedFile(str(rel), "not a regular file: a pipe, device or socket"))
-            if progress_fn:
-                progress_fn(i + 1, len(paths), str(rel))
-            continue
         try:
-            digest = content_hash(path) if cache else None
-        except OSError:
-            digest = None  # decode() below names the precise reason
-        cached = cache.get(digest) if cache and digest else None
-        if cached is not None:
-            hits += 1
-        try:
-            if isinstance(cached, str):
-                raise SkipFile(cached)
-            if cached is None:
-                audio, rate = decode(path, settings.max_source_seconds)
-                try:
-                    cached = prepare_clip(audio, rate, settings)
-                except SkipFile as exc:
-                    if len(audio) >= int(settings.max_source_seconds * rate) and str(exc).startswith("silent"):
-                        raise SkipFile(f"{exc} (only the first {settings.max_source_seconds:.0f} s of a "
-                                       "long file are read)") from None
-                    raise
-                if cache and digest:
-                    cache.put(digest, cached)
-            if cached.shape != (settings.clip_length,):
-                raise SkipFile("unreadable: cache entry has the wrong shape")
-            clips.append(cached)
+            clips.append(_import_one(path, settings, cache, counts))
             label_names.append(label_of(rel))
             files.append(str(rel))
             if settings.sample_rate >= FULL_BAND_RATE and source_rate(path) < FULL_BAND_RATE:
                 band_limited.append(str(rel))
         except SkipFile as exc:
-            if cache and digest and cached is None:
-                cache.put(digest, str(exc))
             skipped.append(SkippedFile(str(rel), str(exc)))
         if progress_fn:
             progress_fn(i + 1, len(paths), str(rel))
+    hits = counts["hits"]
     log.info("imported %s: %d clips, %d skipped, %d from the cache", root, len(clips), len(skipped), hits)
     if cache:
         evicted = cache.evict()

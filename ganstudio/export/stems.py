@@ -361,6 +361,34 @@ def _metadata(model: LoadedModel, fields_: dict, doc: dict, settings: ExportSett
                                                "library": "GAN Studio", "model_sha256": model.weights_hash}))
 
 
+def _stem_fields(model: LoadedModel, spec: StemSpec, i: int):
+    """The name template's fields for the ``i``-th stem, and its UCS category."""
+    classes = list(model.config.class_names)
+    label = spec.source.get("label")
+    fields_ = {"model": model.name, "name": spec.name, "kind": spec.kind,
+               "pad": (spec.pad_index + 1) if spec.pad_index is not None else 0,
+               "class": classes[label] if (classes and label is not None) else "any",
+               "index": i + 1, "seed": spec.seed if spec.seed is not None else 0}
+    named = fields_["class"] if fields_["class"] != "any" else spec.category
+    fields_["category"] = named or spec.kind
+    ucs = ucs_category(named, spec.name)
+    fields_["catid"] = ucs.catid
+    return fields_, ucs
+
+
+def _write_pair(path: Path, sidecar: Path, audio: np.ndarray, rate: int, fmt: str, doc: dict, metadata) -> None:
+    """The WAV, then its sidecar, each atomically; a sidecar that fails takes the WAV with it."""
+    try:
+        write_wav(path, audio, rate, fmt, metadata)
+        try:
+            atomic_write_bytes(sidecar, json.dumps(doc, indent=1, allow_nan=False).encode())
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise ExportError(describe_os_error(exc, path)) from None
+
+
 def export_stems(model: LoadedModel, specs: list[StemSpec], folder: str | Path, settings: ExportSettings,
                  progress_fn: Callable[[int, int, str], None] | None = None) -> list[ExportedStem]:
     """Make and write every stem: ``NAME.wav`` and ``NAME.json`` side by side, each written
@@ -373,19 +401,10 @@ def export_stems(model: LoadedModel, specs: list[StemSpec], folder: str | Path, 
         raise ExportError(describe_os_error(exc, folder / "x")) from None
     if not folder.is_dir():
         raise ExportError(f"{folder} is not a folder")
-    classes = list(model.config.class_names)
     done: list[ExportedStem] = []
     taken: set[Path] = set()
     for i, spec in enumerate(specs):
-        label = spec.source.get("label")
-        fields_ = {"model": model.name, "name": spec.name, "kind": spec.kind,
-                   "pad": (spec.pad_index + 1) if spec.pad_index is not None else 0,
-                   "class": classes[label] if (classes and label is not None) else "any",
-                   "index": i + 1, "seed": spec.seed if spec.seed is not None else 0}
-        named = fields_["class"] if fields_["class"] != "any" else spec.category
-        fields_["category"] = named or spec.kind
-        ucs = ucs_category(named, spec.name)
-        fields_["catid"] = ucs.catid
+        fields_, ucs = _stem_fields(model, spec, i)
         path = _free_path(folder, stem_name(settings.template, fields_), settings.overwrite, taken)
         taken.add(path)
         audio, rate, info = make_audio(model, spec, settings)
@@ -395,19 +414,12 @@ def export_stems(model: LoadedModel, specs: list[StemSpec], folder: str | Path, 
                "model": {"name": model.name, "path": str(Path(model.path).resolve()),
                          "weights_sha256": model.weights_hash},
                "kind": spec.kind, "source": spec.source, "pad": spec.pad,
-               "class": fields_["class"] if classes and label is not None else None,
+               "class": fields_["class"] if model.config.class_names and spec.source.get("label") is not None else None,
                "processing": settings.processing(),
                "result": {**info, "sample_rate": rate, "channels": settings.channels,
                           "audio_sha256": sha256_bytes(audio.tobytes())}}
-        try:
-            write_wav(path, audio, rate, settings.fmt, _metadata(model, fields_, doc, settings, ucs) if settings.bwf else None)
-            try:
-                atomic_write_bytes(sidecar, json.dumps(doc, indent=1, allow_nan=False).encode())
-            except BaseException:
-                path.unlink(missing_ok=True)
-                raise
-        except OSError as exc:
-            raise ExportError(describe_os_error(exc, path)) from None
+        _write_pair(path, sidecar, audio, rate, settings.fmt, doc,
+                    _metadata(model, fields_, doc, settings, ucs) if settings.bwf else None)
         done.append(ExportedStem(path, sidecar, doc["result"]))
         log.info("wrote stem %s (%d frames at %d Hz)", path, info["frames"], rate)
         if progress_fn:

@@ -264,6 +264,22 @@ class ExtenderTrainer:
     def _frozen(self) -> Extender:
         return copy.deepcopy(self.G_ema).to("cpu").eval().requires_grad_(False)
 
+    def _after_step(self, start: float, last_ckpt: float, rate: float, losses: dict) -> bool:
+        """Record and report the step, hand out a snapshot when due; True when it also saved a
+        checkpoint (time-based: every ``checkpoint_minutes``)."""
+        tc = self.tc
+        if self.step % 10 == 0:
+            self.history.append([self.step, losses])
+        self._emit("step", self.elapsed_before + time.monotonic() - start, rate, losses)
+        if self.snapshot_fn and self.step % max(1, tc.snapshot_every) == 0:
+            self.snapshot_fn(self._frozen(), self.step)
+        if time.monotonic() - last_ckpt < tc.checkpoint_minutes * 60:
+            return False
+        self.save_checkpoint(self.elapsed_before + time.monotonic() - start)
+        self._emit("checkpoint", self.elapsed_before + time.monotonic() - start, rate, losses,
+                   f"saved step {self.step}")
+        return True
+
     def run(self) -> TrainResult:
         """Train until ``max_steps`` / ``max_minutes`` or a stop; always ends with a checkpoint."""
         if self.out.is_dir():
@@ -299,16 +315,8 @@ class ExtenderTrainer:
             self.step += 1
             dt = time.monotonic() - t0
             rate = 1.0 / dt if rate == 0 else 0.9 * rate + 0.1 / max(dt, 1e-9)
-            if self.step % 10 == 0:
-                self.history.append([self.step, losses])
-            self._emit("step", self.elapsed_before + time.monotonic() - start, rate, losses)
-            if self.snapshot_fn and self.step % max(1, tc.snapshot_every) == 0:
-                self.snapshot_fn(self._frozen(), self.step)
-            if time.monotonic() - last_ckpt >= tc.checkpoint_minutes * 60:
-                self.save_checkpoint(self.elapsed_before + time.monotonic() - start)
+            if self._after_step(start, last_ckpt, rate, losses):
                 last_ckpt = time.monotonic()
-                self._emit("checkpoint", self.elapsed_before + time.monotonic() - start, rate, losses,
-                           f"saved step {self.step}")
         elapsed = self.elapsed_before + time.monotonic() - start
         self.save_checkpoint(elapsed)
         self._emit("done", elapsed, rate, losses, "stopped" if stopped else "finished")

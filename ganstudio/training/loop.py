@@ -310,48 +310,16 @@ class Trainer:
         return torch.randn(self.tc.batch_size, self.mc.latent_dim, device=self.device)
 
     def _train_step(self) -> dict[str, torch.Tensor]:
-        tc, p = self.tc, self.augment_p
+        """One step: ``n_critic`` discriminator updates, one generator update, the EMA and ADA."""
+        tc = self.tc
         D_raw = _unwrap(self.D)
         D_raw.requires_grad_(True)
         out: dict[str, torch.Tensor] = {}
         penalties: dict[str, torch.Tensor] = {}   # reported even if only some critic steps had them
         for k in range(tc.n_critic):
-            real, y_real = self._batch()
-            y_fake = self._fake_labels()
-            with torch.no_grad(), self._autocast():
-                fake = _unwrap(self.G)(self._z(), y_fake).float()
-            real_a, fake_a = augment(real, p), augment(fake, p)
-            labels = torch.cat([y_real, y_fake]) if y_real is not None else None
-            with self._autocast():
-                scores = self.D(torch.cat([real_a, fake_a]), labels).float()
-            # penalties below run in float32: their second derivatives are too fine for bfloat16
-            out = d_loss(tc.loss, scores[: tc.batch_size], scores[tc.batch_size:])
-            if self.ada is not None:
-                self.ada.observe(scores[: tc.batch_size])
-            total = out["d/adv"]
-            if tc.loss == "wgan-gp":
-                out["d/gp"] = gradient_penalty(lambda x: D_raw(x, y_real), real_a, fake_a)
-                total = total + tc.gp_weight * out["d/gp"]
-            if tc.r1_gamma > 0 and (self.step * tc.n_critic + k) % tc.r1_every == 0:
-                penalties["d/r1"] = r1_penalty(lambda x: D_raw(x, y_real), real_a)
-                total = total + 0.5 * tc.r1_gamma * tc.r1_every * penalties["d/r1"]
-            out["d/loss"] = total
-            self.opt_d.zero_grad(set_to_none=True)
-            total.backward()
-            if tc.grad_clip:
-                torch.nn.utils.clip_grad_norm_(self.D.parameters(), tc.grad_clip)
-            self.opt_d.step()
+            out = self._critic_step(k, D_raw, penalties)
         D_raw.requires_grad_(False)
-        y_fake = self._fake_labels()
-        with self._autocast():
-            fake = self.G(self._z(), y_fake).float()
-            fake_score = D_raw(augment(fake, p), y_fake).float()
-        g = g_loss(tc.loss, fake_score)
-        self.opt_g.zero_grad(set_to_none=True)
-        g["g/loss"].backward()
-        if tc.grad_clip:
-            torch.nn.utils.clip_grad_norm_(self.G.parameters(), tc.grad_clip)
-        self.opt_g.step()
+        g = self._generator_step(D_raw)
         D_raw.requires_grad_(True)
         # Ramp the EMA up so a short run's average does not lag behind at its random start.
         decay = min(tc.ema_decay, (1 + self.step) / (10 + self.step))
@@ -362,6 +330,51 @@ class Trainer:
             self.ada.step(self.step + 1, lambda t: dist_util.mean_over_ranks(self.dist, t))
             out["aug/p"] = torch.tensor(self.augment_p)
         return out
+
+    def _critic_step(self, k: int, D_raw, penalties: dict) -> dict[str, torch.Tensor]:
+        """The ``k``-th discriminator update of this step: its losses (R1 goes into ``penalties``)."""
+        tc, p = self.tc, self.augment_p
+        real, y_real = self._batch()
+        y_fake = self._fake_labels()
+        with torch.no_grad(), self._autocast():
+            fake = _unwrap(self.G)(self._z(), y_fake).float()
+        real_a, fake_a = augment(real, p), augment(fake, p)
+        labels = torch.cat([y_real, y_fake]) if y_real is not None else None
+        with self._autocast():
+            scores = self.D(torch.cat([real_a, fake_a]), labels).float()
+        # penalties below run in float32: their second derivatives are too fine for bfloat16
+        out = d_loss(tc.loss, scores[: tc.batch_size], scores[tc.batch_size:])
+        if self.ada is not None:
+            self.ada.observe(scores[: tc.batch_size])
+        total = out["d/adv"]
+        if tc.loss == "wgan-gp":
+            out["d/gp"] = gradient_penalty(lambda x: D_raw(x, y_real), real_a, fake_a)
+            total = total + tc.gp_weight * out["d/gp"]
+        if tc.r1_gamma > 0 and (self.step * tc.n_critic + k) % tc.r1_every == 0:
+            penalties["d/r1"] = r1_penalty(lambda x: D_raw(x, y_real), real_a)
+            total = total + 0.5 * tc.r1_gamma * tc.r1_every * penalties["d/r1"]
+        out["d/loss"] = total
+        self.opt_d.zero_grad(set_to_none=True)
+        total.backward()
+        if tc.grad_clip:
+            torch.nn.utils.clip_grad_norm_(self.D.parameters(), tc.grad_clip)
+        self.opt_d.step()
+        return out
+
+    def _generator_step(self, D_raw) -> dict[str, torch.Tensor]:
+        """The generator update against the (frozen) discriminator: its losses."""
+        tc = self.tc
+        y_fake = self._fake_labels()
+        with self._autocast():
+            fake = self.G(self._z(), y_fake).float()
+            fake_score = D_raw(augment(fake, self.augment_p), y_fake).float()
+        g = g_loss(tc.loss, fake_score)
+        self.opt_g.zero_grad(set_to_none=True)
+        g["g/loss"].backward()
+        if tc.grad_clip:
+            torch.nn.utils.clip_grad_norm_(self.G.parameters(), tc.grad_clip)
+        self.opt_g.step()
+        return g
 
     # ---- the loop -----------------------------------------------------------------------
     def _emit(self, event: str, elapsed: float, rate: float, losses: dict[str, float], msg: str = "") -> None:
@@ -414,16 +427,15 @@ class Trainer:
             if len(self.history) > HISTORY_MAX:
                 self.history = self.history[::2]
 
-    def run(self) -> TrainResult:
-        """Train until a limit is reached or the user stops; always ends with a checkpoint."""
+    def _prepare_run(self) -> None:
+        """Build the models (restoring a checkpoint), and make the files on disk whole again
+        before the first step (every rank has read any state before rank 0 writes)."""
         if self.dist.is_main and self.out.is_dir():
             # what a killed run left: temp files of atomic writes, half-written numbered snapshots
             remove_stale_temp_files(self.out)
             clean_snapshots(self.out / SNAPSHOTS)
         self._build()
-        tc = self.tc
-        start_step = self.step
-        dist_util.barrier(self.dist)  # every rank has read any existing state before rank 0 writes
+        dist_util.barrier(self.dist)
         if not self.restored:
             self.save_checkpoint(0.0)  # the first "last good checkpoint" to roll back to
         elif self.dist.is_main:
@@ -435,16 +447,53 @@ class Trainer:
                     not snapshot_dir(self.out / SNAPSHOTS, self.step).exists():
                 save_snapshot(self.out / SNAPSHOTS, self.step, self.G_ema, self.mc, self.dataset.summary(), training)
         dist_util.barrier(self.dist)
+
+    def _limit_reached(self) -> bool:
+        tc = self.tc
+        return bool((tc.max_steps and self.step >= tc.max_steps)
+                    or (tc.max_minutes and self._active >= tc.max_minutes * 60))
+
+    def _guarded_step(self, rate: float) -> dict[str, float] | None:
+        """One training step's losses, or None when they came out non-finite or exploded and the
+        run was rolled back to its last checkpoint (on every rank)."""
+        losses = {k: float(v.detach()) for k, v in self._train_step().items()}
+        # Penalties may legitimately be large; the adversarial terms may not.
+        bad = any(not math.isfinite(v) for v in losses.values()) or any(
+            abs(losses.get(k, 0.0)) > self.tc.divergence_limit for k in ("d/adv", "g/loss"))
+        if not dist_util.any_flag(self.dist, bad, self.device):
+            return losses
+        log.warning("step %d: losses non-finite or exploded (%s); rolling back", self.step, losses)
+        self._rollback(losses)
+        self._emit("rollback", self.elapsed_before + self._active, rate, losses,
+                   f"losses became non-finite or exploded; rolled back to step {self.step} "
+                   f"and halved the learning rates (rollback {self.rollbacks})")
+        return None
+
+    def _after_step(self, rate: float, losses: dict[str, float]) -> None:
+        """Record and report the step; hand out a snapshot, the quality line and a checkpoint when due."""
+        tc = self.tc
+        self._record(losses)
+        self._emit("step", self.elapsed_before + self._active, rate, losses)
+        self._snapshot(due=self.step % max(1, tc.snapshot_every) == 0)
+        if tc.quality_every and self.step % tc.quality_every == 0:
+            self._report_quality(rate, losses)
+        last_t, last_step = self._last_ckpt
+        if self.step - last_step >= tc.checkpoint_every or time.monotonic() - last_t >= tc.checkpoint_minutes * 60:
+            self.save_checkpoint(self.elapsed_before + self._active)
+            self._last_ckpt = (time.monotonic(), self.step)
+            self._emit("checkpoint", self.elapsed_before + self._active, rate, losses, f"saved step {self.step}")
+
+    def run(self) -> TrainResult:
+        """Train until a limit is reached or the user stops; always ends with a checkpoint."""
+        self._prepare_run()
+        start_step = self.step
         self._active = 0.0
-        run_start, last_ckpt_t, last_ckpt_step = time.monotonic(), time.monotonic(), self.step
+        run_start = time.monotonic()
+        self._last_ckpt = (time.monotonic(), self.step)
         rate, losses, stopped = 0.0, {}, False
         precision = "bfloat16 mixed precision" if self.amp_dtype is not None else "float32"
         self._emit("start", self.elapsed_before, 0.0, {}, f"training on {self.device} in {precision}")
-        while True:
-            if tc.max_steps and self.step >= tc.max_steps:
-                break
-            if tc.max_minutes and self._active >= tc.max_minutes * 60:
-                break
+        while not self._limit_reached():
             if self._should_stop():
                 stopped = True
                 break
@@ -454,36 +503,21 @@ class Trainer:
                 run_start += time.monotonic() - t_pause
                 continue
             t0 = time.monotonic()
-            out = self._train_step()
-            losses = {k: float(v.detach()) for k, v in out.items()}
-            # Penalties may legitimately be large; the adversarial terms may not.
-            bad = any(not math.isfinite(v) for v in losses.values()) or any(
-                abs(losses.get(k, 0.0)) > tc.divergence_limit for k in ("d/adv", "g/loss"))
-            if dist_util.any_flag(self.dist, bad, self.device):
-                log.warning("step %d: losses non-finite or exploded (%s); rolling back", self.step, losses)
-                self._rollback(losses)
-                self._emit("rollback", self.elapsed_before + self._active, rate, losses,
-                           f"losses became non-finite or exploded; rolled back to step {self.step} "
-                           f"and halved the learning rates (rollback {self.rollbacks})")
+            step_losses = self._guarded_step(rate)
+            if step_losses is None:
                 continue
+            losses = step_losses
             self.step += 1
             dt = time.monotonic() - t0
             rate = 1.0 / dt if rate == 0 else 0.9 * rate + 0.1 / max(dt, 1e-9)
             self._active = time.monotonic() - run_start
-            self._record(losses)
-            self._emit("step", self.elapsed_before + self._active, rate, losses)
-            self._snapshot(due=self.step % max(1, tc.snapshot_every) == 0)
-            if tc.quality_every and self.step % tc.quality_every == 0:
-                self._report_quality(rate, losses)
-            due = (self.step - last_ckpt_step >= tc.checkpoint_every
-                   or time.monotonic() - last_ckpt_t >= tc.checkpoint_minutes * 60)
-            if due:
-                self.save_checkpoint(self.elapsed_before + self._active)
-                last_ckpt_t, last_ckpt_step = time.monotonic(), self.step
-                self._emit("checkpoint", self.elapsed_before + self._active, rate, losses,
-                           f"saved step {self.step}")
+            self._after_step(rate, losses)
+        return self._finish(start_step, rate, losses, stopped)
+
+    def _finish(self, start_step: int, rate: float, losses: dict[str, float], stopped: bool) -> TrainResult:
+        """The last checkpoint (unless this step has one), the done report and the final snapshot."""
         elapsed = self.elapsed_before + self._active
-        if self.step != last_ckpt_step or self.step == start_step:
+        if self.step != self._last_ckpt[1] or self.step == start_step:
             self.save_checkpoint(elapsed)
         dist_util.barrier(self.dist)
         self._emit("done", elapsed, rate, losses, "stopped" if stopped else "finished")

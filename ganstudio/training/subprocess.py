@@ -67,6 +67,60 @@ def _train_extender(hifi: dict, out_dir: str, resume: bool, progress, poll_flags
                            data_summary=data.summary()).run()
 
 
+class _ChildLink:
+    """The child's side of the hand-offs to the window: progress and snapshot queues (newest
+    wins, never blocking), the stop / pause / hear flags, and what happens once the parent is gone."""
+
+    def __init__(self, events: mp.Queue, snapshots: mp.Queue, stop_flag, pause_flag, hear_flag,
+                 control: TrainControl):
+        self.events, self.snapshots = events, snapshots
+        self.stop_flag, self.pause_flag, self.hear_flag = stop_flag, pause_flag, hear_flag
+        self.control = control
+        self.orphan = threading.Event()
+
+    def on_orphaned(self) -> None:
+        # nobody reads the queues any more: don't let exit wait on flushing them
+        if self.orphan.is_set():
+            return
+        self.orphan.set()
+        self.stop_flag.set()
+        self.events.cancel_join_thread()
+        self.snapshots.cancel_join_thread()
+
+    def progress(self, p: Progress) -> None:
+        try:
+            self.events.put_nowait(("progress", p))
+        except queue.Full:
+            pass    # the UI is behind: drop this one, the next step reports again
+
+    def poll_flags(self) -> bool:
+        # polled every step and while paused, so the parent's buttons act at once
+        control, orphan = self.control, self.orphan
+        if _SIGNALLED[0] and not orphan.is_set():
+            self.on_orphaned()
+        if self.pause_flag.is_set() != control.paused and not orphan.is_set():
+            control.pause() if self.pause_flag.is_set() else control.resume()
+        if self.hear_flag is not None and self.hear_flag.is_set():
+            self.hear_flag.clear()
+            control.hear_now()
+        return self.stop_flag.is_set()
+
+    def snapshot(self, g, step: int, kind: str = "generator") -> None:
+        if self.orphan.is_set():
+            return
+        # numpy arrays pickle by value; torch tensors would travel as shared-memory handles that
+        # die with the child
+        state = {k: v.detach().cpu().numpy().copy() for k, v in g.state_dict().items()}
+        try:
+            self.snapshots.get_nowait()          # keep only the newest snapshot
+        except queue.Empty:
+            pass
+        try:
+            self.snapshots.put_nowait((kind, step, state))
+        except queue.Full:
+            pass
+
+
 def _child(dataset: Dataset, out_dir: str, mc: ModelConfig, tc: TrainConfig, resume: bool,
            events: mp.Queue, snapshots: mp.Queue, stop_flag, pause_flag, threads: int,
            nice: int, parent_pid: int, hifi: dict | None = None, hear_flag=None) -> None:
@@ -76,58 +130,16 @@ def _child(dataset: Dataset, out_dir: str, mc: ModelConfig, tc: TrainConfig, res
         os.nice(nice)
     torch.set_num_threads(threads or training_threads())
     control = TrainControl()
-    orphan = threading.Event()
-
-    def on_orphaned() -> None:
-        # nobody reads the queues any more: don't let exit wait on flushing them
-        if orphan.is_set():
-            return
-        orphan.set()
-        stop_flag.set()
-        events.cancel_join_thread()
-        snapshots.cancel_join_thread()
-    _die_with_parent(parent_pid, on_orphaned)
-
-    def progress(p: Progress) -> None:
-        try:
-            events.put_nowait(("progress", p))
-        except queue.Full:
-            pass    # the UI is behind: drop this one, the next step reports again
-
-    def poll_flags() -> bool:
-        # polled every step and while paused, so the parent's buttons act at once
-        if _SIGNALLED[0] and not orphan.is_set():
-            on_orphaned()
-        if pause_flag.is_set() != control.paused and not orphan.is_set():
-            control.pause() if pause_flag.is_set() else control.resume()
-        if hear_flag is not None and hear_flag.is_set():
-            hear_flag.clear()
-            control.hear_now()
-        return stop_flag.is_set()
-
-    def snapshot(g, step: int, kind: str = "generator") -> None:
-        if orphan.is_set():
-            return
-        # numpy arrays pickle by value; torch tensors would travel as shared-memory handles that
-        # die with the child
-        state = {k: v.detach().cpu().numpy().copy() for k, v in g.state_dict().items()}
-        try:
-            snapshots.get_nowait()          # keep only the newest snapshot
-        except queue.Empty:
-            pass
-        try:
-            snapshots.put_nowait((kind, step, state))
-        except queue.Full:
-            pass
+    link = _ChildLink(events, snapshots, stop_flag, pause_flag, hear_flag, control)
+    _die_with_parent(parent_pid, link.on_orphaned)
     try:
-        result = Trainer(dataset, out_dir, mc, tc, resume=resume, progress_fn=progress,
-                         abort_fn=poll_flags,
-                         snapshot_fn=snapshot, control=control).run()
+        result = Trainer(dataset, out_dir, mc, tc, resume=resume, progress_fn=link.progress,
+                         abort_fn=link.poll_flags, snapshot_fn=link.snapshot, control=control).run()
         if hifi and not result.stopped:
-            _train_extender(hifi, out_dir, resume, progress, poll_flags, snapshot, control)
-        _last_word(events, orphan, ("done", result.step))
+            _train_extender(hifi, out_dir, resume, link.progress, link.poll_flags, link.snapshot, control)
+        _last_word(events, link.orphan, ("done", result.step))
     except Exception as exc:  # reported to the parent as text: tracebacks don't pickle reliably
-        _last_word(events, orphan, ("error", f"{type(exc).__name__}: {exc}"))
+        _last_word(events, link.orphan, ("error", f"{type(exc).__name__}: {exc}"))
 
 
 def _last_word(events, orphan: threading.Event, message: tuple) -> None:

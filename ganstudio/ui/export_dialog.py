@@ -15,46 +15,10 @@ class ExportDialog(QtWidgets.QDialog):
         super().__init__(parent)
         self.setWindowTitle("Export stems")
         self.qs = settings
-        g = lambda key, default: settings.value(f"export/{key}", default)  # noqa: E731
         form = QtWidgets.QFormLayout(self)
-        self.what = QtWidgets.QComboBox()
-        for key, text in WHAT:
-            self.what.addItem(text, key)
-        self.what.setCurrentIndex(max(self.what.findData(g("what", "pad")), 0))
-        self.count = QtWidgets.QSpinBox(minimum=1, maximum=1000, value=int(g("count", 8)))
-        self.amount = QtWidgets.QDoubleSpinBox(minimum=0.01, maximum=1.0, singleStep=0.05, value=float(g("amount", 0.25)))
-        self.seconds = QtWidgets.QDoubleSpinBox(minimum=0.5, maximum=600, value=float(g("seconds", 10)), suffix=" s")
-        self.fmt = QtWidgets.QComboBox()
-        for key, text in (("pcm16", "16-bit PCM"), ("pcm24", "24-bit PCM"), ("float", "32-bit float")):
-            self.fmt.addItem(text, key)
-        self.fmt.setCurrentIndex(max(self.fmt.findData(g("fmt", "pcm24")), 0))
-        self.rate = QtWidgets.QComboBox()
-        for r, text in ((0, "model rate"), (44100, "44.1 kHz"), (48000, "48 kHz")):
-            self.rate.addItem(text, r)
-        self.rate.setCurrentIndex(max(self.rate.findData(int(g("rate", 48000))), 0))
-        self.stereo = QtWidgets.QCheckBox("Stereo (pads with a width in true stereo, other sounds on both channels)")
-        self.stereo.setChecked(g("stereo", "false") in (True, "true"))
-        self.trim = QtWidgets.QCheckBox("Trim silence")
-        self.trim.setChecked(g("trim", "true") in (True, "true"))
-        self.clean = QtWidgets.QCheckBox("Clean one-shots")
-        self.clean.setToolTip("Random sounds and variations start at their onset with a 1 ms fade-in and "
-                              "end in true silence (pads follow their own Clean switch)")
-        self.clean.setChecked(g("clean", "true") in (True, "true"))
-        self.dc = QtWidgets.QCheckBox("Remove DC offset")
-        self.dc.setChecked(g("dc", "true") in (True, "true"))
-        self.fade_in = QtWidgets.QDoubleSpinBox(maximum=5000, value=float(g("fade_in", 0)), suffix=" ms")
-        self.fade_out = QtWidgets.QDoubleSpinBox(maximum=5000, value=float(g("fade_out", 10)), suffix=" ms")
-        self.norm = QtWidgets.QComboBox()
-        for key, text in (("none", "none"), ("peak", "peak (dBFS)"), ("lufs", "loudness (LUFS)")):
-            self.norm.addItem(text, key)
-        self.norm.setCurrentIndex(max(self.norm.findData(g("normalize", "peak")), 0))
-        self.target = QtWidgets.QDoubleSpinBox(minimum=-70, maximum=0, decimals=1, value=float(g("target", -1.0)))
-        self.norm.currentIndexChanged.connect(self._norm_changed)
-        self.template = QtWidgets.QLineEdit(str(g("template", DEFAULT_TEMPLATE)))
-        self.template.setToolTip("Fields: " + " ".join("{" + f + "}" for f in TEMPLATE_FIELDS)
-                                 + "; {index:03d} pads the number. UCS names: {catid}_{name}_GANStudio_{model} "
-                                 "({catid}: the UCS CatID from the pad's category or name, e.g. MUSCPerc)")
-        self.folder = QtWidgets.QLineEdit(str(g("folder", default_folder)))
+        self._what_and_format()
+        self._processing()
+        self.folder = QtWidgets.QLineEdit(str(self._get("folder", default_folder)))
         row = path_row(self.folder, self._browse)
         self.overwrite = QtWidgets.QCheckBox("Replace files of the same name")
         for label, w in (("Export", self.what), ("How many", self.count), ("Variation amount", self.amount),
@@ -72,6 +36,53 @@ class ExportDialog(QtWidgets.QDialog):
         self.what.currentIndexChanged.connect(self._what_changed)
         self._what_changed()
         self._norm_changed(keep=True)
+
+    def _get(self, key: str, default):
+        """The dialog's last choice for ``key`` (the "export" settings group), else ``default``."""
+        return self.qs.value(f"export/{key}", default)
+
+    def _what_and_format(self) -> None:
+        """What to export (and how many, how far, how long), the sample format and rate."""
+        self.what = QtWidgets.QComboBox()
+        for key, text in WHAT:
+            self.what.addItem(text, key)
+        self.what.setCurrentIndex(max(self.what.findData(self._get("what", "pad")), 0))
+        self.count = QtWidgets.QSpinBox(minimum=1, maximum=1000, value=int(self._get("count", 8)))
+        self.amount = QtWidgets.QDoubleSpinBox(minimum=0.01, maximum=1.0, singleStep=0.05, value=float(self._get("amount", 0.25)))
+        self.seconds = QtWidgets.QDoubleSpinBox(minimum=0.5, maximum=600, value=float(self._get("seconds", 10)), suffix=" s")
+        self.fmt = QtWidgets.QComboBox()
+        for key, text in (("pcm16", "16-bit PCM"), ("pcm24", "24-bit PCM"), ("float", "32-bit float")):
+            self.fmt.addItem(text, key)
+        self.fmt.setCurrentIndex(max(self.fmt.findData(self._get("fmt", "pcm24")), 0))
+        self.rate = QtWidgets.QComboBox()
+        for r, text in ((0, "model rate"), (44100, "44.1 kHz"), (48000, "48 kHz")):
+            self.rate.addItem(text, r)
+        self.rate.setCurrentIndex(max(self.rate.findData(int(self._get("rate", 48000))), 0))
+
+    def _processing(self) -> None:
+        """Channels, cleaning, trim, DC, fades, normalisation and the name template."""
+        self.stereo = QtWidgets.QCheckBox("Stereo (pads with a width in true stereo, other sounds on both channels)")
+        self.stereo.setChecked(self._get("stereo", "false") in (True, "true"))
+        self.trim = QtWidgets.QCheckBox("Trim silence")
+        self.trim.setChecked(self._get("trim", "true") in (True, "true"))
+        self.clean = QtWidgets.QCheckBox("Clean one-shots")
+        self.clean.setToolTip("Random sounds and variations start at their onset with a 1 ms fade-in and "
+                              "end in true silence (pads follow their own Clean switch)")
+        self.clean.setChecked(self._get("clean", "true") in (True, "true"))
+        self.dc = QtWidgets.QCheckBox("Remove DC offset")
+        self.dc.setChecked(self._get("dc", "true") in (True, "true"))
+        self.fade_in = QtWidgets.QDoubleSpinBox(maximum=5000, value=float(self._get("fade_in", 0)), suffix=" ms")
+        self.fade_out = QtWidgets.QDoubleSpinBox(maximum=5000, value=float(self._get("fade_out", 10)), suffix=" ms")
+        self.norm = QtWidgets.QComboBox()
+        for key, text in (("none", "none"), ("peak", "peak (dBFS)"), ("lufs", "loudness (LUFS)")):
+            self.norm.addItem(text, key)
+        self.norm.setCurrentIndex(max(self.norm.findData(self._get("normalize", "peak")), 0))
+        self.target = QtWidgets.QDoubleSpinBox(minimum=-70, maximum=0, decimals=1, value=float(self._get("target", -1.0)))
+        self.norm.currentIndexChanged.connect(self._norm_changed)
+        self.template = QtWidgets.QLineEdit(str(self._get("template", DEFAULT_TEMPLATE)))
+        self.template.setToolTip("Fields: " + " ".join("{" + f + "}" for f in TEMPLATE_FIELDS)
+                                 + "; {index:03d} pads the number. UCS names: {catid}_{name}_GANStudio_{model} "
+                                 "({catid}: the UCS CatID from the pad's category or name, e.g. MUSCPerc)")
 
     def _what_changed(self) -> None:
         w = self.what.currentData()

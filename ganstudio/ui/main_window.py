@@ -22,16 +22,35 @@ class MainWindow(QtWidgets.QMainWindow):
         root.setContentsMargins(8, 8, 8, 8)
         root.setSpacing(8)
 
-        # left: dataset and training
+        root.addWidget(self._left(), 3)
+        root.addLayout(self._middle(export_fn, variation_export_fn), 4)
+        right = QtWidgets.QVBoxLayout()
+        self.scope = ScopeView()
+        self.spectrum = SpectrogramView(sample_rate)
+        self.clip = ClipView()
+        right.addWidget(self.scope, 2)
+        right.addWidget(self.spectrum, 3)
+        right.addWidget(self.clip, 4)
+        right.addWidget(group("Master", self._master()))
+        root.addLayout(right, 4)
+
+        self.status = QtWidgets.QStatusBar()
+        self.setStatusBar(self.status)
+        self.resize(1360, 800)
+        self.close_guard = None     # () -> bool: False keeps the window open (e.g. while training)
+
+    def _left(self) -> QtWidgets.QTabWidget:
+        """Dataset and training tabs (the controller adds Keeps)."""
         self.tabs = QtWidgets.QTabWidget()
         self.dataset = DatasetPanel()
         self.training = TrainingPanel()
         self.tabs.addTab(self.dataset, "Dataset")
         self.tabs.addTab(self.training, "Training")
         self.tabs.setMinimumWidth(330)
-        root.addWidget(self.tabs, 3)
+        return self.tabs
 
-        # middle: model line, pads, pad controls
+    def _middle(self, export_fn, variation_export_fn) -> QtWidgets.QVBoxLayout:
+        """The model line, the pads, the selected pad's controls and the variations row."""
         mid = QtWidgets.QVBoxLayout()
         head = QtWidgets.QHBoxLayout()
         self.model_label = QtWidgets.QLabel()
@@ -47,16 +66,10 @@ class MainWindow(QtWidgets.QMainWindow):
         mid.addWidget(self.pad_panel)
         self.variations = VariationsRow(variation_export_fn)
         mid.addWidget(self.variations)
-        root.addLayout(mid, 4)
+        return mid
 
-        # right: views and master
-        right = QtWidgets.QVBoxLayout()
-        self.scope = ScopeView()
-        self.spectrum = SpectrogramView(sample_rate)
-        self.clip = ClipView()
-        right.addWidget(self.scope, 2)
-        right.addWidget(self.spectrum, 3)
-        right.addWidget(self.clip, 4)
+    def _master(self) -> QtWidgets.QHBoxLayout:
+        """Texture, Hi-fi, the audio line, texture level, volume and the meter."""
         master = QtWidgets.QHBoxLayout()
         self.volume = Knob("Volume", 0, 1.5, 0.8, "{:.2f}", "Master volume (a soft limiter keeps it from clipping)")
         self.texture = QtWidgets.QPushButton("Texture", checkable=True)
@@ -79,13 +92,7 @@ class MainWindow(QtWidgets.QMainWindow):
         master.addWidget(self.texture_gain)
         master.addWidget(self.volume)
         master.addWidget(self.meter)
-        right.addWidget(group("Master", master))
-        root.addLayout(right, 4)
-
-        self.status = QtWidgets.QStatusBar()
-        self.setStatusBar(self.status)
-        self.resize(1360, 800)
-        self.close_guard = None     # () -> bool: False keeps the window open (e.g. while training)
+        return master
 
     def master_state(self) -> dict:
         """What a session keeps of the master section."""

@@ -176,6 +176,21 @@ class TrainingPanel(QtWidgets.QWidget):
     def __init__(self):
         super().__init__()
         lay = QtWidgets.QVBoxLayout(self)
+        lay.addLayout(self._settings_form())
+        lay.addLayout(self._buttons())
+        self.bar = QtWidgets.QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setValue(0)
+        self.bar.setFormat("idle")
+        lay.addWidget(self.bar)
+        self.status = dim_label("")
+        self.status.setWordWrap(True)
+        lay.addWidget(self.status)
+        self.losses = LossView()
+        lay.addWidget(self.losses, 1)
+
+    def _settings_form(self) -> QtWidgets.QFormLayout:
+        """Preset, loss, limits, classes, base, Hi-fi and the model folder."""
         form = QtWidgets.QFormLayout()
         self.preset = QtWidgets.QComboBox()
         self.preset.addItems([p for p in PRESETS])
@@ -206,7 +221,10 @@ class TrainingPanel(QtWidgets.QWidget):
                          ("", self.steps), ("", self.conditional), ("", self.from_base), ("", self.hifi),
                          ("Model", out_row)):
             form.addRow(label, w)
-        lay.addLayout(form)
+        return form
+
+    def _buttons(self) -> QtWidgets.QHBoxLayout:
+        """Train, Pause / Resume, Hear now, Stop."""
         buttons = QtWidgets.QHBoxLayout()
         self.start_b = QtWidgets.QPushButton("Train")
         self.pause_b = QtWidgets.QPushButton("Pause", checkable=True, enabled=False)
@@ -220,17 +238,7 @@ class TrainingPanel(QtWidgets.QWidget):
         self.stop_b.clicked.connect(self.stop)
         for b in (self.start_b, self.pause_b, self.hear_b, self.stop_b):
             buttons.addWidget(b)
-        lay.addLayout(buttons)
-        self.bar = QtWidgets.QProgressBar()
-        self.bar.setRange(0, 1000)
-        self.bar.setValue(0)
-        self.bar.setFormat("idle")
-        lay.addWidget(self.bar)
-        self.status = dim_label("")
-        self.status.setWordWrap(True)
-        lay.addWidget(self.status)
-        self.losses = LossView()
-        lay.addWidget(self.losses, 1)
+        return buttons
 
     def _pause_toggled(self, on: bool) -> None:
         self.pause_b.setText("Resume" if on else "Pause")
@@ -328,6 +336,11 @@ class PadPanel(QtWidgets.QWidget):
         top.addWidget(self.name, 1)
         top.addWidget(self.klass)
         lay.addLayout(top)
+        lay.addWidget(group("Pad", self._pad_controls()))
+        lay.addWidget(group("Explore", self._explore_controls()))
+
+    def _pad_controls(self) -> QtWidgets.QHBoxLayout:
+        """The knobs (gain, pitch, trim, envelope, filters, width) and switches of the pad."""
         knobs = QtWidgets.QHBoxLayout()
         self.gain = Knob("Gain", 0, 2, 1, "{:.2f}", "Pad gain (linear)")
         self.pitch = Knob("Pitch", -24, 24, 0, "{:+.1f} st", "Playback pitch in semitones", steps=480)
@@ -342,20 +355,18 @@ class PadPanel(QtWidgets.QWidget):
         self.reverse = QtWidgets.QCheckBox("Reverse")
         self.loop = QtWidgets.QCheckBox("Loop")
         self.loop.setToolTip("Loop while held (MIDI) or until pressed again")
-        self.reverse.toggled.connect(lambda on: self.settings_changed.emit({"reverse": on}))
-        self.loop.toggled.connect(lambda on: self.settings_changed.emit({"loop": on}))
         self.clean = QtWidgets.QCheckBox("Clean", checked=True)
         self.clean.setToolTip("Start at the onset with a 1 ms fade-in and end in true silence where the "
                               "sound has decayed (no clicks, no crackle or hiss in the tail)")
-        self.clean.toggled.connect(lambda on: self.settings_changed.emit({"clean": on}))
+        self.tune = QtWidgets.QCheckBox("Tune")
+        self.tune.setToolTip("Move a tonal sound (a pluck, a tom, a bass hit) onto the nearest note")
+        for key, box in (("reverse", self.reverse), ("loop", self.loop), ("clean", self.clean), ("tune", self.tune)):
+            box.toggled.connect(lambda on, key=key: self.settings_changed.emit({key: on}))
         self.choke = QtWidgets.QComboBox()
         self.choke.addItems(["no choke"] + [f"choke {g}" for g in range(1, CHOKE_GROUPS + 1)])
         self.choke.setToolTip("Choke group: playing any pad of a group fades out the others "
                               "(an open hi-hat stops when the closed one plays)")
         self.choke.activated.connect(lambda i: self.settings_changed.emit({"choke": i}))
-        self.tune = QtWidgets.QCheckBox("Tune")
-        self.tune.setToolTip("Move a tonal sound (a pluck, a tom, a bass hit) onto the nearest note")
-        self.tune.toggled.connect(lambda on: self.settings_changed.emit({"tune": on}))
         self.keys = QtWidgets.QCheckBox("Keys")
         self.keys.setToolTip("Keyboard mode: MIDI notes play the selected pad chromatically, at its own "
                              "pitch on its estimated note (C4 for a sound without one)")
@@ -368,7 +379,10 @@ class PadPanel(QtWidgets.QWidget):
         col2.addWidget(self.choke)
         knobs.addLayout(col)
         knobs.addLayout(col2)
-        lay.addWidget(group("Pad", knobs))
+        return knobs
+
+    def _explore_controls(self) -> QtWidgets.QGridLayout:
+        """Randomize, mutate (and its amount), A/B, variations and the morph between two pads."""
         ex = QtWidgets.QGridLayout()
         self.rand_b = QtWidgets.QPushButton("Randomize")
         self.rand_b.setToolTip("A new random sound for this pad (Ctrl+R)")
@@ -386,20 +400,20 @@ class PadPanel(QtWidgets.QWidget):
         self.ab_b.setToolTip("Compare this pad's sound (A) with its sound before the last change (B); "
                              "a change made while B plays keeps B (key B; Ctrl+Z undoes any change)")
         self.ab_b.clicked.connect(lambda: self.ab.emit())
-        ex.addWidget(self.rand_b, 0, 0)
-        ex.addWidget(self.mut_b, 0, 1)
-        ex.addWidget(self.ab_b, 0, 3)
         self.var_b = QtWidgets.QPushButton("Variations")
         self.var_b.setToolTip("More like this: up to 8 takes of this pad at the chosen amount (5 %: subtle, "
                               "25 %: audibly different), none a copy of the pad or of each other (Ctrl+D)")
         self.var_b.clicked.connect(lambda: self.variations.emit(self.amount.value()))
+        ex.addWidget(self.rand_b, 0, 0)
+        ex.addWidget(self.mut_b, 0, 1)
+        ex.addWidget(self.ab_b, 0, 3)
         ex.addWidget(self.var_b, 1, 3)
         ex.addWidget(self.amount, 0, 2, 2, 1)
         ex.addWidget(self.morph_a, 1, 0)
         ex.addWidget(self.morph_b, 1, 1)
         ex.addWidget(dim_label("Morph"), 2, 0)
         ex.addWidget(self.morph_t, 2, 1, 1, 2)
-        lay.addWidget(group("Explore", ex))
+        return ex
 
     def session_state(self) -> dict:
         """What a session keeps of this panel: the mutation amount and the morph pads and position."""
