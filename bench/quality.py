@@ -35,6 +35,7 @@ from ganstudio.metrics import (clip_embedding, diversity_ratio, logmel_frechet, 
                                noise_bursts, white_noise)
 from ganstudio.metrics.classify import ClipClassifier, class_scores, timed_embedding
 from ganstudio.models import ModelConfig
+from ganstudio.models.config import setting_value
 from ganstudio.training import TrainConfig, Trainer, model_config_for, recipe
 
 N_GEN = 64
@@ -86,7 +87,7 @@ def parse_overrides(items: list[str]) -> tuple[dict, dict]:
     model, training = {}, {}
     for item in items:
         key, _, raw = item.partition("=")
-        value = json.loads(raw) if raw[:1] in "-0123456789tf[" else raw
+        value = setting_value(raw)
         if key in model_fields:
             model[key] = value
         elif key in train_fields:

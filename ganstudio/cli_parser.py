@@ -10,6 +10,7 @@ from typing import Callable
 
 from . import __version__
 
+EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
 MAX_CLIPS = 1000          # generate -n, export --random / --variations: one run's worth of stems
 MAX_STEPS = 10**9
 MAX_MINUTES = 7 * 24 * 60
@@ -156,7 +157,7 @@ def _generate(sub, commands: dict) -> None:
 
 
 def _export(sub, commands: dict) -> None:
-    from .export.stems import DEFAULT_TEMPLATE, NORMALIZE
+    from .export.settings import DEFAULT_TEMPLATE, NORMALIZE
     e = sub.add_parser("export", help="export WAV stems with sidecars from a model or a session")
     e.add_argument("source", help="model folder / .gsm, or a session .gss (for its pads)")
     e.add_argument("--out", required=True, help="folder for the stems")

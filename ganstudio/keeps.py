@@ -135,7 +135,8 @@ class KeepLibrary:
         ``rate`` Hz: its stem and sidecar are written first, then the index. ``tags`` start its tags
         (the window gives the sound's automatic category)."""
         tags = v.text_list(sorted({t.strip() for t in tags or [] if t.strip()}), "tags", MAX_TAGS)
-        from .export.stems import ExportError, ExportSettings, export_stems, pad_spec, pad_stem_name
+        from .export.settings import ExportError, ExportSettings
+        from .export.stems import export_stems, pad_spec, pad_stem_name
         if len(self.keeps) >= MAX_KEEPS:
             raise KeepError(f"the library holds {MAX_KEEPS} keeps, its limit; delete some first")
         kid = secrets.token_hex(6)
@@ -181,9 +182,10 @@ class KeepLibrary:
 
     # ---- use --------------------------------------------------------------------------------
     def sidecar_doc(self, kid: str) -> dict:
-        """Keep ``kid``'s sidecar as :func:`~ganstudio.export.stems.read_sidecar` checks it (cached:
+        """Keep ``kid``'s sidecar as :func:`~ganstudio.export.sidecar.read_sidecar` checks it (cached:
         a keep's files are written once)."""
-        from .export.stems import ExportError, read_sidecar
+        from .export.settings import ExportError
+        from .export.sidecar import read_sidecar
         if kid not in self._sidecars:
             try:
                 self._sidecars[kid] = read_sidecar(self.sidecar(kid))
@@ -203,7 +205,8 @@ class KeepLibrary:
     def export(self, kids: list[str], folder: str | Path) -> list[Path]:
         """Copy keeps ``kids`` (WAV and sidecar) into ``folder`` named ``{model}_{name}_{index:03d}``;
         existing files are never overwritten (a ``-2`` suffix is added)."""
-        from .export.stems import SIDECAR_FORMAT, SIDECAR_VERSION, stem_name
+        from .export.settings import SIDECAR_FORMAT, SIDECAR_VERSION
+        from .export.stems import stem_name
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         out = []

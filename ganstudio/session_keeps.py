@@ -40,7 +40,7 @@ def session_keeps(lib: KeepLibrary, model_sha256: str) -> list[dict]:
 
 def check_session_keep(d, where: str, latent_dim: int | None = None) -> dict:
     """One session keep entry with every field checked (raises ValueError naming ``where``)."""
-    from .export.stems import ExportSettings
+    from .export.settings import ExportSettings
     from .session import check_pad
     if not isinstance(d, dict):
         raise ValueError(f"{where} must be a JSON object")
@@ -59,7 +59,8 @@ def restore_keeps(lib: KeepLibrary, model, entries: list[dict]) -> tuple[int, li
     """Remake into ``lib`` the checked ``entries`` (:func:`check_session_keep`) it lacks, with
     ``model`` (the session's, whose hash the caller checked): (how many were remade, a line per
     keep that could not be)."""
-    from .export.stems import ExportError, ExportSettings, export_stems, pad_spec
+    from .export.settings import ExportError, ExportSettings
+    from .export.stems import export_stems, pad_spec
     have = {k.id for k in lib.keeps}
     added, problems = 0, []
     for e in entries:

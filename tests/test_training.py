@@ -9,7 +9,7 @@ from ganstudio.models import preset
 from ganstudio.models.modelfile import load_model
 from ganstudio.training import (CheckpointError, TrainControl, Trainer, TrainingDiverged, load_state,
                                 model_config_for, recipe)
-from ganstudio.training import loop as loop_mod
+from ganstudio.training import gan_step as step_mod
 from ganstudio.training.augment import augment, auto_probability
 
 
@@ -96,7 +96,7 @@ def test_time_limit(small_dataset, tmp_path):
 
 
 def test_nan_rolls_back_to_last_checkpoint(small_dataset, tmp_path, monkeypatch):
-    real_g_loss, calls = loop_mod.g_loss, {"n": 0}
+    real_g_loss, calls = step_mod.g_loss, {"n": 0}
 
     def g_loss_nan_once(kind, score):
         calls["n"] += 1
@@ -104,7 +104,7 @@ def test_nan_rolls_back_to_last_checkpoint(small_dataset, tmp_path, monkeypatch)
         if calls["n"] == 3:
             out["g/loss"] = out["g/loss"] * float("nan")
         return out
-    monkeypatch.setattr(loop_mod, "g_loss", g_loss_nan_once)
+    monkeypatch.setattr(step_mod, "g_loss", g_loss_nan_once)
     events = []
     mc, tc = small(small_dataset, max_steps=4, checkpoint_every=1)
     walls = []
@@ -128,7 +128,7 @@ def test_nan_rolls_back_to_last_checkpoint(small_dataset, tmp_path, monkeypatch)
 
 
 def test_persistent_divergence_gives_up_with_a_clear_error(small_dataset, tmp_path, monkeypatch):
-    monkeypatch.setattr(loop_mod, "d_loss", lambda kind, r, f: {"d/adv": (r.mean() - f.mean()) * float("inf")})
+    monkeypatch.setattr(step_mod, "d_loss", lambda kind, r, f: {"d/adv": (r.mean() - f.mean()) * float("inf")})
     mc, tc = small(small_dataset, max_rollbacks=2)
     with pytest.raises(TrainingDiverged, match="diverged 3 times"):
         Trainer(small_dataset, tmp_path / "m", mc, tc).run()

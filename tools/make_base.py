@@ -9,7 +9,6 @@ discriminator, so the weights carry the project's own licence (resources/README.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 from pathlib import Path
@@ -20,8 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ganstudio.data import Dataset, ImportSettings                          # noqa: E402
 from ganstudio.library.air_kit import render_air                            # noqa: E402
+from ganstudio.models.config import setting_value                           # noqa: E402
 from ganstudio.training import Trainer, load_state, model_config_for, recipe   # noqa: E402
-from ganstudio.training.loop import BASE_DISCRIMINATOR                      # noqa: E402
+from ganstudio.training.warm_start import BASE_DISCRIMINATOR                      # noqa: E402
 
 PER_CLASS = 120
 
@@ -32,14 +32,6 @@ def corpus(seed: int = 0) -> Dataset:
     # the air classes and the demo kit's, PER_CLASS of each: one unlabelled set (the base is unconditioned)
     return Dataset.from_arrays({"procedural": list(render_air(PER_CLASS, seconds, seed, rate, with_kit=True))},
                                settings)
-
-
-def _value(text: str):
-    """'true' -> True, '3' -> 3, 'istft' -> 'istft'."""
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
 
 
 def main() -> int:
@@ -56,7 +48,7 @@ def main() -> int:
     ds = corpus()
     work = Path(a.out).with_name(Path(a.out).name + ".training")
     shutil.rmtree(work, ignore_errors=True)
-    overrides = {k: _value(v) for k, v in (x.split("=", 1) for x in a.set)}
+    overrides = {k: setting_value(v) for k, v in (x.split("=", 1) for x in a.set)}
     mc = model_config_for(ds, "tiny", False, **overrides)
     limits = dict(max_steps=a.steps) if a.steps else dict(max_minutes=a.minutes)
     result = Trainer(ds, work, mc, recipe("tiny", **limits)).run()

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .stems import StemSpec, pad_spec, pad_stem_name, random_specs, texture_spec, variation_specs
+from .settings import StemSpec
+from .stems import pad_spec, pad_stem_name, random_specs, texture_spec, variation_specs
 
 
 @dataclass

@@ -1,17 +1,16 @@
-"""WAV stems a DAW takes as they are, each with a JSON sidecar that remakes it exactly.
+"""WAV stems a DAW takes as they are, each with a JSON sidecar that remakes it exactly: what to
+export (:class:`~.settings.StemSpec` lists), their names, and writing the pairs atomically.
 
 A stem is described by a *source* (a latent and class, or a texture walk's seed, speed and length),
 optional *pad* playback settings (trim, reverse, pitch, gain) and the export *settings*
-(format, rate, channels, processing). :func:`make_audio` turns these into audio
-deterministically: the generator runs on the CPU one clip at a time without oneDNN, whose kernels
-round differently from run to run, so the same sidecar gives the same samples every time.
+(format, rate, channels, processing); :func:`~.render.make_audio` turns these into audio
+deterministically and :mod:`.sidecar` reads a sidecar back and remakes its stem.
 """
 from __future__ import annotations
 
 import logging
 import json
 import re
-from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable
 
@@ -19,238 +18,22 @@ import numpy as np
 
 from .. import __version__
 from .. import validate as v
-from ..dsp import processing as dsp
-from ..fileio import atomic_write_bytes, describe_os_error, read_json_document, sha256_bytes
-from ..dsp.oneshot import clean_oneshot
-from ..dsp.pad import TONE_RANGES, shape_pad
-from ..dsp.stereo import to_mono
-from ..models.latent import LatentWalk, mutate
+from ..fileio import atomic_write_bytes, describe_os_error, sha256_bytes
+from ..dsp.pad import TONE_RANGES
+from ..models.latent import mutate
 from ..models.variations import latent_amount
-from ..models.extender_file import model_extender
-from ..models.sampling import full_band, generate, render_sides
-from ..models.modelfile import LoadedModel, ModelFileError, load_model
+from ..models.modelfile import LoadedModel
 from . import bwf
 from .ucs import ucs_category
-from .wav import SUBTYPES, write_wav
+from .wav import write_wav
+
+from .render import make_audio
+from .settings import (MAX_STEM_SECONDS, MAX_TEXTURE_SPEED, SIDECAR_FORMAT, SIDECAR_VERSION, TEMPLATE_FIELDS,
+                       _WINDOWS_RESERVED, ExportedStem, ExportError, ExportSettings, StemSpec)
 
 log = logging.getLogger(__name__)
 
-SIDECAR_FORMAT = "ganstudio-stem"
-SIDECAR_VERSION = 1
-NORMALIZE = ("none", "peak", "lufs")
-DEFAULT_TEMPLATE = "{model}_{name}_{index:03d}"
-TEMPLATE_FIELDS = ("model", "name", "kind", "pad", "class", "category", "catid", "index", "seed")
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
-                     *(f"LPT{i}" for i in range(1, 10))}
 
-
-MAX_FADE_MS = 5000.0
-SILENT_DBFS = -100.0           # a stem whose peak stays below this holds nothing worth a file
-MAX_STEM_SECONDS = 600.0       # one stem (a texture recording, or a pad pitched down) at most
-MAX_TEXTURE_SPEED = 1.0
-
-
-class ExportError(Exception):
-    """An export that can't be done; the message says which file or folder and why."""
-
-
-@dataclass
-class ExportSettings:
-    """``fmt`` pcm16 / pcm24 / float; ``rate`` None keeps the model rate; ``channels`` 1 (a stereo pad's mid), or 2
-    (a pad with a stereo width in true stereo, any other sound on both); ``normalize`` none / peak (to ``peak_dbfs``) / lufs (to ``lufs``,
-    never past a -0.3 dBFS peak)."""
-
-    fmt: str = "pcm24"
-    rate: int | None = 48000
-    channels: int = 1
-    trim: bool = True
-    trim_db: float = -60.0
-    fade_in_ms: float = 0.0
-    fade_out_ms: float = 10.0
-    dc: bool = True
-    normalize: str = "peak"
-    peak_dbfs: float = -1.0
-    lufs: float = -16.0
-    template: str = DEFAULT_TEMPLATE
-    overwrite: bool = False
-    clean: bool = True          # a stem that is not a pad starts at its onset and ends in silence
-    hifi: bool = True           # above the model's rate, the bandwidth extender adds the band it can't make
-    bwf: bool = True            # a bext and an iXML chunk: description, category, origin (metadata only)
-    hifi_cap: bool = True       # the extender's added band is capped (dsp.bands.cap_added_band)
-
-    def __post_init__(self) -> None:
-        v.choice(self.fmt, "format", tuple(SUBTYPES))
-        if self.rate is not None:
-            v.integer(self.rate, "sample rate", 8000, 192000)
-        v.choice(self.channels, "channels", (1, 2))
-        v.boolean(self.trim, "trim")
-        v.number(self.trim_db, "trim threshold (dB)", -120.0, -10.0)
-        v.number(self.fade_in_ms, "fade-in (ms)", 0.0, MAX_FADE_MS)
-        v.number(self.fade_out_ms, "fade-out (ms)", 0.0, MAX_FADE_MS)
-        v.boolean(self.dc, "dc")
-        v.choice(self.normalize, "normalisation", NORMALIZE)
-        v.number(self.peak_dbfs, "peak target (dBFS)", -60.0, 0.0)
-        v.number(self.lufs, "loudness target (LUFS)", -70.0, 0.0)
-        v.text(self.template, "name template", 200, allow_empty=False)
-        v.boolean(self.overwrite, "overwrite")
-        v.boolean(self.clean, "clean")
-        v.boolean(self.hifi, "hifi")
-        v.boolean(self.bwf, "bwf")
-        v.boolean(self.hifi_cap, "hifi_cap")
-
-    def processing(self) -> dict:
-        """The settings that shape the audio (kept in every sidecar)."""
-        d = asdict(self)
-        d.pop("template")
-        d.pop("overwrite")
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "ExportSettings":
-        """Settings from a sidecar's ``processing``; unknown keys are ignored, known ones checked."""
-        if not isinstance(d, dict):
-            raise ValueError("processing must be a JSON object")
-        known = {f.name for f in fields(cls)}
-        # sidecars from before clean one-shots and Hi-fi existed remake as they were made
-        return cls(**{"clean": False, "hifi": False, "hifi_cap": False,
-                      **{k: val for k, val in d.items() if k in known}})
-
-
-@dataclass
-class StemSpec:
-    """One stem to make. ``source`` is {"type": "latent", "latent": [...], "label": int|None} or
-    {"type": "texture", "seed", "speed", "seconds"}; ``pad`` holds playback settings (start, end,
-    reverse, pitch, gain) or None."""
-
-    kind: str                   # pad, variation, random, texture
-    source: dict
-    name: str
-    pad: dict | None = None
-    pad_index: int | None = None
-    seed: int | None = None
-    category: str | None = None     # what the sound is, when known beyond its class (the window's automatic category)
-
-
-@dataclass
-class ExportedStem:
-    path: Path
-    sidecar: Path
-    info: dict = field(default_factory=dict)
-
-
-# ---- rendering ------------------------------------------------------------------------------
-def render_exact(model: LoadedModel, latent: np.ndarray, label: int | None) -> np.ndarray:
-    """One clip float32 [clip_length] at the model rate, bit-identical from run to run."""
-    if next(model.generator.parameters()).device.type != "cpu":
-        raise ValueError("exact rendering needs the model on the CPU")
-    problems: list = []
-    x = generate(model.generator, np.asarray(latent, dtype=np.float32).reshape(1, -1), [label], exact=True,
-                 problems=problems)[0]
-    if problems:
-        raise ExportError(f"the model {model.name} makes no usable sound for this latent ({problems[0][1]}); "
-                          "nothing was written")
-    return x
-
-
-def stem_extender(model: LoadedModel, settings: ExportSettings, rate: int):
-    """The extender a stem at ``rate`` goes through: the model's own or the shipped one, when
-    Hi-fi is on and the rate is above the model's; else None."""
-    if not settings.hifi or rate <= model.config.sample_rate:
-        return None
-    try:
-        return model_extender(model)
-    except ModelFileError as exc:
-        raise ExportError(f"Hi-fi needs the bandwidth extender, which can't be loaded ({exc}); "
-                          "export with Hi-fi off (--hifi off) to get the plain resampled sound") from None
-
-
-def render_clip(model: LoadedModel, latent, label: int | None, rate: int, ext, cap: bool = True) -> np.ndarray:
-    """:func:`render_exact` brought to ``rate`` by the render path (soxr, then ``ext``; ``cap``
-    as in :func:`~ganstudio.models.sampling.extend`)."""
-    x = render_exact(model, latent, label)
-    problems: list = []
-    x = full_band(x[None], model.config.sample_rate, rate, ext, exact=True, problems=problems, cap=cap)[0]
-    if problems:
-        raise ExportError(f"the extender made no usable sound for this stem ({problems[0][1]}); nothing was written")
-    return x
-
-
-def render_texture(model: LoadedModel, seconds: float, rate: int, seed: int, speed: float,
-                   ext=None, cap: bool = True) -> np.ndarray:
-    """Texture mode offline: the same latent walk and Hann overlap-add as the live stream,
-    ``seconds`` long at ``rate`` Hz, with half a clip of fade-in skipped."""
-    cfg = model.config
-    n = int(round(cfg.clip_length * rate / cfg.sample_rate))
-    n -= n % 2
-    hop = n // 2
-    window = np.hanning(n + 1)[:-1].astype(np.float32)
-    walk = LatentWalk(cfg.latent_dim, seed, speed, cfg.num_classes)
-    total = int(round(seconds * rate))
-    out = np.zeros(total + n, dtype=np.float32)
-    pos = -hop                           # the first half-window is the stream's fade-in
-    while pos < total:
-        z, label = walk.step()
-        clip = render_clip(model, z, label, rate, ext, cap)[:n]
-        clip = np.pad(clip, (0, n - len(clip)))
-        lo = max(pos, 0)
-        out[lo:pos + n] += (window * clip)[lo - pos:]
-        pos += hop
-    return out[:total]
-
-
-def make_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings) -> tuple[np.ndarray, int, dict]:
-    """The stem's audio at its rate (float32 [frames] mono, [frames, 2] stereo: a pad with a
-    stereo width in true stereo, any other sound on both channels) and what processing did."""
-    rate = settings.rate or model.config.sample_rate
-    src = spec.source
-    ext = stem_extender(model, settings, rate)
-    if src["type"] == "latent":
-        x = render_clip(model, np.asarray(src["latent"], np.float32), src.get("label"), rate, ext,
-                        settings.hifi_cap)
-    elif src["type"] == "texture":
-        x = render_texture(model, float(src["seconds"]), rate, int(src["seed"]), float(src["speed"]), ext,
-                           settings.hifi_cap)
-    else:
-        raise ValueError(f"unknown stem source {src['type']!r}")
-    cleaned = bool(spec.pad.get("clean")) if spec.pad else (settings.clean and src["type"] == "latent")
-    side = None
-    if spec.pad and float(spec.pad.get("width", 0.0)) > 0 and src["type"] == "latent":
-        side = render_sides(model.generator, np.asarray(src["latent"], np.float32)[None], [src.get("label")],
-                            rate, ext, exact=True, cap=settings.hifi_cap)[0]
-    if settings.dc and cleaned:     # before the fades: a clean stem starts and ends on zero
-        x = dsp.remove_dc(x)
-        side = None if side is None else dsp.remove_dc(side)
-    if spec.pad:        # the pad's own render path (dsp.pad), exactly as the pad plays it
-        x = shape_pad(x, rate, spec.pad, side=side)
-        if x.ndim == 2 and settings.channels == 1:      # a mono stem of a stereo pad: its mid, exactly
-            x = to_mono(x)
-    elif cleaned:
-        x = clean_oneshot(x, rate)
-    info: dict = {"extender_sha256": ext.weights_hash} if ext is not None else {}
-    if settings.dc and not cleaned:  # where stems made before clean one-shots did it: they remake exactly
-        x = dsp.remove_dc(x)
-    if settings.trim and not cleaned:   # a clean one-shot is trimmed already, and ends in silence on purpose
-        x = dsp.trim_silence(x, settings.trim_db, pad_frames=int(0.002 * rate))
-    x = dsp.fade(x, rate, settings.fade_in_ms, settings.fade_out_ms)
-    if settings.normalize == "peak":
-        x, info["gain_db"] = dsp.normalize_peak(x, settings.peak_dbfs)
-    elif settings.normalize == "lufs":
-        x, info["gain_db"], info["limited_by_peak"] = dsp.normalize_loudness(x, rate, settings.lufs)
-    if np.max(np.abs(x), initial=0.0) > 1.0:       # "none" on a hot sound: scale, never clip
-        x, info["gain_db"] = dsp.normalize_peak(x, dsp.PEAK_CEILING_DBFS)
-    why = dsp.sound_problem(x)
-    if why or not len(x) or dsp.peak_dbfs(x) < SILENT_DBFS:
-        raise ExportError(f"the stem {spec.name or spec.kind!r} came out {why or 'silent'}; nothing was written")
-    info["peak_dbfs"] = round(float(dsp.peak_dbfs(x)), 3)
-    lufs = dsp.loudness_lufs(x, rate)
-    info["lufs"] = round(lufs, 3) if np.isfinite(lufs) else None
-    info["frames"] = len(x)
-    if settings.channels == 2 and x.ndim == 1:
-        x = np.stack([x, x], axis=1)
-    return np.ascontiguousarray(x, dtype=np.float32), rate, info
-
-
-# ---- what to export -------------------------------------------------------------------------
 def latent_source(latent, label: int | None) -> dict:
     return {"type": "latent", "latent": [float(x) for x in np.asarray(latent, np.float32)],
             "label": None if label is None else int(label)}
@@ -425,81 +208,3 @@ def export_stems(model: LoadedModel, specs: list[StemSpec], folder: str | Path, 
         if progress_fn:
             progress_fn(i + 1, len(specs), path.name)
     return done
-
-
-# ---- sidecars -------------------------------------------------------------------------------
-MAX_SIDECAR_BYTES = 1 << 20
-KINDS = ("pad", "variation", "random", "texture")
-
-
-def read_sidecar(path: str | Path) -> dict:
-    """A stem's sidecar with every field that remaking uses checked (types, ranges, finite
-    numbers): ``model`` {name, path (absolute, resolved against the sidecar's folder),
-    weights_sha256}, ``kind``, ``source``, ``pad``, ``settings`` (an :class:`ExportSettings`) and
-    ``audio_sha256`` (or None). The sidecar's ``wav`` name is never used to choose a path."""
-    path = Path(path)
-    doc = read_json_document(path, SIDECAR_FORMAT, SIDECAR_VERSION, ExportError, "sidecar",
-                             max_bytes=MAX_SIDECAR_BYTES)
-    try:
-        m = doc.get("model")
-        if not isinstance(m, dict):
-            raise ValueError("model must be a JSON object")
-        mp = Path(v.text(m.get("path"), "model.path", 4096, allow_empty=False))
-        h = v.sha256_hex(m.get("weights_sha256"), "model.weights_sha256")
-        out = {"model": {"name": v.text(m.get("name", ""), "model.name"),
-                         "path": str(mp if mp.is_absolute() else (path.parent / mp).resolve()),
-                         "weights_sha256": h},
-               "kind": v.choice(doc.get("kind", "random"), "kind", KINDS),
-               "source": check_source(doc.get("source")),
-               "pad": v.optional(doc.get("pad"), _sidecar_pad),
-               "settings": ExportSettings.from_dict(doc.get("processing"))}
-        res = doc.get("result", {})
-        audio_hash = res.get("audio_sha256") if isinstance(res, dict) else None
-        out["audio_sha256"] = v.optional(audio_hash, v.sha256_hex, "result.audio_sha256")
-        ext_hash = res.get("extender_sha256") if isinstance(res, dict) else None
-        out["extender_sha256"] = v.optional(ext_hash, v.sha256_hex, "result.extender_sha256")
-    except (ValueError, TypeError) as exc:
-        raise ExportError(f"{path}: the sidecar is damaged ({exc})") from None
-    return out
-
-
-def _sidecar_pad(d) -> dict:
-    from ..session import check_pad
-    pad = check_pad(d, "pad")
-    if "clean" not in d:            # made before clean one-shots existed: remake it as it was
-        pad["clean"] = False
-    return pad
-
-
-def remake_from_sidecar(sidecar: str | Path, model_path: str | Path | None = None,
-                        accept_different: bool = False) -> tuple[np.ndarray, int, ExportSettings, dict]:
-    """Make a stem's audio again from its sidecar: (audio as :func:`make_audio`, rate, settings,
-    checked sidecar as :func:`read_sidecar`). The model is the one at ``model_path`` or the
-    sidecar's; its weights hash must match, and the audio must hash as the sidecar says (a
-    tampered latent would make another sound under the stem's name) unless ``accept_different``."""
-    doc = read_sidecar(sidecar)
-    mp = model_path or doc["model"]["path"]
-    try:
-        model = load_model(mp)
-    except ModelFileError as exc:
-        raise ExportError(f"the sidecar's model can't be loaded: {exc}") from None
-    if model.weights_hash != doc["model"]["weights_sha256"]:
-        raise ExportError(f"{mp} is not the model this stem was made with (weights hash "
-                          f"{model.weights_hash[:12]}…, the sidecar wants {doc['model']['weights_sha256'][:12]}…)")
-    if doc["source"]["type"] == "latent":
-        check_source(doc["source"], model.config.latent_dim)
-    settings = doc["settings"]
-    ext = stem_extender(model, settings, settings.rate or model.config.sample_rate)
-    if doc["extender_sha256"] and (ext is None or ext.weights_hash != doc["extender_sha256"]) \
-            and not accept_different:
-        raise ExportError(f"{sidecar}: the stem was made with another bandwidth extender (hash "
-                          f"{doc['extender_sha256'][:12]}…) than the one {model.name} plays through now "
-                          "(its own, or the one shipped with this GAN Studio); pass --accept-different "
-                          "to remake it with this one")
-    spec = StemSpec(doc["kind"], doc["source"], "", doc["pad"])
-    audio, rate, _ = make_audio(model, spec, settings)
-    if doc["audio_sha256"] and sha256_bytes(audio.tobytes()) != doc["audio_sha256"] and not accept_different:
-        raise ExportError(f"{sidecar}: the remade audio differs from the stem the sidecar describes "
-                          "(the sidecar was edited, or this machine renders differently); "
-                          "pass --accept-different to write it anyway")
-    return audio, rate, settings, doc

@@ -121,3 +121,14 @@ def preset(name: str, **overrides) -> ModelConfig:
     cfg = replace(ModelConfig(preset=name, **_PRESET_FIELDS[name]), **overrides)
     cfg.validate()
     return cfg
+
+
+def setting_value(text: str):
+    """A setting given as text on a command line (``FIELD=VALUE``): JSON where it parses
+    ('true' -> True, '3' -> 3, '[1, 2]' -> [1, 2]), else the text itself ('istft',
+    'transposed'); the config's own validation then checks it."""
+    import json
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

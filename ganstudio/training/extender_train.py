@@ -29,7 +29,7 @@ from ..models.discriminators import Discriminators, d_loss, feature_matching, g_
 from ..models.extender import Extender, ExtenderConfig, band_edge
 from ..models.extender_file import save_extender
 from .checkpoint import CheckpointError, TrainState, load_state, save_state
-from .loop import Progress, TrainControl, TrainingDiverged, TrainResult, resolve_device
+from .control import Progress, TrainControl, TrainingDiverged, TrainResult, resolve_device
 
 log = logging.getLogger(__name__)
 

@@ -1,17 +1,16 @@
 """The Qt-free training loop: hooks for progress, abort and snapshots; pause / resume / stop;
 EMA generator; checkpoints for resume; NaN / divergence rollback; DDP when run under torchrun.
 
-A step is ``n_critic`` discriminator updates (on ``fake.detach()``) followed by one generator
-update, as in WaveGAN / HiFi-GAN.
+A step (:mod:`.gan_step`) is ``n_critic`` discriminator updates (on ``fake.detach()``) followed by
+one generator update, as in WaveGAN / HiFi-GAN; what the loop reports and how it is steered live in
+:mod:`.control`, the start from a pretrained base's weights in :mod:`.warm_start`.
 """
 from __future__ import annotations
 
 import logging
 import copy
 import math
-import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -23,99 +22,19 @@ from ..models import Discriminator, Generator, ModelConfig, preset
 from ..fileio import remove_stale_temp_files
 from ..models.modelfile import save_model
 from . import distributed as dist_util
-from .augment import AdaptiveProbability, augment, auto_probability
+from .augment import AdaptiveProbability, auto_probability
 from .checkpoint import (SNAPSHOTS, STATE_FILE, CheckpointError, TrainState, clean_snapshots, load_state,
                          save_snapshot, save_state, snapshot_dir)
+from .control import Progress, TrainControl, TrainingDiverged, TrainResult, resolve_device
+from .gan_step import GanSteps, _unwrap
 from .quality import QualityProbe
+from .warm_start import BASE_DISCRIMINATOR, _load_matching, read_discriminator
 from .config import TrainConfig, recipe
-from .ema import update_ema
-from .losses import d_loss, g_loss, gradient_penalty, r1_penalty
 from .precision import autocast_dtype
 
 log = logging.getLogger(__name__)
 
 HISTORY_MAX = 2000
-
-
-@dataclass
-class Progress:
-    """What the loop reports. ``event`` is one of start, step, checkpoint, rollback, paused,
-    quality (``message`` is the plain-language quality line), done."""
-
-    event: str
-    step: int
-    max_steps: int | None
-    elapsed_s: float
-    steps_per_s: float
-    eta_s: float | None
-    losses: dict[str, float] = field(default_factory=dict)
-    message: str = ""
-
-
-@dataclass
-class TrainResult:
-    step: int
-    elapsed_s: float
-    out_dir: Path
-    stopped: bool          # stopped by the user / abort_fn rather than by a limit
-    rollbacks: int
-    losses: dict[str, float]
-
-
-class TrainingDiverged(RuntimeError):
-    """Training kept producing NaN / exploding losses after ``max_rollbacks`` rollbacks."""
-
-
-class TrainControl:
-    """Thread-safe pause / resume / stop / hear-it-now for a running loop (the UI's buttons call
-    these)."""
-
-    def __init__(self) -> None:
-        self._paused = threading.Event()
-        self._stopped = threading.Event()
-        self._hear = threading.Event()
-
-    def hear_now(self) -> None:
-        """Ask for a snapshot at the next step (or at once while paused), not only every N steps."""
-        self._hear.set()
-
-    def take_hear_request(self) -> bool:
-        """True once per :meth:`hear_now`."""
-        if self._hear.is_set():
-            self._hear.clear()
-            return True
-        return False
-
-    def pause(self) -> None:
-        self._paused.set()
-
-    def resume(self) -> None:
-        self._paused.clear()
-
-    def stop(self) -> None:
-        self._stopped.set()
-        self._paused.clear()
-
-    @property
-    def paused(self) -> bool:
-        return self._paused.is_set()
-
-    @property
-    def stopped(self) -> bool:
-        return self._stopped.is_set()
-
-
-def resolve_device(name: str, local_rank: int = 0) -> torch.device:
-    """"auto" is CUDA (this process's local rank) when present, else the CPU."""
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    dev = torch.device(name)
-    if dev.type == "cuda":
-        if not torch.cuda.is_available():
-            raise RuntimeError("CUDA was requested but no CUDA device is available")
-        if dev.index is None:
-            dev = torch.device("cuda", local_rank)
-    return dev
 
 
 def model_config_for(dataset: Dataset, preset_name: str, conditional: bool, **overrides) -> ModelConfig:
@@ -125,11 +44,7 @@ def model_config_for(dataset: Dataset, preset_name: str, conditional: bool, **ov
                   clip_length=dataset.settings.clip_length, class_names=classes, **overrides)
 
 
-def _unwrap(m: torch.nn.Module) -> torch.nn.Module:
-    return m.module if isinstance(m, DDP) else m
-
-
-class Trainer:
+class Trainer(GanSteps):
     """Trains one model into ``out_dir`` (a model folder that also holds the training state).
 
     Hooks: ``progress_fn(Progress)`` after every step and event (rank 0 only); ``abort_fn() -> bool``
@@ -288,94 +203,6 @@ class Trainer:
         torch.manual_seed(self.tc.seed + 7919 * self.dist.rank + 104729 * self.rollbacks + self.step)
 
     # ---- one step -----------------------------------------------------------------------
-    def _batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
-        idx = torch.randint(0, self.real.shape[0], (self.tc.batch_size,), device=self.device)
-        real = self.real[idx]
-        if self.amp_dtype is not None:
-            # fakes come out of G rounded to bfloat16: round the real clips alike, or the
-            # spectral head (float32 FFT) could tell the two apart by their rounding noise
-            real = real.to(self.amp_dtype).float()
-        return real, (self.labels[idx] if self.mc.num_classes else None)
-
-    def _autocast(self):
-        return torch.autocast(self.device.type, dtype=self.amp_dtype or torch.float32,
-                              enabled=self.amp_dtype is not None)
-
-    def _fake_labels(self) -> torch.Tensor | None:
-        if not self.mc.num_classes:
-            return None
-        return self.labels[torch.randint(0, self.labels.shape[0], (self.tc.batch_size,), device=self.device)]
-
-    def _z(self) -> torch.Tensor:
-        return torch.randn(self.tc.batch_size, self.mc.latent_dim, device=self.device)
-
-    def _train_step(self) -> dict[str, torch.Tensor]:
-        """One step: ``n_critic`` discriminator updates, one generator update, the EMA and ADA."""
-        tc = self.tc
-        D_raw = _unwrap(self.D)
-        D_raw.requires_grad_(True)
-        out: dict[str, torch.Tensor] = {}
-        penalties: dict[str, torch.Tensor] = {}   # reported even if only some critic steps had them
-        for k in range(tc.n_critic):
-            out = self._critic_step(k, D_raw, penalties)
-        D_raw.requires_grad_(False)
-        g = self._generator_step(D_raw)
-        D_raw.requires_grad_(True)
-        # Ramp the EMA up so a short run's average does not lag behind at its random start.
-        decay = min(tc.ema_decay, (1 + self.step) / (10 + self.step))
-        update_ema(self.G_ema, _unwrap(self.G), decay)
-        out.update(penalties)
-        out.update(g)
-        if self.ada is not None:
-            self.ada.step(self.step + 1, lambda t: dist_util.mean_over_ranks(self.dist, t))
-            out["aug/p"] = torch.tensor(self.augment_p)
-        return out
-
-    def _critic_step(self, k: int, D_raw, penalties: dict) -> dict[str, torch.Tensor]:
-        """The ``k``-th discriminator update of this step: its losses (R1 goes into ``penalties``)."""
-        tc, p = self.tc, self.augment_p
-        real, y_real = self._batch()
-        y_fake = self._fake_labels()
-        with torch.no_grad(), self._autocast():
-            fake = _unwrap(self.G)(self._z(), y_fake).float()
-        real_a, fake_a = augment(real, p), augment(fake, p)
-        labels = torch.cat([y_real, y_fake]) if y_real is not None else None
-        with self._autocast():
-            scores = self.D(torch.cat([real_a, fake_a]), labels).float()
-        # penalties below run in float32: their second derivatives are too fine for bfloat16
-        out = d_loss(tc.loss, scores[: tc.batch_size], scores[tc.batch_size:])
-        if self.ada is not None:
-            self.ada.observe(scores[: tc.batch_size])
-        total = out["d/adv"]
-        if tc.loss == "wgan-gp":
-            out["d/gp"] = gradient_penalty(lambda x: D_raw(x, y_real), real_a, fake_a)
-            total = total + tc.gp_weight * out["d/gp"]
-        if tc.r1_gamma > 0 and (self.step * tc.n_critic + k) % tc.r1_every == 0:
-            penalties["d/r1"] = r1_penalty(lambda x: D_raw(x, y_real), real_a)
-            total = total + 0.5 * tc.r1_gamma * tc.r1_every * penalties["d/r1"]
-        out["d/loss"] = total
-        self.opt_d.zero_grad(set_to_none=True)
-        total.backward()
-        if tc.grad_clip:
-            torch.nn.utils.clip_grad_norm_(self.D.parameters(), tc.grad_clip)
-        self.opt_d.step()
-        return out
-
-    def _generator_step(self, D_raw) -> dict[str, torch.Tensor]:
-        """The generator update against the (frozen) discriminator: its losses."""
-        tc = self.tc
-        y_fake = self._fake_labels()
-        with self._autocast():
-            fake = self.G(self._z(), y_fake).float()
-            fake_score = D_raw(augment(fake, self.augment_p), y_fake).float()
-        g = g_loss(tc.loss, fake_score)
-        self.opt_g.zero_grad(set_to_none=True)
-        g["g/loss"].backward()
-        if tc.grad_clip:
-            torch.nn.utils.clip_grad_norm_(self.G.parameters(), tc.grad_clip)
-        self.opt_g.step()
-        return g
-
     # ---- the loop -----------------------------------------------------------------------
     def _emit(self, event: str, elapsed: float, rate: float, losses: dict[str, float], msg: str = "") -> None:
         if not (self.progress_fn and self.dist.is_main):
@@ -526,33 +353,6 @@ class Trainer:
         if self.snapshot_fn and self.dist.is_main:
             self.snapshot_fn(frozen_copy(self.G_ema), self.step)
         return TrainResult(self.step, elapsed, self.out, stopped, self.rollbacks, losses)
-
-
-BASE_DISCRIMINATOR = "discriminator.safetensors"    # beside a base model's generator (resources/base)
-
-
-def read_discriminator(path: Path) -> dict:
-    """A base's discriminator weights: safetensors only (never pickle), size-capped; what is not
-    a finite float tensor is left out (and so stays fresh)."""
-    from safetensors.torch import load as st_load
-
-    from ..models.modelfile import MAX_WEIGHTS_BYTES
-    from ..validate import read_regular_file
-    try:
-        state = st_load(read_regular_file(path, MAX_WEIGHTS_BYTES, "discriminator"))
-    except Exception as exc:      # a damaged file: say so, start the discriminator fresh
-        log.warning("%s can't be read (%s); the discriminator starts fresh", path, exc)
-        return {}
-    return {k: v for k, v in state.items() if v.is_floating_point() and bool(torch.isfinite(v).all())}
-
-
-def _load_matching(net: torch.nn.Module, state: dict) -> int:
-    """Copy the tensors of ``state`` whose names and shapes match ``net``'s; how many did."""
-    own = net.state_dict()
-    fit = {k: v.to(own[k].dtype) for k, v in state.items() if k in own and own[k].shape == v.shape}
-    own.update(fit)
-    net.load_state_dict(own)
-    return len(fit)
 
 
 def frozen_copy(generator: torch.nn.Module) -> Generator:

@@ -24,7 +24,8 @@ import torch
 from ..data import Dataset
 from ..models import Generator, ModelConfig
 from .config import TrainConfig
-from .loop import Progress, TrainControl, Trainer
+from .control import Progress, TrainControl
+from .loop import Trainer
 from ..procs import watch_parent
 from .threads import training_threads
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from ..export.stems import DEFAULT_TEMPLATE, TEMPLATE_FIELDS, ExportSettings
+from ..export.settings import DEFAULT_TEMPLATE, TEMPLATE_FIELDS, ExportSettings
 from .widgets import path_row
 
 WHAT = (("pad", "Selected pad"), ("pads", "All pads"), ("variations", "Variations of the selected pad"),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from PySide6 import QtWidgets
 
-from .panels import DatasetPanel, PadPanel, TrainingPanel
+from .pad_panel import PadPanel
+from .panels import DatasetPanel, TrainingPanel
 from .pads import PadGrid
 from .variations_flow import VariationsRow
 from .views import ClipView, Meter, ScopeView, SpectrogramView

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from PySide6 import QtWidgets
 
-from ..export.stems import DEFAULT_TEMPLATE, pad_stem_name, stem_name
+from ..export.settings import DEFAULT_TEMPLATE
+from ..export.stems import pad_stem_name, stem_name
 from ..export.wav import write_wav
 from ..keeps import KeepError
 from .pads import PadButton, thumbnail

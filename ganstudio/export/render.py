@@ -1,0 +1,128 @@
+"""A stem's audio, made deterministically: the generator runs on the CPU one clip at a time
+without oneDNN, whose kernels round differently from run to run, so the same sidecar gives the
+same samples every time; then the pad's render path and the export processing."""
+from __future__ import annotations
+
+
+import numpy as np
+
+from ..dsp import processing as dsp
+from ..dsp.oneshot import clean_oneshot
+from ..dsp.pad import shape_pad
+from ..dsp.stereo import to_mono
+from ..models.latent import LatentWalk
+from ..models.extender_file import model_extender
+from ..models.sampling import full_band, generate, render_sides
+from ..models.modelfile import LoadedModel, ModelFileError
+from .settings import ExportError, ExportSettings, SILENT_DBFS, StemSpec
+
+
+def render_exact(model: LoadedModel, latent: np.ndarray, label: int | None) -> np.ndarray:
+    """One clip float32 [clip_length] at the model rate, bit-identical from run to run."""
+    if next(model.generator.parameters()).device.type != "cpu":
+        raise ValueError("exact rendering needs the model on the CPU")
+    problems: list = []
+    x = generate(model.generator, np.asarray(latent, dtype=np.float32).reshape(1, -1), [label], exact=True,
+                 problems=problems)[0]
+    if problems:
+        raise ExportError(f"the model {model.name} makes no usable sound for this latent ({problems[0][1]}); "
+                          "nothing was written")
+    return x
+
+
+def stem_extender(model: LoadedModel, settings: ExportSettings, rate: int):
+    """The extender a stem at ``rate`` goes through: the model's own or the shipped one, when
+    Hi-fi is on and the rate is above the model's; else None."""
+    if not settings.hifi or rate <= model.config.sample_rate:
+        return None
+    try:
+        return model_extender(model)
+    except ModelFileError as exc:
+        raise ExportError(f"Hi-fi needs the bandwidth extender, which can't be loaded ({exc}); "
+                          "export with Hi-fi off (--hifi off) to get the plain resampled sound") from None
+
+
+def render_clip(model: LoadedModel, latent, label: int | None, rate: int, ext, cap: bool = True) -> np.ndarray:
+    """:func:`render_exact` brought to ``rate`` by the render path (soxr, then ``ext``; ``cap``
+    as in :func:`~ganstudio.models.sampling.extend`)."""
+    x = render_exact(model, latent, label)
+    problems: list = []
+    x = full_band(x[None], model.config.sample_rate, rate, ext, exact=True, problems=problems, cap=cap)[0]
+    if problems:
+        raise ExportError(f"the extender made no usable sound for this stem ({problems[0][1]}); nothing was written")
+    return x
+
+
+def render_texture(model: LoadedModel, seconds: float, rate: int, seed: int, speed: float,
+                   ext=None, cap: bool = True) -> np.ndarray:
+    """Texture mode offline: the same latent walk and Hann overlap-add as the live stream,
+    ``seconds`` long at ``rate`` Hz, with half a clip of fade-in skipped."""
+    cfg = model.config
+    n = int(round(cfg.clip_length * rate / cfg.sample_rate))
+    n -= n % 2
+    hop = n // 2
+    window = np.hanning(n + 1)[:-1].astype(np.float32)
+    walk = LatentWalk(cfg.latent_dim, seed, speed, cfg.num_classes)
+    total = int(round(seconds * rate))
+    out = np.zeros(total + n, dtype=np.float32)
+    pos = -hop                           # the first half-window is the stream's fade-in
+    while pos < total:
+        z, label = walk.step()
+        clip = render_clip(model, z, label, rate, ext, cap)[:n]
+        clip = np.pad(clip, (0, n - len(clip)))
+        lo = max(pos, 0)
+        out[lo:pos + n] += (window * clip)[lo - pos:]
+        pos += hop
+    return out[:total]
+
+
+def make_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings) -> tuple[np.ndarray, int, dict]:
+    """The stem's audio at its rate (float32 [frames] mono, [frames, 2] stereo: a pad with a
+    stereo width in true stereo, any other sound on both channels) and what processing did."""
+    rate = settings.rate or model.config.sample_rate
+    src = spec.source
+    ext = stem_extender(model, settings, rate)
+    if src["type"] == "latent":
+        x = render_clip(model, np.asarray(src["latent"], np.float32), src.get("label"), rate, ext,
+                        settings.hifi_cap)
+    elif src["type"] == "texture":
+        x = render_texture(model, float(src["seconds"]), rate, int(src["seed"]), float(src["speed"]), ext,
+                           settings.hifi_cap)
+    else:
+        raise ValueError(f"unknown stem source {src['type']!r}")
+    cleaned = bool(spec.pad.get("clean")) if spec.pad else (settings.clean and src["type"] == "latent")
+    side = None
+    if spec.pad and float(spec.pad.get("width", 0.0)) > 0 and src["type"] == "latent":
+        side = render_sides(model.generator, np.asarray(src["latent"], np.float32)[None], [src.get("label")],
+                            rate, ext, exact=True, cap=settings.hifi_cap)[0]
+    if settings.dc and cleaned:     # before the fades: a clean stem starts and ends on zero
+        x = dsp.remove_dc(x)
+        side = None if side is None else dsp.remove_dc(side)
+    if spec.pad:        # the pad's own render path (dsp.pad), exactly as the pad plays it
+        x = shape_pad(x, rate, spec.pad, side=side)
+        if x.ndim == 2 and settings.channels == 1:      # a mono stem of a stereo pad: its mid, exactly
+            x = to_mono(x)
+    elif cleaned:
+        x = clean_oneshot(x, rate)
+    info: dict = {"extender_sha256": ext.weights_hash} if ext is not None else {}
+    if settings.dc and not cleaned:  # where stems made before clean one-shots did it: they remake exactly
+        x = dsp.remove_dc(x)
+    if settings.trim and not cleaned:   # a clean one-shot is trimmed already, and ends in silence on purpose
+        x = dsp.trim_silence(x, settings.trim_db, pad_frames=int(0.002 * rate))
+    x = dsp.fade(x, rate, settings.fade_in_ms, settings.fade_out_ms)
+    if settings.normalize == "peak":
+        x, info["gain_db"] = dsp.normalize_peak(x, settings.peak_dbfs)
+    elif settings.normalize == "lufs":
+        x, info["gain_db"], info["limited_by_peak"] = dsp.normalize_loudness(x, rate, settings.lufs)
+    if np.max(np.abs(x), initial=0.0) > 1.0:       # "none" on a hot sound: scale, never clip
+        x, info["gain_db"] = dsp.normalize_peak(x, dsp.PEAK_CEILING_DBFS)
+    why = dsp.sound_problem(x)
+    if why or not len(x) or dsp.peak_dbfs(x) < SILENT_DBFS:
+        raise ExportError(f"the stem {spec.name or spec.kind!r} came out {why or 'silent'}; nothing was written")
+    info["peak_dbfs"] = round(float(dsp.peak_dbfs(x)), 3)
+    lufs = dsp.loudness_lufs(x, rate)
+    info["lufs"] = round(lufs, 3) if np.isfinite(lufs) else None
+    info["frames"] = len(x)
+    if settings.channels == 2 and x.ndim == 1:
+        x = np.stack([x, x], axis=1)
+    return np.ascontiguousarray(x, dtype=np.float32), rate, info
