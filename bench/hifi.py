@@ -209,7 +209,9 @@ def main() -> int:
         limited = np.stack([band_limit(c, RATE, MODEL_RATE) for c in real])
         methods = {"soxr": limited,
                    "band_replication": np.stack([replicate_band(c, RATE, band_edge(MODEL_RATE)) for c in limited]),
-                   "shipped_extender": extend(shipped, limited, RATE, MODEL_RATE)}
+                   "shipped_extender": extend(shipped, limited, RATE, MODEL_RATE),
+                   # the flat cap of stems made before the top octave's brightness set it
+                   "shipped_extender_flat_cap": extend(shipped, limited, RATE, MODEL_RATE, cap=1)}
         entry = {"clips_train": int(len(train)), "clips_test": int(len(test))}
         if a.minutes > 0:
             out = Path(f"/tmp/ganstudio-bench-hifi-{name}")

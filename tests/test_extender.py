@@ -244,3 +244,34 @@ def test_the_added_band_never_outweighs_the_top_octave_more_than_real_sounds_do(
     assert np.sum((out[0] - low[0]) ** 2) == pytest.approx(MAX_ADDED_RATIO * top, rel=1e-3)
     assert np.abs(out[1] - low[1]).max() < 1e-6
     assert np.array_equal(out[2], full[2])                          # under the cap: untouched
+
+
+def test_a_dull_sound_gets_less_air_than_a_bright_one_and_old_stems_keep_their_rule():
+    import numpy as np
+
+    from ganstudio.dsp.bands import (BRIGHT_SHARE, DULL_RATIO, DULL_SHARE, MAX_ADDED_RATIO, cap_added_band,
+                                     max_added_ratio)
+    from ganstudio.export import ExportSettings
+    assert max_added_ratio(np.array([1e-5, DULL_SHARE]))[1] == pytest.approx(DULL_RATIO)
+    assert max_added_ratio(np.array([BRIGHT_SHARE, 1.0])) == pytest.approx([MAX_ADDED_RATIO] * 2)
+    mid = max_added_ratio(np.array([0.08]))[0]
+    assert DULL_RATIO < mid < MAX_ADDED_RATIO
+    sr, n = 48000, 48000
+    t = np.arange(n) / sr
+    freqs = np.fft.rfftfreq(n, 1 / sr)
+    air = np.fft.irfft(np.where(freqs > 7600, np.fft.rfft(np.random.default_rng(1).standard_normal(n)), 0), n)
+    # a kick-like sound: 1 % of its band's energy in the top octave
+    low = (0.5 * np.sin(2 * np.pi * 100 * t) + 0.05 * np.sin(2 * np.pi * 5000 * t)).astype(np.float32)[None]
+    full = (low + 0.5 * air).astype(np.float32)
+    top = (0.05 ** 2 / 2) * n
+    added = {rule: np.sum((cap_added_band(low, full, sr, 7600, rule=rule)[0] - low[0]) ** 2) for rule in (0, 1, 2)}
+    assert added[2] == pytest.approx(DULL_RATIO * top, rel=1e-2)
+    assert added[1] == pytest.approx(MAX_ADDED_RATIO * top, rel=1e-2)      # the flat cap of older stems
+    assert added[0] == pytest.approx(np.sum((full[0] - low[0]) ** 2), rel=1e-6)
+    with pytest.raises(ValueError, match="cap rule"):
+        cap_added_band(low, full, sr, 7600, rule=3)
+    assert ExportSettings().cap_rule == 2
+    assert ExportSettings.from_dict({"hifi": True, "hifi_cap": True}).cap_rule == 1     # made before rule 2
+    assert ExportSettings.from_dict({"hifi": True}).cap_rule == 0                         # made before the cap
+    with pytest.raises(ValueError, match="hifi_cap_rule"):
+        ExportSettings.from_dict({"hifi_cap_rule": 7})

@@ -92,23 +92,54 @@ def replicate_band(x: np.ndarray, rate: int, cutoff: float, n_fft: int = 1024) -
 # hi-hats a median of 1.8-2.6 and a 90th percentile of 9.7-46. An extender filling the top band
 # of a young model's dull sound read 37-49 (docs/hifi.md).
 MAX_ADDED_RATIO = 10.0
+# How much air a sound carries follows how bright its top octave already is. On the 150
+# even-numbered real full-band clips of bench/data/hifi_drums and hifi_sfx (the odd ones are
+# bench/hifi.py's test half), the ratio above has a 90th percentile of 0.3-1.3 where the top
+# octave holds under 3 % of the band's energy (kicks, toms, most snares and effects), 1.8 at
+# 3-10 %, and 6-54 above 20 % (hats, cymbals, noise); the odd half reads the same (docs/hifi.md).
+# So the cap rises with the top octave's share: DULL_RATIO up to DULL_SHARE, MAX_ADDED_RATIO from
+# BRIGHT_SHARE, log-linear between.
+DULL_SHARE, BRIGHT_SHARE = 0.03, 0.2
+DULL_RATIO = 1.5
+# which cap: 0 none, 1 MAX_ADDED_RATIO for every sound (stems made before rule 2 remake with it),
+# 2 by the top octave's share
+CAP_RULES = (0, 1, 2)
+CAP_RULE = 2
 
 
-def cap_added_band(low: np.ndarray, full: np.ndarray, rate: int, edge: float,
-                   max_ratio: float = MAX_ADDED_RATIO) -> np.ndarray:
+def max_added_ratio(top_share: np.ndarray) -> np.ndarray:
+    """The cap on added / top-octave energy for clips whose top octave holds ``top_share`` of
+    their band's energy (rule 2; see :data:`DULL_SHARE`)."""
+    share = np.clip(np.asarray(top_share, np.float64), 1e-12, 1.0)
+    t = np.clip((np.log10(share) - np.log10(DULL_SHARE)) / (np.log10(BRIGHT_SHARE) - np.log10(DULL_SHARE)), 0, 1)
+    return 10.0 ** (np.log10(DULL_RATIO) + t * (np.log10(MAX_ADDED_RATIO) - np.log10(DULL_RATIO)))
+
+
+def cap_added_band(low: np.ndarray, full: np.ndarray, rate: int, edge: float, rule: int = CAP_RULE) -> np.ndarray:
     """``full`` (float32 [n, samples]: ``low`` [n, samples] with a band added above ``edge`` Hz)
-    with the added part scaled down, per clip, where its energy passes ``max_ratio`` times the
-    energy of ``low``'s top octave (``edge`` / 2 to ``edge``): the added air never outweighs the
-    sound it continues more than real recordings do. Clips under the cap come back unchanged."""
+    with the added part scaled down, per clip, where its energy passes a ratio to the energy of
+    ``low``'s top octave (``edge`` / 2 to ``edge``): the added air never outweighs the sound it
+    continues more than real recordings do. ``rule`` 2 (the default) allows more for a brighter
+    top octave (:func:`max_added_ratio`), 1 allows :data:`MAX_ADDED_RATIO` for every sound, 0
+    nothing is capped. Clips under the cap come back unchanged."""
+    if rule not in CAP_RULES:
+        raise ValueError(f"unknown cap rule {rule!r}; choose from {CAP_RULES}")
     low = np.asarray(low, np.float32)
+    if rule == 0:
+        return np.asarray(full, np.float32).copy()
     added = np.asarray(full, np.float32) - low
     spec = np.abs(np.fft.rfft(low, axis=-1)) ** 2
     freqs = np.fft.rfftfreq(low.shape[-1], 1.0 / rate)
     top = spec[:, (freqs >= edge / 2) & (freqs <= edge)].sum(-1) * 2 / low.shape[-1]   # Parseval
+    if rule == 2:
+        band = spec[:, freqs <= edge].sum(-1) * 2 / low.shape[-1]
+        max_ratio = max_added_ratio(top / np.maximum(band, 1e-30))
+    else:
+        max_ratio = np.full(len(low), MAX_ADDED_RATIO)
     energy = (added.astype(np.float64) ** 2).sum(-1)
     scale = np.ones(len(low))
     over = energy > max_ratio * top
-    scale[over] = np.sqrt(max_ratio * top[over] / np.maximum(energy[over], 1e-30))
+    scale[over] = np.sqrt(max_ratio[over] * top[over] / np.maximum(energy[over], 1e-30))
     out = np.asarray(full, np.float32).copy()
     out[over] = low[over] + added[over] * scale[over, None].astype(np.float32)
     return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..dsp import processing as dsp
+from ..dsp.bands import CAP_RULE
 from ..dsp.oneshot import clean_oneshot
 from ..dsp.pad import shape_pad
 from ..dsp.stereo import to_mono
@@ -42,7 +43,7 @@ def stem_extender(model: LoadedModel, settings: ExportSettings, rate: int):
                           "export with Hi-fi off (--hifi off) to get the plain resampled sound") from None
 
 
-def render_clip(model: LoadedModel, latent, label: int | None, rate: int, ext, cap: bool = True) -> np.ndarray:
+def render_clip(model: LoadedModel, latent, label: int | None, rate: int, ext, cap: int = CAP_RULE) -> np.ndarray:
     """:func:`render_exact` brought to ``rate`` by the render path (soxr, then ``ext``; ``cap``
     as in :func:`~ganstudio.models.sampling.extend`)."""
     x = render_exact(model, latent, label)
@@ -54,7 +55,7 @@ def render_clip(model: LoadedModel, latent, label: int | None, rate: int, ext, c
 
 
 def render_texture(model: LoadedModel, seconds: float, rate: int, seed: int, speed: float,
-                   ext=None, cap: bool = True) -> np.ndarray:
+                   ext=None, cap: int = CAP_RULE) -> np.ndarray:
     """Texture mode offline: the same latent walk and Hann overlap-add as the live stream,
     ``seconds`` long at ``rate`` Hz, with half a clip of fade-in skipped."""
     cfg = model.config
@@ -84,17 +85,17 @@ def make_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings) -> 
     ext = stem_extender(model, settings, rate)
     if src["type"] == "latent":
         x = render_clip(model, np.asarray(src["latent"], np.float32), src.get("label"), rate, ext,
-                        settings.hifi_cap)
+                        settings.cap_rule)
     elif src["type"] == "texture":
         x = render_texture(model, float(src["seconds"]), rate, int(src["seed"]), float(src["speed"]), ext,
-                           settings.hifi_cap)
+                           settings.cap_rule)
     else:
         raise ValueError(f"unknown stem source {src['type']!r}")
     cleaned = bool(spec.pad.get("clean")) if spec.pad else (settings.clean and src["type"] == "latent")
     side = None
     if spec.pad and float(spec.pad.get("width", 0.0)) > 0 and src["type"] == "latent":
         side = render_sides(model.generator, np.asarray(src["latent"], np.float32)[None], [src.get("label")],
-                            rate, ext, exact=True, cap=settings.hifi_cap)[0]
+                            rate, ext, exact=True, cap=settings.cap_rule)[0]
     if settings.dc and cleaned:     # before the fades: a clean stem starts and ends on zero
         x = dsp.remove_dc(x)
         side = None if side is None else dsp.remove_dc(side)

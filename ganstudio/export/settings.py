@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from .. import validate as v
+from ..dsp.bands import CAP_RULE, CAP_RULES
 from .wav import SUBTYPES
 
 
@@ -51,6 +52,7 @@ class ExportSettings:
     hifi: bool = True           # above the model's rate, the bandwidth extender adds the band it can't make
     bwf: bool = True            # a bext and an iXML chunk: description, category, origin (metadata only)
     hifi_cap: bool = True       # the extender's added band is capped (dsp.bands.cap_added_band)
+    hifi_cap_rule: int = CAP_RULE   # by which rule (2: by the top octave's brightness; 1: a flat 10x)
 
     def __post_init__(self) -> None:
         v.choice(self.fmt, "format", tuple(SUBTYPES))
@@ -71,6 +73,12 @@ class ExportSettings:
         v.boolean(self.hifi, "hifi")
         v.boolean(self.bwf, "bwf")
         v.boolean(self.hifi_cap, "hifi_cap")
+        v.choice(self.hifi_cap_rule, "hifi_cap_rule", CAP_RULES[1:])
+
+    @property
+    def cap_rule(self) -> int:
+        """The cap rule the render path applies: 0 when the cap is off."""
+        return self.hifi_cap_rule if self.hifi_cap else 0
 
     def processing(self) -> dict:
         """The settings that shape the audio (kept in every sidecar)."""
@@ -85,8 +93,8 @@ class ExportSettings:
         if not isinstance(d, dict):
             raise ValueError("processing must be a JSON object")
         known = {f.name for f in fields(cls)}
-        # sidecars from before clean one-shots and Hi-fi existed remake as they were made
-        return cls(**{"clean": False, "hifi": False, "hifi_cap": False,
+        # sidecars from before clean one-shots, Hi-fi and the cap rules existed remake as they were made
+        return cls(**{"clean": False, "hifi": False, "hifi_cap": False, "hifi_cap_rule": 1,
                       **{k: val for k, val in d.items() if k in known}})
 
 

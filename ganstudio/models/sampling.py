@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import torch
 
-from ..dsp.bands import cap_added_band
+from ..dsp.bands import CAP_RULE, cap_added_band
 from ..dsp.pad import resample
 from ..dsp.processing import PEAK_CEILING_DBFS, silence_bad_clips
 from .latent import stereo_pair
@@ -81,13 +81,14 @@ def render(model: LoadedModel, z: np.ndarray, labels: np.ndarray | None = None,
 
 
 def extend(ext, clips: np.ndarray, rate: int, made_at: float, exact: bool = False,
-           problems: list | None = None, cap: bool = True) -> np.ndarray:
+           problems: list | None = None, cap: int = CAP_RULE) -> np.ndarray:
     """The bandwidth extender on ``clips`` float32 [n, samples] at ``rate`` Hz that were made at
     ``made_at`` Hz (so carry nothing above :func:`band_edge` of it): the full-band clips, same
     shape. ``ext`` is a :class:`~.extender_file.LoadedExtender`; when ``rate`` is not its rate
-    the clips are resampled to it and back. The added band is capped at
-    :data:`~ganstudio.dsp.bands.MAX_ADDED_RATIO` times the energy of the clip's top octave
-    (:func:`~ganstudio.dsp.bands.cap_added_band`). A clip whose peak would pass -0.3 dBFS is scaled
+    the clips are resampled to it and back. The added band is capped to a multiple of the energy
+    of the clip's top octave by rule ``cap`` (:func:`~ganstudio.dsp.bands.cap_added_band`: 2, the
+    multiple rises with how bright the top octave is; 1, a flat 10x as stems made before rule 2
+    were; 0, no cap as stems made before the cap). A clip whose peak would pass -0.3 dBFS is scaled
     down whole (never clipped). Clips that already reach the extender's own band come back unchanged;
     ``exact`` as in :func:`generate`."""
     from .extender import band_edge
@@ -110,8 +111,8 @@ def extend(ext, clips: np.ndarray, rate: int, made_at: float, exact: bool = Fals
                 out[i:i + len(xb)] = ext.net(xb, cutoff).float().cpu().numpy()
     if rate != own:
         out = np.stack([resample(c, own, rate)[:clips.shape[1]] for c in out])
-    if cap:         # off only to remake stems exported before the cap existed
-        out = cap_added_band(clips, out, rate, band_edge(made_at))
+    if cap:         # rule 0 (off) and 1 only remake stems exported before rule 2 existed
+        out = cap_added_band(clips, out, rate, band_edge(made_at), rule=int(cap))
     # the added band raises peaks (a hi-hat gains several dB): a clip that would pass full scale is
     # scaled whole, never clipped, to the ceiling loudness normalisation keeps too
     ceiling = np.float32(10 ** (PEAK_CEILING_DBFS / 20))
@@ -125,7 +126,7 @@ def extend(ext, clips: np.ndarray, rate: int, made_at: float, exact: bool = Fals
 
 
 def full_band(clips: np.ndarray, model_rate: int, rate: int, ext=None, exact: bool = False,
-              problems: list | None = None, cap: bool = True) -> np.ndarray:
+              problems: list | None = None, cap: int = CAP_RULE) -> np.ndarray:
     """The way a generated clip reaches the output rate: ``clips`` float32 [n, samples] at
     ``model_rate`` resampled (soxr) to ``rate`` and, with an extender ``ext``, given the band a
     ``model_rate`` model can't make; [n, samples * rate / model_rate]."""
@@ -136,7 +137,7 @@ def full_band(clips: np.ndarray, model_rate: int, rate: int, ext=None, exact: bo
 
 
 def render_sides(generator, z: np.ndarray, labels, rate: int, ext=None, exact: bool = False,
-                 cap: bool = True) -> np.ndarray:
+                 cap: int = CAP_RULE) -> np.ndarray:
     """The side signals of true stereo (:mod:`ganstudio.dsp.stereo`) for latents ``z``
     [n, latent_dim]: half the difference of the two takes of :func:`~.latent.stereo_pair`, each
     rendered by :func:`generate` and brought to ``rate`` by :func:`full_band` (the extender is
