@@ -1,5 +1,6 @@
 """One render path: a pitched, trimmed, reversed pad played on a real PortAudio stream (JACK dummy
 server), dragged out, and exported are the same samples (issue 15)."""
+import contextlib
 import time
 
 import numpy as np
@@ -29,21 +30,31 @@ def _played(studio: Studio, pad: int, frames: int, timeout: float = 30.0) -> np.
     return out
 
 
-TRIMMED = {"pitch": -3.0, "start": 0.05, "end": 0.6, "reverse": True, "gain": 0.4}
-TONED = {"pitch": 2.0, "gain": 0.8, "attack": 3.0, "decay": 120.0, "lowpass": 3000.0, "highpass": 150.0}
-
-
-@pytest.mark.parametrize("changes", [TRIMMED, TONED], ids=["trimmed", "enveloped-and-filtered"])
-def test_a_pad_plays_drags_out_and_exports_the_same_samples(jack_device, tmp_path, changes):
+@contextlib.contextmanager
+def _playing_studio(jack_device, pad: int, changes: dict):
+    """The demo model's studio on the JACK stream at full volume with ``changes`` made to ``pad``
+    and rendered; closed afterwards."""
     model = load_demo_model()
     studio = Studio(model, device=jack_device, sample_rate=48000, blocksize=256)
     studio.start()
     try:
         assert studio.audio_error is None, studio.audio_error
         studio.volume = 1.0
-        studio.change_pad(5, changes)
+        studio.change_pad(pad, changes)
         assert studio.worker.wait_idle(30)
         time.sleep(0.1)                                     # the start ramp is over
+        yield model, studio
+    finally:
+        studio.close()
+
+
+TRIMMED = {"pitch": -3.0, "start": 0.05, "end": 0.6, "reverse": True, "gain": 0.4}
+TONED = {"pitch": 2.0, "gain": 0.8, "attack": 3.0, "decay": 120.0, "lowpass": 3000.0, "highpass": 150.0}
+
+
+@pytest.mark.parametrize("changes", [TRIMMED, TONED], ids=["trimmed", "enveloped-and-filtered"])
+def test_a_pad_plays_drags_out_and_exports_the_same_samples(jack_device, tmp_path, changes):
+    with _playing_studio(jack_device, 5, changes) as (model, studio):
         dragged = studio.pad_sound(5)
         if changes is TRIMMED:
             # the clean one-shot, 5 % to 60 % of it, 3 semitones down (1.189 times as long)
@@ -52,8 +63,8 @@ def test_a_pad_plays_drags_out_and_exports_the_same_samples(jack_device, tmp_pat
         else:       # the decay ends the sound after 120 ms, and it starts from silence (attack)
             assert len(dragged) == round(0.12 * 48000) and dragged[0] == 0.0 and dragged[-1] == 0.0
         played = _played(studio, 5, len(dragged) + 4800)
-    finally:
-        studio.close()
+        st = studio.pads_state()[5]
+        latent, label = studio.pad_latent(5), studio.pad_label(5)
     # where the voice starts: its first sound, less the silent samples the clip itself starts with
     onset = int(np.flatnonzero(np.abs(played[:, 0]) > 0)[0]) - int(np.flatnonzero(dragged)[0])
     voice = played[onset:onset + len(dragged), 0]
@@ -62,8 +73,7 @@ def test_a_pad_plays_drags_out_and_exports_the_same_samples(jack_device, tmp_pat
     np.testing.assert_allclose(voice, dragged, atol=1e-6)
     settings = ExportSettings(rate=48000, fmt="float", trim=False, dc=False, normalize="none",
                               fade_out_ms=0.0)
-    st = studio.pads_state()[5]
-    stem = export_stems(model, [pad_spec(5, studio.pad_latent(5), studio.pad_label(5), st)], tmp_path, settings)[0]
+    stem = export_stems(model, [pad_spec(5, latent, label, st)], tmp_path, settings)[0]
     exported, sr = sf.read(stem.path, dtype="float32")
     assert sr == 48000 and len(exported) == len(dragged)
     # export renders exactly (one clip, no oneDNN); the sampler renders a batch: ~1e-6 apart
@@ -100,21 +110,11 @@ def test_a_stereo_pad_plays_drags_out_exports_and_remakes_in_true_stereo(jack_de
     """Issue 16, item 9: a pad with a width plays left and right on the sound card, and drag-out,
     a stereo export and a remake from its sidecar are those samples; a mono export is its mid."""
     from ganstudio.export import remake_from_sidecar
-    model = load_demo_model()
-    studio = Studio(model, device=jack_device, sample_rate=48000, blocksize=256)
-    studio.start()
-    try:
-        assert studio.audio_error is None, studio.audio_error
-        studio.volume = 1.0
-        studio.change_pad(6, {"width": 1.0, "pitch": -3.0, "reverse": True, "gain": 0.4})
-        assert studio.worker.wait_idle(30)
-        time.sleep(0.1)
+    with _playing_studio(jack_device, 6, {"width": 1.0, "pitch": -3.0, "reverse": True, "gain": 0.4}) as (model, studio):
         dragged = studio.pad_sound(6)
         assert dragged.ndim == 2 and studio.pad_clip(6).shape == dragged.shape
         played = _played(studio, 6, len(dragged) + 4800)
         st = studio.pads_state()[6]
-    finally:
-        studio.close()
     onset = int(np.flatnonzero(np.abs(played).max(axis=1) > 0)[0]) - int(np.flatnonzero(np.abs(dragged).max(axis=1))[0])
     voice = played[onset:onset + len(dragged)]
     np.testing.assert_allclose(voice, dragged, atol=1e-6)
