@@ -133,3 +133,51 @@ def test_a_full_disk_during_an_export_leaves_only_whole_stems(tmp_path, small_di
     assert not list(disk.glob(".*.tmp"))
     import soundfile as sf
     assert all(sf.info(p).frames > 0 for p in wavs)
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_ctrl_c_or_sigterm_quits_the_window_cleanly(tmp_path, how):
+    """Ctrl-C in the terminal (SIGINT to the whole process group) or a SIGTERM to the window
+    quits as its Quit does: no traceback from a child, no process left, the audio process's
+    shared memory freed."""
+    import os
+    import signal
+    import time
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_DATA_HOME": str(tmp_path / "data"),
+           "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    shm_before = set(os.listdir("/dev/shm"))
+    app = subprocess.Popen([sys.executable, "-m", "ganstudio"], env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        log = tmp_path / "state"
+        deadline = time.monotonic() + 120      # a slow machine: wait for the window, not a fixed time
+        children = []
+        while time.monotonic() < deadline and app.poll() is None:
+            children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(app.pid)], capture_output=True,
+                                      text=True).stdout.split()
+            if children and any("window open" in p.read_text(errors="replace") for p in log.rglob("*.log")):
+                break
+            time.sleep(0.2)
+        assert app.poll() is None and children, "the window did not start"
+        if how == "ctrl-c":
+            os.killpg(app.pid, signal.SIGINT)
+        else:
+            app.send_signal(signal.SIGTERM)
+        _, err = app.communicate(timeout=120)
+    finally:
+        if app.poll() is None:
+            os.killpg(app.pid, signal.SIGKILL)
+    assert app.returncode == 0, err
+    assert "Traceback" not in err and "leaked shared_memory" not in err, err
+    def alive(pid: str) -> bool:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except FileNotFoundError:
+            return False
+    # the children end as they see the window gone (the resource tracker on its pipe's EOF)
+    deadline = time.monotonic() + 30
+    while any(alive(p) for p in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [p for p in children if alive(p)]
+    assert not {n for n in set(os.listdir("/dev/shm")) - shm_before if n.startswith("psm_")}

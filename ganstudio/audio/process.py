@@ -20,6 +20,7 @@ import gc
 import logging
 import multiprocessing as mp
 import os
+import signal
 import sys
 import threading
 from multiprocessing import shared_memory
@@ -58,7 +59,9 @@ def _attach(name: str) -> shared_memory.SharedMemory:
 
 
 def _engine_main(name: str, cfg: dict, conn, parent_pid: int) -> None:
-    # SIGTERM's default action ends it when the parent dies; no polling thread (see watch_parent)
+    # SIGTERM's default action ends it when the parent dies; no polling thread (see watch_parent).
+    # Ctrl-C in a terminal reaches the whole process group: the window decides, and ends this.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     watch_parent(parent_pid, lambda: os._exit(0), poll=False)
     shm = _attach(name)
     engine = None

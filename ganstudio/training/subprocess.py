@@ -44,6 +44,9 @@ def _die_with_parent(parent_pid: int, on_orphaned: Callable[[], None]) -> None:
     def orphaned(*_args) -> None:
         _SIGNALLED[0] = True
     signal.signal(signal.SIGTERM, orphaned)
+    # Ctrl-C in a terminal reaches the whole process group; the window stops training (with its
+    # checkpoint) when it quits, and a KeyboardInterrupt here would end it without one
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     watch_parent(parent_pid, on_orphaned)
 
 
