@@ -774,6 +774,8 @@ def test_the_width_knob_makes_a_pad_true_stereo_that_undoes_keeps_and_survives_a
     kid = ctl.keeps.lib.add(ctl.studio.model, pad, ctl.studio.pad_state(pad), 48000).id
     kept = sf.read(ctl.keeps.lib.wav(kid), dtype="float32")[0]
     assert kept.shape == wide.shape
+    ctl.keeps.play(kid)                                   # the keep plays in stereo too
+    assert ctl.studio.mixer.clip(16).shape == wide.shape
     saved = ctl.save_session_to(str(tmp_path / "wide"))
     ctl.history.stack.undo()
     assert ctl.studio.pad_settings[pad].width == 0.0 and knob.readout.text() == "mono"

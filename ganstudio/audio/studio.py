@@ -229,7 +229,8 @@ class Studio:
         return True
 
     def preview(self, clip: np.ndarray, rate: int) -> None:
-        """Play any clip (float32 [frames] at ``rate`` Hz) once, e.g. a dataset clip."""
+        """Play any clip (float32 [frames], or [frames, 2] in stereo, at ``rate`` Hz) once, e.g. a
+        dataset clip or a keep."""
         clip = resample(clip, rate, self.sample_rate)
         self.mixer.stop_pad(PREVIEW_PAD)
         self.mixer.load_clip(PREVIEW_PAD, clip)

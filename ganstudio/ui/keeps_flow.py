@@ -68,14 +68,15 @@ class KeepsFlow:
     def play(self, kid: str) -> None:
         try:            # the importer's reader: a replaced or damaged file is a clear error
             audio, rate = decode(self.lib.wav(kid), MAX_PLAY_SECONDS)
-            mono = audio.mean(axis=1)
-            problem = sound_problem(mono)
+            # a stereo keep (a pad with a Width) plays in stereo; anything else as its mono mix
+            sound = audio if audio.shape[1] == 2 else audio.mean(axis=1)
+            problem = sound_problem(sound)
             if problem:
                 raise KeepError(f"the keep's sound file holds {problem}")
         except (KeepError, SkipFile) as exc:
             self.ctl.errors.show("Can't play the keep", str(exc))
             return
-        self.ctl.studio.preview(mono, rate)
+        self.ctl.studio.preview(sound, rate)
 
     def to_pad(self, kid: str) -> None:
         """Put the keep back on the selected pad (one undoable step); its model must be open."""
