@@ -100,3 +100,20 @@ def test_the_demo_model_makes_a_wide_image_that_stays_one_sound():
         corr[w] = np.median(cs)
         assert 0.3 < min(cs) and max(cs) < 0.999, (w, cs)
     assert 0.45 < corr[1.0] < 0.85 and corr[1.0] < corr[0.5]
+
+
+def test_a_stereo_pads_variations_are_stereo_and_fold_down_to_the_mono_ones():
+    from ganstudio.audio.studio import Studio
+    from ganstudio.library.demo_model import load_demo_model
+    studio = Studio(load_demo_model(), device=999, sample_rate=RATE)      # 999: no sound card needed
+    try:
+        mono = studio.variations(3, n=4, seed=1)
+        studio.change_pad(3, {"width": 1.0})
+        wide = studio.variations(3, n=4, seed=1)
+    finally:
+        studio.close()
+    assert len(wide) == len(mono) >= 2
+    for m, w in zip(mono, wide):
+        np.testing.assert_array_equal(m["latent"], w["latent"])
+        assert m["clip"].ndim == 1 and w["clip"].shape == (len(m["clip"]), 2)
+        np.testing.assert_allclose(w["clip"].mean(axis=1), m["clip"], atol=2e-6)

@@ -19,7 +19,7 @@ from ..dsp.pitch import estimate_pitch
 from ..dsp.stereo import to_mono
 from ..models.extender_file import model_extender
 from ..models.modelfile import LoadedModel, ModelFileError
-from ..models.sampling import full_band
+from ..models.sampling import full_band, render_sides
 from ..models.variations import find_variations
 from ..models.wavegan import Generator
 from .engine import AudioDeviceError, AudioEngine
@@ -293,7 +293,8 @@ class Studio:
     def variations(self, pad: int, n: int = 8, amount: float = 0.25, seed: int | None = None) -> list[dict]:
         """Up to ``n`` variations of pad ``pad`` at ``amount`` (the calibrated scale) that are
         neither copies of it nor of each other: dicts with ``latent``, ``label`` and ``clip`` (float32
-        [frames] at ``sample_rate``, shaped as the pad plays, gain included). Runs the generator on
+        [frames], or [frames, 2] for a stereo pad, at ``sample_rate``, shaped as the pad plays, gain
+        included). Runs the generator on
         the calling thread (the window calls it from a worker thread)."""
         g, rate = self._generator, self._generator.cfg.sample_rate
         clean = self.pad_settings[pad].clean
@@ -304,8 +305,10 @@ class Studio:
             return []
         audio = full_band(clips, rate, self.sample_rate, self.active_extender)
         shape = asdict(self.pad_settings[pad])
-        return [{"latent": z, "label": label, "clip": shape_pad(a, self.sample_rate, shape)}
-                for z, a in zip(zs, audio)]
+        sides = render_sides(g, zs, [label] * len(zs), self.sample_rate, self.active_extender) \
+            if shape["width"] > 0 else [None] * len(zs)      # a stereo pad's variations in stereo
+        return [{"latent": z, "label": label, "clip": shape_pad(a, self.sample_rate, shape, side=sd)}
+                for z, a, sd in zip(zs, audio, sides)]
 
     def set_pad_latent(self, pad: int, latent: np.ndarray, label: int | None = None) -> None:
         """Give pad ``pad`` this latent (and class); it re-renders in the background."""
