@@ -718,8 +718,16 @@ def test_tune_is_a_pad_setting_and_keys_makes_midi_play_the_selected_pad(ctl, qt
     assert ctl.studio.pads_state()[5]["tune"] is True
     p.keys.setChecked(True)
     assert ctl.studio.keyboard_pad == 5 and "Keys" in ctl.w.status.currentMessage()
-    ctl.w.pads.select.emit(9)                          # keyboard mode follows the selected pad
+    import ganstudio.audio.studio as studio_mod
+    calls = []
+    real = studio_mod.estimate_pitch
+    studio_mod.estimate_pitch = lambda *a, **k: calls.append(1) or real(*a, **k)
+    try:
+        ctl.w.pads.select.emit(9)                      # keyboard mode follows the selected pad
+    finally:
+        studio_mod.estimate_pitch = real
     assert ctl.studio.keyboard_pad == 9
+    assert len(calls) == 1              # the clip view's pitch and the keyboard's root: one estimate
     assert ctl.studio.note(ctl.studio.keyboard_root + 12, 1.0)
     assert wait_for(qtbot, lambda: ctl.studio.mixer.playing(9), 2)
     p.keys.setChecked(False)

@@ -11,6 +11,14 @@ trap 'rm -rf "$work"' EXIT
 .venv/bin/ganstudio train "$work/demo-kit" --preset tiny --minutes "${MINUTES:-6}" --out "$work/model"
 mkdir -p resources/demo-model
 cp "$work/model/generator.safetensors" "$work/model/config.json" resources/demo-model/
+# the kit lived in a temporary folder: record what it was, not where
+.venv/bin/python - <<'PY'
+import json, pathlib
+p = pathlib.Path("resources/demo-model/config.json")
+cfg = json.loads(p.read_text())
+cfg["data"]["source"] = "ganstudio kit (the built-in procedural demo kit, 24 sounds per class)"
+p.write_text(json.dumps(cfg, indent=2) + "\n")
+PY
 .venv/bin/python tools/make_extender.py --steps 11400 --threads 1 --floor-share 0.5 \
     --out resources/demo-model/extender
 .venv/bin/ganstudio info resources/demo-model

@@ -64,6 +64,7 @@ class SamplerWorker:
         self._stop = False
         self._busy = False
         self.renders = 0        # clips rendered so far
+        self.versions = [0] * pads      # per pad: how many clips it has had (a new one invalidates what was measured)
         self.snapshots = 0      # generator swaps so far
         self.error: str | None = None
         # called on the worker thread with the pad indices whose clips just changed
@@ -176,6 +177,7 @@ class SamplerWorker:
                         for i in list(clips) + reshape if self.pads[i].raw is not None]
             for i, raw, side, shape in work:
                 self.mixer.load_clip(i, shape_pad(raw, self.device_rate, shape, gain=False, side=side))
+                self.versions[i] += 1
             with self._wake:
                 self.renders += len(work)
                 self._busy = False

@@ -70,6 +70,7 @@ class Studio:
         self.audio_error: str | None = None
         self.snapshot_step: int | None = None
         self._generator = model.generator
+        self._pitches: dict[int, tuple] = {}        # pad -> (its clip's version when estimated, pitch)
 
     def _rendered(self, pads: list[int]) -> None:
         if self.on_rendered is not None:
@@ -197,10 +198,20 @@ class Studio:
         if pad is None:
             self.keyboard_pad = None
             return None
-        found = estimate_pitch(to_mono(self.pad_clip(pad)), self.sample_rate)
+        found = self.pad_pitch(pad)
         self.keyboard_root = found.note if found is not None else 60
         self.keyboard_pad = pad
         return self.keyboard_root
+
+    def pad_pitch(self, pad: int):
+        """The estimated pitch of what pad ``pad`` plays (:func:`dsp.pitch.estimate_pitch`, None for
+        a sound without one), estimated once per render: the clip view and keyboard mode both ask."""
+        key = self.worker.versions[pad]
+        cached = self._pitches.get(pad)
+        if cached is None or cached[0] != key:
+            cached = (key, estimate_pitch(to_mono(self.pad_clip(pad)), self.sample_rate))
+            self._pitches[pad] = cached
+        return cached[1]
 
     def note(self, note: int, velocity: float) -> bool:
         """A MIDI note in keyboard mode (``velocity`` 0: note-off): the keyboard pad at

@@ -3,8 +3,7 @@ switch that makes MIDI notes play the selected pad chromatically (its root note 
 as it is re-rendered or another pad is selected)."""
 from __future__ import annotations
 
-from ..dsp.pitch import estimate_pitch, note_name
-from ..dsp.stereo import to_mono
+from ..dsp.pitch import note_name
 
 
 class KeyboardFlow:
@@ -34,7 +33,7 @@ class KeyboardFlow:
     def pitch_note(self, pad: int) -> str:
         """The pad's pitch for the clip view ("A2 +12 ct", "tuned to A2"), or "" for no pitch."""
         st = self.ctl.studio
-        found = estimate_pitch(to_mono(st.pad_clip(pad)), st.sample_rate)
+        found = st.pad_pitch(pad)
         if found is None:
             return ""
         if abs(found.cents) < 3 and st.pad_settings[pad].tune:
