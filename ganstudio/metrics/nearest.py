@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .sets import _sqdist, clip_embedding
+from .sets import _sqdist, clip_embedding, standardised, typical_nearest
 
 NEAR_COPY = 0.3
 
@@ -35,13 +35,9 @@ class NearestIndex:
         clips = np.asarray(clips, np.float32)
         if clips.ndim != 2 or len(clips) < 2:
             raise ValueError("need at least two training clips [N, samples]")
-        emb = clip_embedding(clips, rate)
         self.rate, self.length = rate, clips.shape[1]
-        self._mu, self._sd = emb.mean(0), emb.std(0) + 1e-9
-        self._emb = (emb - self._mu) / self._sd
-        d = np.sqrt(_sqdist(self._emb, self._emb))
-        np.fill_diagonal(d, np.inf)
-        self.typical = max(float(np.median(d.min(1))), 1e-12)
+        self._mu, self._sd, self._emb = standardised(clip_embedding(clips, rate))
+        self.typical = typical_nearest(self._emb)
 
     def __len__(self) -> int:
         return len(self._emb)

@@ -77,18 +77,31 @@ def _z_critical(alpha: float) -> float:
     return (lo + hi) / 2
 
 
+def standardised(train: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mean, spread, the embeddings ``train`` [N, D] standardised by them): the space the
+    memorisation ratio and the nearest training clips (:mod:`.nearest`) measure in."""
+    mu, sd = train.mean(0), train.std(0) + 1e-9
+    return mu, sd, (train - mu) / sd
+
+
+def typical_nearest(t: np.ndarray) -> float:
+    """The median distance from each of the standardised embeddings ``t`` [N, D] to its nearest
+    other one: how close real sounds are to each other, the unit both measures use."""
+    d = np.sqrt(_sqdist(t, t))
+    np.fill_diagonal(d, np.inf)
+    return max(float(np.median(d.min(1))), 1e-12)
+
+
 def memorisation_ratio(train: np.ndarray, generated: np.ndarray, reference: np.ndarray | None = None) -> float:
     """Median over generated clips of (distance to the nearest training clip) / (median distance
     of each ``reference`` clip, default the training clips, to its nearest other training clip)."""
-    mu, sd = train.mean(0), train.std(0) + 1e-9
-    t, g = (train - mu) / sd, (generated - mu) / sd
-    d_tt = np.sqrt(_sqdist(t, t))
-    np.fill_diagonal(d_tt, np.inf)
+    mu, sd, t = standardised(train)
+    g = (generated - mu) / sd
     if reference is None:
-        typical = float(np.median(d_tt.min(1)))
+        typical = typical_nearest(t)
     else:
-        typical = float(np.median(np.sqrt(_sqdist((reference - mu) / sd, t)).min(1)))
-    return float(np.median(np.sqrt(_sqdist(g, t)).min(1)) / max(typical, 1e-12))
+        typical = max(float(np.median(np.sqrt(_sqdist((reference - mu) / sd, t)).min(1))), 1e-12)
+    return float(np.median(np.sqrt(_sqdist(g, t)).min(1)) / typical)
 
 
 def diversity_ratio(real: np.ndarray, generated: np.ndarray) -> float:
