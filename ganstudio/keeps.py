@@ -153,6 +153,15 @@ class KeepLibrary:
         self.save()
         return keep
 
+    def adopt(self, keeps: list[Keep]) -> None:
+        """Add ``keeps`` whose files were written into this folder (a session's keeps remade),
+        skipping ids already here, and save the index."""
+        have = {k.id for k in self.keeps}
+        new = [k for k in keeps if k.id not in have][:max(0, self.MAX - len(self.keeps))]
+        if new:
+            self.keeps.extend(new)
+            self.save()
+
     def get(self, kid: str) -> Keep:
         for k in self.keeps:
             if k.id == kid:

@@ -55,30 +55,42 @@ def check_session_keep(d, where: str, latent_dim: int | None = None) -> dict:
     return {**keep.__dict__, "pad": pad, "processing": processing}
 
 
-def restore_keeps(lib: KeepLibrary, model, entries: list[dict]) -> tuple[int, list[str]]:
-    """Remake into ``lib`` the checked ``entries`` (:func:`check_session_keep`) it lacks, with
-    ``model`` (the session's, whose hash the caller checked): (how many were remade, a line per
-    keep that could not be)."""
+def remake_keeps(folder, model, entries: list[dict], have: set[str], room: int,
+                 progress=None, cancelled=None) -> tuple[list[Keep], list[str]]:
+    """Write into the keeps ``folder`` the files of the checked ``entries``
+    (:func:`check_session_keep`) whose ids are not in ``have``, at most ``room`` of them, with
+    ``model`` (the session's, whose hash the caller checked): (the :class:`Keep` entries to add to
+    the library's index, a line per keep that could not be remade). Touches only files named by
+    the entries' ids, so it may run off the GUI thread; ``progress(done, total, name)`` after each,
+    ``cancelled()`` polled before each."""
     from .export.settings import ExportError, ExportSettings
     from .export.stems import export_stems, pad_spec
-    have = {k.id for k in lib.keeps}
-    added, problems = 0, []
-    for e in entries:
-        if e["id"] in have:
-            continue
-        if len(lib.keeps) >= lib.MAX:
-            problems.append(f"the keeps library is full; {e['name']!r} and later keeps were not remade")
+    todo = [e for e in entries if e["id"] not in have]
+    keeps, problems = [], []
+    for i, e in enumerate(todo):
+        if cancelled is not None and cancelled():
+            problems.append(f"stopped before {len(todo) - i} keep(s) were remade")
+            break
+        if len(keeps) >= room:
+            problems.append(f"the keeps library is full; {v.printable(e['name'])!r} and later keeps were not remade")
             break
         pad = e["pad"]
         settings = ExportSettings(**{**e["processing"], "template": e["id"], "overwrite": True})
         try:
-            export_stems(model, [pad_spec(0, pad["latent"], pad.get("label"), pad)], lib.folder, settings)
+            export_stems(model, [pad_spec(0, pad["latent"], pad.get("label"), pad)], folder, settings)
         except ExportError as exc:
             problems.append(f"keep {v.printable(e['name'])!r} can't be remade: {exc}")
             continue
-        lib.keeps.append(Keep(e["id"], e["name"], e["model"], e["tags"], e["star"], e["created"] or time.time()))
-        have.add(e["id"])
-        added += 1
-    if added:
-        lib.save()
-    return added, problems
+        keeps.append(Keep(e["id"], e["name"], e["model"], e["tags"], e["star"], e["created"] or time.time()))
+        if progress is not None:
+            progress(i + 1, len(todo), e["name"])
+    return keeps, problems
+
+
+def restore_keeps(lib: KeepLibrary, model, entries: list[dict]) -> tuple[int, list[str]]:
+    """:func:`remake_keeps` into ``lib`` and add them to its index at once: (how many were
+    remade, a line per keep that could not be)."""
+    keeps, problems = remake_keeps(lib.folder, model, entries, {k.id for k in lib.keeps},
+                                   lib.MAX - len(lib.keeps))
+    lib.adopt(keeps)
+    return len(keeps), problems

@@ -77,3 +77,21 @@ def test_a_session_listing_one_keep_twice_is_refused(tmp_path):
     path = save_session(tmp_path / "s", model_path=None, model_hash=model.weights_hash, pads=[], keeps=entries * 2)
     with pytest.raises(SessionError, match="one keep id twice"):
         load_session(path)
+
+
+def test_remaking_stops_when_cancelled_or_the_library_is_full(tmp_path):
+    from ganstudio.session_keeps import remake_keeps
+    model = load_demo_model()
+    lib = KeepLibrary(tmp_path / "home")
+    for seed in (5, 6):
+        lib.add(model, 0, _pad(seed), 48000)
+    entries = [{**e, "pad": {**e["pad"]}} for e in session_keeps(lib, model.weights_hash)]
+    keeps, problems = remake_keeps(tmp_path / "a", model, entries, set(), room=1)
+    assert len(keeps) == 1 and "full" in problems[0]
+    keeps, problems = remake_keeps(tmp_path / "b", model, entries, set(), room=10, cancelled=lambda: True)
+    assert keeps == [] and "stopped before 2" in problems[0]
+    assert not list((tmp_path / "b").glob("*.wav"))                   # nothing written
+    seen = []
+    keeps, problems = remake_keeps(tmp_path / "c", model, entries, {entries[0]["id"]}, room=10,
+                                   progress=lambda i, n, name: seen.append((i, n)))
+    assert [k.id for k in keeps] == [entries[1]["id"]] and seen == [(1, 1)] and not problems

@@ -804,7 +804,9 @@ def test_a_sessions_keeps_come_back_when_it_is_opened_with_an_empty_library(ctl,
     ctl.keeps.lib = KeepLibrary(tmp_path / "another-machine")           # the keeps library is gone
     ctl.keeps.refresh()
     assert ctl.keeps.panel.table.rowCount() == 0
-    assert ctl.open_session(str(saved))
+    assert ctl.open_session(str(saved))                  # remade in a worker thread: the window stays live
+    assert wait_for(qtbot, lambda: ctl.keeps.panel.table.rowCount() == 1, 120)
     assert [k.name for k in ctl.keeps.lib.keeps] == ["snap"] and ctl.keeps.lib.keeps[0].id == kid
-    assert ctl.keeps.panel.table.rowCount() == 1 and "Brought back 1 keep" in ctl.w.status.currentMessage()
+    assert "Brought back 1 keep" in ctl.w.status.currentMessage()
     assert ctl.keeps.lib.wav(kid).is_file()
+    assert [k.id for k in type(ctl.keeps.lib)(ctl.keeps.lib.folder).keeps] == [kid]     # in its index too

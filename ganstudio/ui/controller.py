@@ -328,6 +328,7 @@ class Controller(QtCore.QObject):
         self.timer.stop()
         self.save_window()
         self.training.shutdown()
+        self.sessions.wait_keeps()
         self.variations.shutdown()
         self.sound_alike.shutdown()
         self.exports.shutdown()

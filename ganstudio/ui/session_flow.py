@@ -11,7 +11,8 @@ from PySide6 import QtCore, QtWidgets
 from ..library.demo_model import demo_model_path
 from ..models.modelfile import ModelFileError, load_model
 from ..session import MAX_PADS, SessionError, load_session, save_session
-from ..session_keeps import restore_keeps, session_keeps
+from ..session_keeps import remake_keeps, session_keeps
+from .workers import CallThread
 
 log = logging.getLogger(__name__)
 
@@ -91,21 +92,46 @@ class SessionFlow(QtCore.QObject):
         return True
 
     def _restore_keeps(self, doc: dict, model) -> None:
-        """Remake the session's keeps the library lacks (only with the model they were made with)."""
+        """Remake, in a worker thread, the session's keeps the library lacks (only with the model
+        they were made with); the keeps panel shows them when they are done."""
         ctl = self.ctl
-        wanted = [k for k in doc["keeps"] if k["id"] not in {x.id for x in ctl.keeps.lib.keeps}]
+        lib = ctl.keeps.lib
+        have = {x.id for x in lib.keeps}
+        wanted = [k for k in doc["keeps"] if k["id"] not in have]
         if not wanted:
             return
         if doc.get("model_sha256") != model.weights_hash:
             ctl.w.status.showMessage(f"{len(wanted)} keep(s) of this session were made with another version "
                                      "of its model and were not remade", 10000)
             return
-        added, problems = restore_keeps(ctl.keeps.lib, model, wanted)
-        ctl.keeps.refresh()
+        self.wait_keeps()
+        self._stop_keeps = False
+        self.keeps_thread = CallThread(lambda progress: remake_keeps(
+            lib.folder, model, wanted, have, lib.MAX - len(lib.keeps), progress, lambda: self._stop_keeps))
+        self.keeps_thread.progress.connect(lambda i, n, name: ctl.w.status.showMessage(
+            f"Bringing back this session's keeps: {i}/{n} ({name})"))
+        self.keeps_thread.done.connect(lambda res: self._keeps_remade(lib, *res))
+        self.keeps_thread.failed.connect(lambda msg: ctl.errors.show("Can't bring back the session's keeps", msg))
+        ctl.w.status.showMessage(f"Bringing back {len(wanted)} keep(s) of this session…")
+        self.keeps_thread.start()
+
+    def _keeps_remade(self, lib, keeps: list, problems: list) -> None:
+        ctl = self.ctl
+        lib.adopt(keeps)
+        if ctl.keeps.lib is lib:
+            ctl.keeps.refresh()
         for p in problems:
             log.warning("%s", p)
-        ctl.w.status.showMessage(f"Brought back {added} keep(s) of this session into the keeps library"
+        ctl.w.status.showMessage(f"Brought back {len(keeps)} keep(s) of this session into the keeps library"
                                  + (f"; {problems[0]}" if problems else ""), 10000)
+
+    def wait_keeps(self, timeout_ms: int = 120000) -> None:
+        """Stop a remake of a session's keeps between two keeps and wait for it (a new session,
+        quitting)."""
+        thread = getattr(self, "keeps_thread", None)
+        if thread is not None and thread.isRunning():
+            self._stop_keeps = True
+            thread.wait(timeout_ms)
 
     def open_dialog(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self.ctl.w, "Open session", "", "GAN Studio session (*.gss)")
