@@ -135,6 +135,7 @@ class KeepLibrary:
         ``rate`` Hz: its stem and sidecar are written first, then the index. ``tags`` start its tags
         (the window gives the sound's automatic category)."""
         tags = v.text_list(sorted({t.strip() for t in tags or [] if t.strip()}), "tags", MAX_TAGS)
+        from .dsp.pad import is_stereo
         from .export.settings import ExportError, ExportSettings
         from .export.stems import export_stems, pad_spec, pad_stem_name
         if len(self.keeps) >= MAX_KEEPS:
@@ -143,7 +144,7 @@ class KeepLibrary:
         # the pad's own shaping (clean, trim, pitch, reverse, gain) and nothing more: a keep is
         # what the pad played
         settings = ExportSettings(rate=rate, normalize="none", trim=False, fade_out_ms=0.0, dc=False,
-                                  template=kid, hifi=hifi, channels=2 if float(pad.get("width", 0.0)) > 0 else 1)
+                                  template=kid, hifi=hifi, channels=2 if is_stereo(pad) else 1)
         try:
             export_stems(model, [pad_spec(pad_index, pad["latent"], pad.get("label"), pad)], self.folder, settings)
         except ExportError as exc:

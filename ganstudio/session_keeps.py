@@ -3,8 +3,9 @@ session opened on another machine, or after the keeps library was cleared, bring
 
 Each entry is what remaking the keep needs (its pad settings with latent and class, and the
 export processing its sidecar records) plus what the user gave it (name, tags, star). The
-library stays the one place keeps live; opening a session remakes the keeps it lacks into it,
-through the one render path, under their own ids.
+library stays the one place keeps live; opening a session remakes the keeps it lacks into its
+folder, through the one render path and under their own ids (:func:`remake_keeps`, which may run
+off the GUI thread), and the library adopts them (:meth:`~.keeps.KeepLibrary.adopt`).
 """
 from __future__ import annotations
 
@@ -85,12 +86,3 @@ def remake_keeps(folder, model, entries: list[dict], have: set[str], room: int,
         if progress is not None:
             progress(i + 1, len(todo), e["name"])
     return keeps, problems
-
-
-def restore_keeps(lib: KeepLibrary, model, entries: list[dict]) -> tuple[int, list[str]]:
-    """:func:`remake_keeps` into ``lib`` and add them to its index at once: (how many were
-    remade, a line per keep that could not be)."""
-    keeps, problems = remake_keeps(lib.folder, model, entries, {k.id for k in lib.keeps},
-                                   lib.MAX - len(lib.keeps))
-    lib.adopt(keeps)
-    return len(keeps), problems

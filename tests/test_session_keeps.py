@@ -10,7 +10,7 @@ import soundfile as sf
 from ganstudio.keeps import KeepLibrary
 from ganstudio.library.demo_model import load_demo_model
 from ganstudio.session import SessionError, load_session, save_session
-from ganstudio.session_keeps import restore_keeps, session_keeps
+from ganstudio.session_keeps import remake_keeps, session_keeps
 
 
 def _pad(seed: int, **extra) -> dict:
@@ -30,8 +30,9 @@ def test_a_sessions_keeps_come_back_into_an_empty_library_exactly(tmp_path):
     path = save_session(tmp_path / "s", model_path=None, model_hash=model.weights_hash, pads=[], keeps=entries)
     doc = load_session(path)
     other = KeepLibrary(tmp_path / "elsewhere")                      # another machine, an empty library
-    added, problems = restore_keeps(other, model, doc["keeps"])
-    assert (added, problems) == (2, [])
+    keeps, problems = remake_keeps(other.folder, model, doc["keeps"], set(), other.MAX)
+    other.adopt(keeps)
+    assert (len(keeps), problems) == (2, [])
     again = KeepLibrary(tmp_path / "elsewhere")                      # written to its index
     assert [(k.id, k.name, k.tags, k.star) for k in again.keeps] == [(a.id, "deep kick", ["kick"], True),
                                                                      (b.id, "hit 2", [], False)]
@@ -41,7 +42,10 @@ def test_a_sessions_keeps_come_back_into_an_empty_library_exactly(tmp_path):
         assert r1 == r2 == 48000 and original.shape == remade.shape
         np.testing.assert_array_equal(original, remade)
     assert remade.ndim == 2                                          # the stereo pad stays stereo
-    assert restore_keeps(again, model, doc["keeps"]) == (0, [])      # nothing twice
+    have = {k.id for k in again.keeps}
+    assert remake_keeps(again.folder, model, doc["keeps"], have, again.MAX) == ([], [])      # nothing twice
+    again.adopt(keeps)                                                  # adopting again adds nothing
+    assert len(KeepLibrary(tmp_path / "elsewhere").keeps) == 2
 
 
 @pytest.mark.parametrize("change, message", [

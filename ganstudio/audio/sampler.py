@@ -18,7 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..dsp.pad import shape_pad
+from ..dsp.pad import is_stereo, shape_pad
 from ..models.latent import mutate, random_latent, slerp
 from ..models.sampling import full_band, generate, render_sides
 from ..models.variations import latent_amount
@@ -41,7 +41,7 @@ class Pad:
 
     @property
     def stereo(self) -> bool:
-        return float(self.shape.get("width", 0.0)) > 0.0
+        return is_stereo(self.shape)
 
 
 class SamplerWorker:

@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 
 from ..dsp.oneshot import clean_oneshot, clean_oneshots
-from ..dsp.pad import resample, shape_pad
+from ..dsp.pad import is_stereo, resample, shape_pad
 from ..dsp.pitch import estimate_pitch
 from ..dsp.stereo import to_mono
 from ..models.extender_file import model_extender
@@ -317,7 +317,7 @@ class Studio:
         audio = full_band(clips, rate, self.sample_rate, self.active_extender)
         shape = asdict(self.pad_settings[pad])
         sides = render_sides(g, zs, [label] * len(zs), self.sample_rate, self.active_extender) \
-            if shape["width"] > 0 else [None] * len(zs)      # a stereo pad's variations in stereo
+            if is_stereo(shape) else [None] * len(zs)      # a stereo pad's variations in stereo
         return [{"latent": z, "label": label, "clip": shape_pad(a, self.sample_rate, shape, side=sd)}
                 for z, a, sd in zip(zs, audio, sides)]
 

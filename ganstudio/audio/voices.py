@@ -212,7 +212,7 @@ class VoiceMixer:
         stereo = bool(self.stereo[pad, slot])
         loop, rate = bool(self.v_loop[v]), float(self.v_rate[v])
         idx, idx1, frac32 = self._idx[:n], self._idx1[:n], self._frac32[:n]
-        valid = self._positions(v, n, start, end, loop, rate)
+        valid = self._positions(v, n, start, end, loop, rate, idx, idx1, frac32)
         a, c = self._a[:n], self._c[:n]
         self._lerp(self.bank[pad, slot], idx, idx1, frac32, a, self._b[:n], self.v_gain[v])
         if stereo:
@@ -227,13 +227,13 @@ class VoiceMixer:
         elif valid < n or self.v_pos[v] > span - 1:
             self.v_on[v] = False
 
-    def _positions(self, v: int, n: int, start: int, end: int, loop: bool, rate: float) -> int:
-        """Fill ``_idx`` / ``_idx1`` (the two neighbouring samples of each of the ``n`` frames of
-        voice ``v``) and ``_frac32`` (the position between them); returns how many frames lie
-        within the clip (all of them for a loop)."""
+    def _positions(self, v: int, n: int, start: int, end: int, loop: bool, rate: float,
+                   idx: np.ndarray, idx1: np.ndarray, frac32: np.ndarray) -> int:
+        """Fill ``idx`` / ``idx1`` (the two neighbouring samples of each of the ``n`` frames of
+        voice ``v``) and ``frac32`` (the position between them), views of the scratch arrays;
+        returns how many frames lie within the clip (all of them for a loop)."""
         span = end - start
-        pos, idx, frac = self._pos[:n], self._idx[:n], self._frac[:n]
-        idx1, frac32 = self._idx1[:n], self._frac32[:n]
+        pos, frac = self._pos[:n], self._frac[:n]
         np.multiply(self._steps[:n], rate, out=pos)
         pos += self.v_pos[v]
         if loop:

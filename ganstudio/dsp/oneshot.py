@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .stereo import to_mono
+
 START_DB = -30.0     # where stem_hygiene.py (and a sound designer) puts the onset
 END_DB = -60.0
 SUSTAINED_DB = -30.0
@@ -81,7 +83,7 @@ def clean_oneshot(x: np.ndarray, rate: int) -> np.ndarray:
     sound keeps its image, at ``rate``) from 1 ms before its onset to where it has decayed, with a
     1 ms fade-in, a 30 ms fade-out to zero and 10 ms of true silence; silence stays as it is."""
     x = np.asarray(x, dtype=np.float32)
-    start, end = oneshot_bounds(x if x.ndim == 1 else x.mean(axis=1, dtype=np.float32), rate)
+    start, end = oneshot_bounds(to_mono(x), rate)
     if (start, end) == (0, len(x)) and (not len(x) or float(np.abs(x).max()) == 0.0):
         return x.copy()
     y = x[start:end].copy()

@@ -26,6 +26,12 @@ MIN_CUTOFF_HZ = 20.0
 FILTER_TAIL_S = 0.02          # room for the filter to ring out after the sound ends
 
 
+def is_stereo(pad: dict) -> bool:
+    """Whether a pad's settings (a settings dict, or its shape) make it play in true stereo: a
+    Width above 0 (:mod:`.stereo`)."""
+    return float(pad.get("width", 0.0)) > 0.0
+
+
 def resample(x: np.ndarray, rate_in: float, rate_out: float) -> np.ndarray:
     """float32 ``x`` ([frames] or [frames, channels]) from ``rate_in`` to ``rate_out`` Hz (soxr,
     very high quality)."""

@@ -3,13 +3,12 @@ without oneDNN, whose kernels round differently from run to run, so the same sid
 same samples every time; then the pad's render path and the export processing."""
 from __future__ import annotations
 
-
 import numpy as np
 
 from ..dsp import processing as dsp
 from ..dsp.bands import CAP_RULE
 from ..dsp.oneshot import clean_oneshot
-from ..dsp.pad import shape_pad
+from ..dsp.pad import is_stereo, shape_pad
 from ..dsp.stereo import to_mono
 from ..models.latent import LatentWalk
 from ..models.extender_file import model_extender
@@ -84,8 +83,8 @@ def make_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings) -> 
     src = spec.source
     ext = stem_extender(model, settings, rate)
     if src["type"] == "latent":
-        x = render_clip(model, np.asarray(src["latent"], np.float32), src.get("label"), rate, ext,
-                        settings.cap_rule)
+        z = np.asarray(src["latent"], np.float32)
+        x = render_clip(model, z, src.get("label"), rate, ext, settings.cap_rule)
     elif src["type"] == "texture":
         x = render_texture(model, float(src["seconds"]), rate, int(src["seed"]), float(src["speed"]), ext,
                            settings.cap_rule)
@@ -93,9 +92,9 @@ def make_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings) -> 
         raise ValueError(f"unknown stem source {src['type']!r}")
     cleaned = bool(spec.pad.get("clean")) if spec.pad else (settings.clean and src["type"] == "latent")
     side = None
-    if spec.pad and float(spec.pad.get("width", 0.0)) > 0 and src["type"] == "latent":
-        side = render_sides(model.generator, np.asarray(src["latent"], np.float32)[None], [src.get("label")],
-                            rate, ext, exact=True, cap=settings.cap_rule)[0]
+    if spec.pad and is_stereo(spec.pad) and src["type"] == "latent":
+        side = render_sides(model.generator, z[None], [src.get("label")], rate, ext, exact=True,
+                            cap=settings.cap_rule)[0]
     if settings.dc and cleaned:     # before the fades: a clean stem starts and ends on zero
         x = dsp.remove_dc(x)
         side = None if side is None else dsp.remove_dc(side)

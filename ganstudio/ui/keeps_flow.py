@@ -9,6 +9,7 @@ from PySide6 import QtWidgets
 from ..data.decode import decode
 from ..data.prepare import SkipFile
 from ..dsp.processing import sound_problem
+from ..dsp.stereo import to_mono
 from ..keeps import KeepError, KeepLibrary
 from .keeps_panel import KeepsPanel
 
@@ -69,7 +70,7 @@ class KeepsFlow:
         try:            # the importer's reader: a replaced or damaged file is a clear error
             audio, rate = decode(self.lib.wav(kid), MAX_PLAY_SECONDS)
             # a stereo keep (a pad with a Width) plays in stereo; anything else as its mono mix
-            sound = audio if audio.shape[1] == 2 else audio.mean(axis=1)
+            sound = audio if audio.shape[1] == 2 else to_mono(audio)
             problem = sound_problem(sound)
             if problem:
                 raise KeepError(f"the keep's sound file holds {problem}")

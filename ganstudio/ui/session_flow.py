@@ -31,6 +31,8 @@ class SessionFlow(QtCore.QObject):
         super().__init__()
         self.ctl, self.recent_menu = ctl, recent_menu
         self.path: str | None = None
+        self.keeps_thread: CallThread | None = None     # remaking a session's keeps
+        self._stop_keeps = False
         self.fill_recent()
 
     def doc(self) -> dict:
@@ -128,10 +130,9 @@ class SessionFlow(QtCore.QObject):
     def wait_keeps(self, timeout_ms: int = 120000) -> None:
         """Stop a remake of a session's keeps between two keeps and wait for it (a new session,
         quitting)."""
-        thread = getattr(self, "keeps_thread", None)
-        if thread is not None and thread.isRunning():
+        if self.keeps_thread is not None and self.keeps_thread.isRunning():
             self._stop_keeps = True
-            thread.wait(timeout_ms)
+            self.keeps_thread.wait(timeout_ms)
 
     def open_dialog(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self.ctl.w, "Open session", "", "GAN Studio session (*.gss)")
