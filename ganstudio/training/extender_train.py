@@ -5,31 +5,23 @@ Parallel WaveGAN; with ``adversarial`` it gains, as in HiFi-GAN, a least-squares
 over multi-period + multi-resolution STFT discriminators and feature matching (x2), with the
 log-magnitude loss weighed x15 (HiFi-GAN weighs its mel loss x45 on a natural-log mel).
 
-The same habits as the generator's trainer (:mod:`.loop`): an EMA copy is what gets exported,
-the state is one atomic safetensors file (:mod:`.checkpoint`) and a run resumes from it, a
-non-finite loss rolls back to the last checkpoint with halved learning rates, hooks report
-progress and hand frozen snapshots to whoever plays them.
+The loop, checkpoints, resume, rollback, hooks and DDP are the side models' shared
+:class:`~.step_loop.StepTrainer`.
 """
 from __future__ import annotations
 
-import copy
 import logging
-import math
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
 
 from ..dsp.bands import band_limit
-from ..fileio import remove_stale_temp_files
 from ..models.discriminators import Discriminators, d_loss, feature_matching, g_adv_loss, multires_logmag
 from ..models.extender import Extender, ExtenderConfig, band_edge
 from ..models.extender_file import save_extender
-from .checkpoint import CheckpointError, TrainState, load_state, save_state
-from .control import Progress, TrainControl, TrainingDiverged, TrainResult, resolve_device
+from .step_loop import StepTrainer
 
 log = logging.getLogger(__name__)
 
@@ -115,66 +107,30 @@ def extender_clips(dataset) -> np.ndarray:
     return clips
 
 
-class ExtenderTrainer:
+class ExtenderTrainer(StepTrainer):
     """Trains an extender on ``clips`` (float32 [N, samples] at ``cfg.sample_rate``) into ``out_dir``,
     which receives ``extender.safetensors``/``extender.json`` and ``train_state.safetensors``."""
 
+    what = "extender"
+
     def __init__(self, clips: np.ndarray, out_dir: str | Path, cfg: ExtenderConfig | None = None,
-                 tc: ExtenderTrainConfig | None = None, *, resume: bool = True,
-                 progress_fn: Callable[[Progress], None] | None = None,
-                 abort_fn: Callable[[], bool] | None = None,
-                 snapshot_fn: Callable[[Extender, int], None] | None = None,
-                 control: TrainControl | None = None, data_summary: dict | None = None):
+                 tc: ExtenderTrainConfig | None = None, **hooks):
         self.cfg = (cfg or ExtenderConfig()).validate()
-        self.tc = tc or ExtenderTrainConfig()
         clips = np.asarray(clips, np.float32)
         if clips.ndim != 2 or len(clips) == 0:
             raise ValueError("the extender needs at least one full-rate clip")
         self.clips = clips
-        self.out = Path(out_dir)
-        self.progress_fn, self.abort_fn, self.snapshot_fn = progress_fn, abort_fn, snapshot_fn
-        self.control = control or TrainControl()
-        self.resume = resume
-        self.device = resolve_device(self.tc.device)
-        self.data_summary = data_summary or {"clips": int(len(clips))}
-        self.step, self.elapsed_before, self.rollbacks = 0, 0.0, 0
-        self.history: list = []
+        hooks.setdefault("data_summary", None)
+        hooks["data_summary"] = hooks["data_summary"] or {"clips": int(len(clips))}
+        super().__init__(out_dir, tc or ExtenderTrainConfig(), **hooks)
 
-    # ---- state --------------------------------------------------------------------------
-    def _build(self) -> None:
-        torch.manual_seed(self.tc.seed)
-        self.G = Extender(self.cfg).to(self.device)
-        self.G_ema = copy.deepcopy(self.G).requires_grad_(False)
-        self.D = Discriminators().to(self.device)
-        betas = (self.tc.beta1, self.tc.beta2)
-        self.opt_g = torch.optim.AdamW(self.G.parameters(), self.tc.lr, betas)
-        self.opt_d = torch.optim.AdamW(self.D.parameters(), self.tc.lr, betas)
-        self.restored = False
-        if self.resume and (self.out / "train_state.safetensors").exists():
-            self._restore(load_state(self.out))
-            self.restored = True
+    def build_nets(self):
+        return Extender(self.cfg), Discriminators()
 
-    def _restore(self, st: TrainState) -> None:
-        if st.info.get("extender_config") != self.cfg.to_dict():
-            raise CheckpointError(f"{self.out} holds an extender trained with other settings; "
-                                  "start fresh or pick another folder")
-        self.G.load_state_dict(st.generator)
-        self.G_ema.load_state_dict(st.generator_ema)
-        self.D.load_state_dict(st.discriminator)
-        self.opt_g.load_state_dict(st.opt_g)
-        self.opt_d.load_state_dict(st.opt_d)
-        torch.set_rng_state(st.rng_torch)
-        self.step = st.step
-        self.elapsed_before = float(st.info.get("elapsed_s", 0.0))
-        self.history = list(st.info.get("history", []))
+    def config_info(self) -> dict:
+        return {"extender_config": self.cfg.to_dict()}
 
-    def save_checkpoint(self, elapsed: float) -> None:
-        save_state(self.out, TrainState(
-            step=self.step, generator=self.G.state_dict(), generator_ema=self.G_ema.state_dict(),
-            discriminator=self.D.state_dict(), opt_g=self.opt_g.state_dict(), opt_d=self.opt_d.state_dict(),
-            rng_torch=torch.get_rng_state(),
-            info={"extender_config": self.cfg.to_dict(), "train_config": self.tc.to_dict(),
-                  "elapsed_s": elapsed, "history": self.history[-500:], "data": self.data_summary}))
+    def export(self, elapsed: float) -> None:
         save_extender(self.out, self.G_ema, self.cfg,
                       {"step": self.step, "elapsed_s": round(elapsed, 1), "data": self.data_summary})
 
@@ -216,21 +172,23 @@ class ExtenderTrainer:
             return self.step >= tc.adversarial_from * tc.max_steps
         return elapsed >= tc.adversarial_from * tc.max_minutes * 60
 
-    def train_step(self, adversarial: bool | None = None) -> dict[str, float]:
+    def train_step(self, elapsed: float | None = None) -> dict[str, float]:
+        """One step; against the discriminators once ``adversarial_now(elapsed)`` (always, with
+        ``elapsed`` None and ``adversarial`` set)."""
         x, y, cutoff = self.batch()
-        fake = self.G(x, cutoff)
+        fake = self.G_train(x, cutoff)
         losses = {}
-        adversarial = self.tc.adversarial if adversarial is None else adversarial
+        adversarial = self.tc.adversarial if elapsed is None else self.adversarial_now(elapsed)
         if adversarial:
             self.opt_d.zero_grad(set_to_none=True)
-            ld = d_loss(self.D(y), self.D(fake.detach()))
+            ld = d_loss(self.D_train(y), self.D_train(fake.detach()))
             ld.backward()
             self.opt_d.step()
             losses["d/adv"] = float(ld.detach())
         rec = multires_logmag(fake, y, convergence=self.tc.convergence)
         lg = self.tc.lambda_rec * rec
         if adversarial:
-            real_out, fake_out = self.D(y), self.D(fake)
+            real_out, fake_out = self.D_train(y), self.D_train(fake)
             adv, fm = g_adv_loss(fake_out), feature_matching(real_out, fake_out)
             lg = lg + adv + self.tc.lambda_fm * fm
             losses.update({"g/adv": float(adv.detach()), "g/fm": float(fm.detach())})
@@ -238,88 +196,6 @@ class ExtenderTrainer:
         lg.backward()
         torch.nn.utils.clip_grad_norm_(self.G.parameters(), 100.0)
         self.opt_g.step()
-        with torch.no_grad():
-            for pe, p in zip(self.G_ema.parameters(), self.G.parameters()):
-                pe.lerp_(p, 1 - self.tc.ema)
+        self.update_ema()
         losses.update({"g/rec": float(rec.detach()), "g/loss": float(lg.detach())})
         return losses
-
-    def _rollback(self, losses: dict) -> None:
-        self.rollbacks += 1
-        if self.rollbacks > self.tc.max_rollbacks:
-            raise TrainingDiverged(f"extender training diverged {self.rollbacks} times (last losses {losses})")
-        before = self.elapsed_before
-        self._restore(load_state(self.out))
-        self.elapsed_before = before
-        for opt in (self.opt_g, self.opt_d):
-            for group in opt.param_groups:
-                group["lr"] *= 0.5
-        torch.manual_seed(self.tc.seed + 104729 * self.rollbacks + self.step)
-
-    def _emit(self, event: str, elapsed: float, rate: float, losses: dict, msg: str = "") -> None:
-        if self.progress_fn:
-            left = (self.tc.max_steps - self.step) / rate if self.tc.max_steps and rate > 0 else None
-            self.progress_fn(Progress(event, self.step, self.tc.max_steps or None, elapsed, rate, left, losses, msg))
-
-    def _frozen(self) -> Extender:
-        return copy.deepcopy(self.G_ema).to("cpu").eval().requires_grad_(False)
-
-    def _after_step(self, start: float, last_ckpt: float, rate: float, losses: dict) -> bool:
-        """Record and report the step, hand out a snapshot when due; True when it also saved a
-        checkpoint (time-based: every ``checkpoint_minutes``)."""
-        tc = self.tc
-        if self.step % 10 == 0:
-            self.history.append([self.step, losses])
-        self._emit("step", self.elapsed_before + time.monotonic() - start, rate, losses)
-        if self.snapshot_fn and self.step % max(1, tc.snapshot_every) == 0:
-            self.snapshot_fn(self._frozen(), self.step)
-        if time.monotonic() - last_ckpt < tc.checkpoint_minutes * 60:
-            return False
-        self.save_checkpoint(self.elapsed_before + time.monotonic() - start)
-        self._emit("checkpoint", self.elapsed_before + time.monotonic() - start, rate, losses,
-                   f"saved step {self.step}")
-        return True
-
-    def run(self) -> TrainResult:
-        """Train until ``max_steps`` / ``max_minutes`` or a stop; always ends with a checkpoint."""
-        if self.out.is_dir():
-            remove_stale_temp_files(self.out)
-        self._build()
-        tc = self.tc
-        if not self.restored:
-            self.save_checkpoint(0.0)
-        start = time.monotonic()
-        last_ckpt, rate, losses, stopped = start, 0.0, {}, False
-        self._emit("start", self.elapsed_before, 0.0, {}, f"training the extender on {self.device}")
-        while True:
-            active = time.monotonic() - start
-            if (tc.max_steps and self.step >= tc.max_steps) or (tc.max_minutes and active >= tc.max_minutes * 60):
-                break
-            if self.control.stopped or (self.abort_fn and self.abort_fn()):
-                stopped = True
-                break
-            if self.control.paused:
-                t = time.monotonic()
-                while self.control.paused and not self.control.stopped:
-                    time.sleep(0.05)
-                start += time.monotonic() - t
-                continue
-            t0 = time.monotonic()
-            losses = self.train_step(self.adversarial_now(self.elapsed_before + active))
-            if not all(math.isfinite(v) for v in losses.values()):
-                log.warning("extender step %d: non-finite losses %s; rolling back", self.step, losses)
-                self._rollback(losses)
-                self._emit("rollback", self.elapsed_before + active, rate, losses,
-                           f"rolled back to step {self.step} and halved the learning rates")
-                continue
-            self.step += 1
-            dt = time.monotonic() - t0
-            rate = 1.0 / dt if rate == 0 else 0.9 * rate + 0.1 / max(dt, 1e-9)
-            if self._after_step(start, last_ckpt, rate, losses):
-                last_ckpt = time.monotonic()
-        elapsed = self.elapsed_before + time.monotonic() - start
-        self.save_checkpoint(elapsed)
-        self._emit("done", elapsed, rate, losses, "stopped" if stopped else "finished")
-        if self.snapshot_fn:
-            self.snapshot_fn(self._frozen(), self.step)
-        return TrainResult(self.step, elapsed, self.out, stopped, self.rollbacks, losses)
