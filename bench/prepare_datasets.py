@@ -186,13 +186,71 @@ def prepare_voices(out: Path) -> None:
         print(f"{d}: {sum(classes.values())} files, classes {classes}")
 
 
+CONVERT_VOICES = {"a": ["espeak-ng", "-v", "en-us", "-s", "150", "-w", "{out}", "{text}"],
+                  "b": ["flite", "-voice", "slt", "-t", "{text}", "-o", "{out}"]}
+LICENCE_TEXTS = "/usr/share/common-licenses"
+
+
+def _sentences(n: int) -> list[str]:
+    """``n`` sentences of 5-16 words from the licence texts every Debian machine has (base-files)."""
+    import re
+    files = sorted(p for p in Path(LICENCE_TEXTS).iterdir() if p.is_file() and not p.is_symlink())
+    text = re.sub(r"\s+", " ", " ".join(p.read_text(errors="replace") for p in files))
+    found = [s.strip() for s in re.split(r"(?<=[.;:])\s", text)]
+    found = [re.sub(r"[^A-Za-z ,']", " ", s).strip() for s in found]
+    found = sorted({s for s in found if 5 <= len(s.split()) <= 16})
+    import random
+    random.Random(0).shuffle(found)
+    return found[:n]
+
+
+def _say(voice: str, text: str, out: Path) -> None:
+    cmd = [c.replace("{out}", str(out)).replace("{text}", text) for c in CONVERT_VOICES[voice]]
+    subprocess.run(cmd, check=True, capture_output=True)
+
+
+def prepare_convert(out: Path, n_train: int = 100, n_test: int = 30) -> None:
+    """Issue 17's voice conversion set in ``out/vc``: ``a_train``/``b_train`` (two voices saying
+    different sentences: unpaired), ``a_test``/``b_test`` (both saying the same held-out
+    sentences: parallel, for measuring only) and ``digits_a``/``digits_b`` (each digit at 5 speeds
+    by each voice: the content check)."""
+    root = out / "vc"
+    shutil.rmtree(root, ignore_errors=True)
+    sentences = _sentences(2 * n_train + n_test)
+    jobs = [("a_train", "a", sentences[:n_train]), ("b_train", "b", sentences[n_train:2 * n_train]),
+            ("a_test", "a", sentences[2 * n_train:]), ("b_test", "b", sentences[2 * n_train:])]
+    for folder, voice, texts in jobs:
+        (root / folder).mkdir(parents=True)
+        for i, text in enumerate(texts):
+            _say(voice, text, root / folder / f"{i:03d}.wav")
+    for voice in ("a", "b"):
+        for digit in DIGITS:
+            (root / f"digits_{voice}" / digit).mkdir(parents=True)
+            for k, speed in enumerate((110, 130, 150, 170, 190)):
+                dest = root / f"digits_{voice}" / digit / f"{k}.wav"
+                if voice == "a":
+                    subprocess.run(["espeak-ng", "-v", "en-us", "-s", str(speed), "-w", str(dest), digit],
+                                   check=True, capture_output=True)
+                else:
+                    stretch = f"{150 / speed:.3f}"
+                    subprocess.run(["flite", "-voice", "slt", "--setf", f"duration_stretch={stretch}",
+                                    "-t", digit, "-o", str(dest)], check=True, capture_output=True)
+    for d in sorted(root.iterdir()):
+        print(f"{d}: {sum(1 for _ in d.rglob('*.wav'))} files")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(Path(__file__).parent / "data"))
     ap.add_argument("--hifi", action="store_true", help="prepare the full-band sets instead")
     ap.add_argument("--large", action="store_true", help="prepare issue 13's larger sets (kits, effects)")
     ap.add_argument("--voices", action="store_true", help="render the notes and spoken-digits sets")
+    ap.add_argument("--convert", action="store_true", help="render issue 17's two-voice conversion set")
     a = ap.parse_args()
+    if a.convert:
+        ensure_packages(VOICE_PACKAGES)
+        prepare_convert(Path(a.out))
+        return 0
     if a.voices:
         ensure_packages(VOICE_PACKAGES)
         prepare_voices(Path(a.out))

@@ -63,6 +63,8 @@ def build_parser(commands: dict[str, Callable]) -> argparse.ArgumentParser:
     _export(sub, commands)
     from .convert_cli import add_parser as add_convert
     add_convert(sub, int_in, float_in)
+    from .convert_train_cli import add_parser as add_train_convert
+    add_train_convert(sub, int_in, float_in)
 
     dv = sub.add_parser("devices", help="list the audio outputs")
     dv.set_defaults(func=commands["devices"])

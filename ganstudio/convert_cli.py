@@ -12,9 +12,11 @@ MAX_VARIATIONS = 64
 
 
 def add_parser(sub, int_in, float_in) -> None:
-    c = sub.add_parser("convert", help="make the model's version of a sound (sound-alike) and its variations")
-    c.add_argument("model", help="model folder or .gsm file")
-    c.add_argument("input", help="the sound to imitate (WAV, FLAC, OGG, ...); its first seconds are used")
+    c = sub.add_parser("convert", help="make the model's version of a sound (sound-alike) and its variations, "
+                       "or convert a recording with a converter (train-convert)")
+    c.add_argument("model", help="model folder or .gsm file (sound-alike), or a converter folder")
+    c.add_argument("input", help="the sound to imitate (WAV, FLAC, OGG, ...; its first seconds are used), "
+                   "or the recording to convert (up to 10 minutes)")
     c.add_argument("--out", required=True, help="WAV file to write")
     c.add_argument("--variations", type=int_in(0, MAX_VARIATIONS), default=0,
                    help="also write N variations around it as OUT-var01.wav, ...")
@@ -46,6 +48,10 @@ def _as_played(clips: np.ndarray, model, rate: int, problems: list) -> list[np.n
 
 
 def cmd_convert(a: argparse.Namespace) -> int:
+    from .models.converter_file import is_converter
+    if is_converter(a.model):
+        from .convert_train_cli import cmd_convert_recording
+        return cmd_convert_recording(a)
     from .data.decode import decode
     from .data.prepare import SkipFile
     from .export import write_wav

@@ -25,6 +25,7 @@ FADE_S = 0.01   # start / stop / volume changes ramp over this long, so nothing 
 GIL_SWITCH_S = 0.0005
 TIMING_SLOTS = 1 << 16
 TEXTURE_RING_S = 4.0
+STREAM_RING_S = 0.5
 
 
 class AudioDeviceError(RuntimeError):
@@ -105,7 +106,7 @@ class AudioEngine:
         self.scope = RingBuffer(int(scope_seconds * sample_rate), channels, arena)
         # what another process (the window's) sets and reads: volume, texture on, texture gain;
         # underruns, frames, callbacks, lost; the callback timing
-        self._control = arena.zeros(3, np.float64)
+        self._control = arena.zeros(4, np.float64)
         self._stats = arena.zeros(4, np.int64)
         self._control[0] = 1.0
         self._gain = 0.0
@@ -118,6 +119,9 @@ class AudioEngine:
         self.texture = RingBuffer(int(TEXTURE_RING_S * sample_rate), channels, arena)
         self._control[2] = 1.0
         self._tex = np.zeros((4096, channels), dtype=np.float32)
+        # a recording of any length (a converted file) streamed by a FileStream thread
+        self.stream = RingBuffer(int(STREAM_RING_S * sample_rate), channels, arena)
+        self._str = np.zeros((4096, channels), dtype=np.float32)
         # callback timing: [start, duration] seconds of the last TIMING_SLOTS callbacks
         self.timing = arena.zeros((TIMING_SLOTS, 2), np.float64)
 
@@ -128,6 +132,8 @@ class AudioEngine:
                           lambda self, on: self._control.__setitem__(1, float(on)))
     texture_gain = property(lambda self: float(self._control[2]),
                             lambda self, g: self._control.__setitem__(2, g))
+    stream_on = property(lambda self: bool(self._control[3]),
+                         lambda self, on: self._control.__setitem__(3, float(on)))
     underruns = property(lambda self: int(self._stats[0]),
                          lambda self, n: self._stats.__setitem__(0, n))
     frames = property(lambda self: int(self._stats[1]))
@@ -148,6 +154,10 @@ class AudioEngine:
             self.texture.read_into(tex)
             tex *= float(control[2])       # a Python float: numpy float64 would cast through a buffer
             out += tex
+        if control[3]:
+            part = self._str[:frames]
+            self.stream.read_into(part)
+            out += part
         target = float(control[0]) if self._running else 0.0
         step = frames / (FADE_S * self.sample_rate)
         new = min(target, self._gain + step) if target > self._gain else max(target, self._gain - step)

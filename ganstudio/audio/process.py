@@ -132,6 +132,7 @@ class AudioProcess:
     scope = property(lambda self: self._view.scope)
     meter = property(lambda self: self._view.meter)
     texture = property(lambda self: self._view.texture)
+    stream = property(lambda self: self._view.stream)
     timing = property(lambda self: self._view.timing)
     frames = property(lambda self: self._view.frames)
     callbacks = property(lambda self: self._view.callbacks)
@@ -140,6 +141,7 @@ class AudioProcess:
     texture_on = property(lambda self: self._view.texture_on, lambda self, v: setattr(self._view, "texture_on", v))
     texture_gain = property(lambda self: self._view.texture_gain,
                             lambda self, v: setattr(self._view, "texture_gain", v))
+    stream_on = property(lambda self: self._view.stream_on, lambda self, v: setattr(self._view, "stream_on", v))
     underruns = property(lambda self: self._view.underruns, lambda self, n: setattr(self._view, "underruns", n))
 
     def timing_stats(self) -> dict:
@@ -220,7 +222,8 @@ class _Closed:
     def __init__(self, view: AudioEngine):
         self.frames, self.callbacks, self.lost = view.frames, view.callbacks, True
         self.volume, self.texture_on, self.texture_gain, self.underruns = 0.0, False, 0.0, view.underruns
-        self.scope = self.meter = self.texture = self.timing = None
+        self.stream_on = False
+        self.scope = self.meter = self.texture = self.stream = self.timing = None
 
     def timing_stats(self) -> dict:
         return {}

@@ -110,6 +110,7 @@ class Studio:
         """Fade out and stop the sound, stop the workers, end the audio process (its shared
         memory goes with it: after this the pads' clips read as empty)."""
         self.on_rendered = None
+        self.stop_stream()
         self.engine.stop()
         self.worker.stop()
         if self.texture:
@@ -118,6 +119,7 @@ class Studio:
         self.engine.close()
 
     closed = False
+    stream = None       # a FileStream while a recording plays
 
     # ---- the model ----------------------------------------------------------------------
     def _load_extender(self, model: LoadedModel) -> None:
@@ -246,6 +248,21 @@ class Studio:
         self.mixer.stop_pad(PREVIEW_PAD)
         self.mixer.load_clip(PREVIEW_PAD, clip)
         self.mixer.trigger(PREVIEW_PAD)
+
+    def play_stream(self, audio: np.ndarray, rate: int) -> None:
+        """Play a recording of any length (float32 [frames] at ``rate`` Hz) once, through the
+        engine's stream ring (:class:`~.file_stream.FileStream`); a stream already playing stops first."""
+        from .file_stream import FileStream
+        self.stop_stream()
+        if self.engine.stream is None:      # the audio process has gone
+            return
+        self.stream = FileStream(self.engine, resample(audio, rate, self.sample_rate))
+        self.stream.start()
+
+    def stop_stream(self) -> None:
+        stream, self.stream = self.stream, None
+        if stream is not None:
+            stream.stop()
 
     def stop_pad(self, pad: int) -> None:
         self.mixer.stop_pad(pad)

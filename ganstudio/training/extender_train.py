@@ -21,6 +21,7 @@ from ..dsp.bands import band_limit
 from ..models.discriminators import Discriminators, d_loss, feature_matching, g_adv_loss, multires_logmag
 from ..models.extender import Extender, ExtenderConfig, band_edge
 from ..models.extender_file import save_extender
+from .pieces import random_pieces
 from .step_loop import StepTrainer
 
 log = logging.getLogger(__name__)
@@ -63,22 +64,6 @@ class ExtenderTrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def _segments(clips: np.ndarray, n: int, length: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` random [length] pieces of ``clips`` [N, L]; a piece far quieter than its clip's peak
-    (a silent tail) is drawn again, up to four times, so batches hear sound, not silence."""
-    out = np.zeros((n, length), np.float32)
-    for i in range(n):
-        clip = clips[rng.integers(len(clips))]
-        peak = float(np.abs(clip).max()) or 1.0
-        for _ in range(4):
-            s = int(rng.integers(0, max(1, len(clip) - length + 1)))
-            piece = clip[s:s + length]
-            if np.abs(piece).max() > 0.05 * peak:
-                break
-        out[i, :len(piece)] = piece
-    return out
 
 
 CLIP_SECONDS = 1.0      # the full-rate clips an extender learns from (it trains on 8192-sample pieces)
@@ -140,7 +125,7 @@ class ExtenderTrainer(StepTrainer):
         tc, rate, margin = self.tc, self.cfg.sample_rate, 512
         # drawn from (seed, step, rollbacks): a resumed run draws the batches the first one would have
         self.rng = np.random.default_rng([tc.seed, self.step, self.rollbacks])
-        wide = _segments(self.clips, tc.batch_size, tc.segment + 2 * margin, self.rng)
+        wide = random_pieces(self.clips, tc.batch_size, tc.segment + 2 * margin, self.rng)
         inputs, targets, cutoffs = [], [], []
         for piece in wide:
             nyquist = DEFAULT_MODEL_RATE / 2 if self.rng.random() < 1 / 3 else \
@@ -188,7 +173,8 @@ class ExtenderTrainer(StepTrainer):
         rec = multires_logmag(fake, y, convergence=self.tc.convergence)
         lg = self.tc.lambda_rec * rec
         if adversarial:
-            real_out, fake_out = self.D_train(y), self.D_train(fake)
+            with self.critics_frozen():
+                real_out, fake_out = self.D(y), self.D(fake)
             adv, fm = g_adv_loss(fake_out), feature_matching(real_out, fake_out)
             lg = lg + adv + self.tc.lambda_fm * fm
             losses.update({"g/adv": float(adv.detach()), "g/fm": float(fm.detach())})

@@ -15,6 +15,7 @@ import copy
 import logging
 import math
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
@@ -108,6 +109,16 @@ class StepTrainer:
                   "history": self.history[-500:], "data": self.data_summary}))
         self.export(elapsed)
 
+    @contextmanager
+    def critics_frozen(self):
+        """The generator's loss through the unwrapped D with its weights frozen: no gradient
+        reaches D (whose step is done), so under DDP no unsynchronised one is left behind."""
+        self.D.requires_grad_(False)
+        try:
+            yield
+        finally:
+            self.D.requires_grad_(True)
+
     def update_ema(self) -> None:
         with torch.no_grad():
             for pe, p in zip(self.G_ema.parameters(), self.G.parameters()):
@@ -179,6 +190,8 @@ class StepTrainer:
             if self.control.paused and not self.dist.enabled:
                 t = time.monotonic()
                 while self.control.paused and not self.control.stopped:
+                    if self.abort_fn and self.abort_fn():      # also how a child hears "resume"
+                        self.control.stop()
                     time.sleep(0.05)
                 start += time.monotonic() - t
                 continue

@@ -169,17 +169,22 @@ class TrainerProcess:
                  resume: bool = True, progress_fn: Callable[[Progress], None] | None = None,
                  snapshot_fn: Callable[[Generator, int], None] | None = None, threads: int = 0,
                  nice: int = 10, hifi: dict | None = None, extender_fn: Callable | None = None):
+        self.mc = mc
+        self.extender_fn = extender_fn
+        self.hifi_rate = int((hifi or {}).get("rate", 48000))
+        self._setup(progress_fn, snapshot_fn, _child, lambda: (
+            dataset, str(out_dir), mc, tc, resume, self._events, self._snapshots, self._stop, self._pause,
+            threads, nice, os.getpid(), hifi, self._hear))
+
+    def _setup(self, progress_fn, snapshot_fn, target, args) -> None:
+        """The queues, flags, child process (``target(*args())``) and listener thread."""
         ctx = mp.get_context("spawn")
         self._events, self._snapshots = ctx.Queue(maxsize=64), ctx.Queue(maxsize=1)
         self._stop, self._pause, self._hear = ctx.Event(), ctx.Event(), ctx.Event()
-        self.mc = mc
-        self.progress_fn, self.snapshot_fn, self.extender_fn = progress_fn, snapshot_fn, extender_fn
-        self.hifi_rate = int((hifi or {}).get("rate", 48000))
+        self.progress_fn, self.snapshot_fn = progress_fn, snapshot_fn
         self.error: str | None = None
         self.final_step: int | None = None
-        self._proc = ctx.Process(target=_child, daemon=True, args=(
-            dataset, str(out_dir), mc, tc, resume, self._events, self._snapshots, self._stop, self._pause,
-            threads, nice, os.getpid(), hifi, self._hear))
+        self._proc = ctx.Process(target=target, daemon=True, args=args())
         self._listener = threading.Thread(target=self._listen, name="trainer-listener", daemon=True)
 
     def start(self) -> None:
@@ -281,6 +286,11 @@ class TrainerProcess:
             g = Generator(self.mc)
             g.load_state_dict(tensors)
             self.snapshot_fn(g.eval().requires_grad_(False), step)
+        elif kind == "converter" and self.snapshot_fn:
+            from ..models.converter import Converter, ConverterConfig
+            net = Converter(ConverterConfig())
+            net.load_state_dict(tensors)
+            self.snapshot_fn(net.eval().requires_grad_(False), step)
         elif kind == "extender" and self.extender_fn:
             from ..models.extender import Extender, ExtenderConfig
             from ..models.extender_file import LoadedExtender
@@ -289,3 +299,44 @@ class TrainerProcess:
             net.load_state_dict(tensors)
             self.extender_fn(LoadedExtender(net.eval().requires_grad_(False), cfg,
                                             {"weights_sha256": None, "snapshot_step": step}, Path("snapshot")), step)
+
+
+def _convert_child(source: str, target: str, out_dir: str, tc, resume: bool, events: mp.Queue,
+                   snapshots: mp.Queue, stop_flag, pause_flag, threads: int, nice: int, parent_pid: int,
+                   hear_flag=None) -> None:
+    """The converter's trainer in the child: imports both folders here (off the window's
+    process), then trains as :class:`~.convert_train.ConvertTrainer` does from the command line."""
+    if nice and hasattr(os, "nice"):
+        os.nice(nice)
+    torch.set_num_threads(threads or training_threads())
+    control = TrainControl()
+    link = _ChildLink(events, snapshots, stop_flag, pause_flag, hear_flag, control)
+    _die_with_parent(parent_pid, link.on_orphaned)
+    try:
+        from ..data.recordings import import_recordings
+        from ..models.converter import ConverterConfig
+        from .convert_train import ConvertTrainer
+        cfg = ConverterConfig()
+        a, b = import_recordings(source, cfg.sample_rate), import_recordings(target, cfg.sample_rate)
+        result = ConvertTrainer(
+            a.audio, b.audio, out_dir, cfg, tc, names=(Path(source).name, Path(target).name), resume=resume,
+            progress_fn=link.progress, abort_fn=link.poll_flags,
+            snapshot_fn=lambda net, step: link.snapshot(net, step, "converter"), control=control,
+            data_summary={"source": a.summary(), "target": b.summary()}).run()
+        _last_word(events, link.orphan, ("done", result.step))
+    except Exception as exc:
+        _last_word(events, link.orphan, ("error", f"{type(exc).__name__}: {exc}"))
+
+
+class ConvertTrainerProcess(TrainerProcess):
+    """Train a converter (``source`` and ``target`` folders of recordings) in a child process;
+    ``snapshot_fn(converter, step)`` gets frozen :class:`~ganstudio.models.converter.Converter`
+    snapshots that can be heard at once."""
+
+    def __init__(self, source: str | Path, target: str | Path, out_dir: str | Path, tc, *, resume: bool = True,
+                 progress_fn: Callable[[Progress], None] | None = None,
+                 snapshot_fn: Callable | None = None, threads: int = 0, nice: int = 10):
+        self.extender_fn = None
+        self._setup(progress_fn, snapshot_fn, _convert_child, lambda: (
+            str(source), str(target), str(out_dir), tc, resume, self._events, self._snapshots, self._stop,
+            self._pause, threads, nice, os.getpid(), self._hear))

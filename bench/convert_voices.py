@@ -1,0 +1,165 @@
+"""Folder-to-folder conversion measured on two synthetic voices (issue 17, part 2). Prints JSON.
+
+Data: ``python bench/prepare_datasets.py --convert`` (espeak-ng ``en-us`` is the source voice,
+flite ``slt`` the target; the converter trains on different sentences from each: unpaired). On
+30 held-out sentences both voices said (parallel, never trained on), all in one run:
+
+- **MCD** (dB) of the converted source against the target voice saying the same sentence, after
+  DTW alignment, against the unconverted source. Mel-cepstra here are the DCT of a 40-band
+  log-mel (coefficients 1-24; MFCC-style, not SPTK's all-pass mel-cepstrum), with the usual
+  10 / ln 10 * sqrt(2 * sum of squares) per frame, averaged along the DTW path.
+- **speaker**: logistic regression on each utterance's mean and spread of those cepstra, fitted
+  on the training recordings of both voices; the share of converted sentences it calls the target.
+- **words**: the ten digits by each voice at 5 speeds; a classifier fitted on the source voice
+  at 3 speeds (and one fitted on both voices) labels the converted digits of the other 2 speeds.
+- **speed**: seconds to convert a 10 s recording on 2 threads (real-time factor).
+
+    python bench/convert_voices.py --converter C        # a converter trained beforehand
+    python bench/convert_voices.py --minutes 10 --out C # train one first (train-convert's defaults)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ganstudio.data.recordings import import_recordings          # noqa: E402
+from ganstudio.dsp import log_mel                                  # noqa: E402
+from ganstudio.metrics.classify import ClipClassifier, timed_embedding  # noqa: E402
+from ganstudio.models.conversion import convert_audio             # noqa: E402
+from ganstudio.models.converter_file import load_converter        # noqa: E402
+
+DATA = ROOT / "bench" / "data" / "vc"
+RATE = 16000
+N_CEPS = 24
+
+
+def cepstra(x: np.ndarray) -> np.ndarray:
+    """[samples] at 16 kHz -> [frames, 24] MFCC-style cepstra (c1..c24 of a 40-band log-mel, natural log)."""
+    mel = log_mel(x, RATE, n_mels=40, floor_db=-100.0) * (np.log(10) / 10)
+    return mel @ _dct(40)[:, 1:N_CEPS + 1]
+
+
+def _dct(n: int) -> np.ndarray:
+    """Orthonormal DCT-II as a matrix [n, n]: y = x @ M."""
+    k, i = np.meshgrid(np.arange(n), np.arange(n))
+    m = np.cos(np.pi * (i + 0.5) * k / n) * np.sqrt(2.0 / n)
+    m[:, 0] /= np.sqrt(2.0)
+    return m
+
+
+def dtw_mcd(a: np.ndarray, b: np.ndarray) -> float:
+    """MCD (dB) of cepstra a [N, D] against b [M, D] along their DTW path."""
+    cost = np.sqrt(2.0 * ((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)) * (10.0 / np.log(10))
+    n, m = cost.shape
+    acc = np.full((n + 1, m + 1), np.inf)
+    steps = np.zeros((n + 1, m + 1), np.int64)
+    acc[0, 0] = 0.0
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            moves = (acc[i - 1, j - 1], acc[i - 1, j], acc[i, j - 1])
+            k = int(np.argmin(moves))
+            prev = ((i - 1, j - 1), (i - 1, j), (i, j - 1))[k]
+            acc[i, j] = cost[i - 1, j - 1] + moves[k]
+            steps[i, j] = steps[prev] + 1
+    return float(acc[n, m] / steps[n, m])
+
+
+def speaker_embedding(x: np.ndarray) -> np.ndarray:
+    c = cepstra(x)
+    return np.concatenate([c.mean(0), c.std(0)])
+
+
+def fixed(x: np.ndarray, seconds: float = 1.2) -> np.ndarray:
+    n = int(seconds * RATE)
+    return np.pad(x[:n], (0, max(0, n - len(x))))
+
+
+def digits(voice: str) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """(audio, digit label, speed index) of ``digits_<voice>``."""
+    rec = import_recordings(DATA / f"digits_{voice}", RATE)
+    labels = np.array([int(_DIGITS.index(Path(f).parts[0])) for f in rec.files])
+    speeds = np.array([int(Path(f).stem) for f in rec.files])
+    return rec.audio, labels, speeds
+
+
+_DIGITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
+
+def words(conv) -> dict:
+    audio_a, lab_a, sp_a = digits("a")
+    audio_b, lab_b, sp_b = digits("b")
+    train, test = np.isin(sp_a, (0, 2, 4)), np.isin(sp_a, (1, 3))
+    emb = lambda xs: timed_embedding(np.stack([fixed(x) for x in xs]), RATE)   # noqa: E731
+    converted = [convert_audio(conv, x, RATE) for x, t in zip(audio_a, test) if t]
+    out = {}
+    for name, fit_x, fit_y in (("source_voice", [x for x, t in zip(audio_a, train) if t], lab_a[train]),
+                               ("both_voices", [x for x, t in zip(audio_a, train) if t] +
+                                [x for x, t in zip(audio_b, np.isin(sp_b, (0, 2, 4))) if t],
+                                np.concatenate([lab_a[train], lab_b[np.isin(sp_b, (0, 2, 4))]]))):
+        clf = ClipClassifier.fit(emb(fit_x), fit_y, 10)
+        acc = lambda xs, ys: float((clf.probabilities(emb(xs)).argmax(1) == ys).mean())   # noqa: E731
+        out[name] = {"converted": acc(converted, lab_a[test]),
+                     "unconverted_source": acc([x for x, t in zip(audio_a, test) if t], lab_a[test]),
+                     "real_target": acc([x for x, t in zip(audio_b, np.isin(sp_b, (1, 3))) if t],
+                                        lab_b[np.isin(sp_b, (1, 3))])}
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--converter", help="a trained converter folder")
+    ap.add_argument("--minutes", type=float, default=10.0, help="train one for this long first (with --out)")
+    ap.add_argument("--out", help="where to train one")
+    a = ap.parse_args()
+    torch.set_num_threads(2)
+    if not a.converter:
+        from ganstudio.cli import main as cli
+        cli(["train-convert", str(DATA / "a_train"), str(DATA / "b_train"), "--out", a.out,
+             "--minutes", str(a.minutes), "--threads", "2", "--fresh"])
+        a.converter = a.out
+    conv = load_converter(a.converter)
+    net = conv.net
+    test_a, test_b = import_recordings(DATA / "a_test", RATE), import_recordings(DATA / "b_test", RATE)
+    t0 = time.perf_counter()
+    converted = [convert_audio(net, x, RATE) for x in test_a.audio]
+    seconds = time.perf_counter() - t0
+    mcd_conv = [dtw_mcd(cepstra(c), cepstra(b)) for c, b in zip(converted, test_b.audio)]
+    mcd_src = [dtw_mcd(cepstra(s), cepstra(b)) for s, b in zip(test_a.audio, test_b.audio)]
+    train_a, train_b = import_recordings(DATA / "a_train", RATE), import_recordings(DATA / "b_train", RATE)
+    emb = np.stack([speaker_embedding(x) for x in train_a.audio + train_b.audio])
+    spk = ClipClassifier.fit(emb, np.array([0] * len(train_a.audio) + [1] * len(train_b.audio)), 2)
+    says_b = lambda xs: float((spk.probabilities(np.stack([speaker_embedding(x) for x in xs])).argmax(1) == 1).mean())  # noqa: E731
+    ten = np.concatenate(test_a.audio)[:10 * RATE]
+    t0 = time.perf_counter()
+    convert_audio(net, ten, RATE)
+    ten_s = time.perf_counter() - t0
+    report = {
+        "converter": str(a.converter), "training": conv.meta.get("training", {}).get("step"),
+        "training_minutes": round(conv.meta.get("training", {}).get("elapsed_s", 0) / 60, 1),
+        "threads": 2, "test_sentences": len(test_a.audio),
+        "mcd_db": {"converted_vs_target": round(float(np.mean(mcd_conv)), 2),
+                   "source_vs_target": round(float(np.mean(mcd_src)), 2),
+                   "ratio": round(float(np.mean(mcd_conv) / np.mean(mcd_src)), 3),
+                   "sentences_closer": int(sum(c < s for c, s in zip(mcd_conv, mcd_src)))},
+        "speaker_says_target": {"converted": says_b(converted), "real_source": says_b(test_a.audio),
+                                "real_target": says_b(test_b.audio)},
+        "words_recognised": words(net),
+        "speed": {"seconds_for_10s": round(ten_s, 3), "real_time_factor": round(10.0 / ten_s, 1),
+                  "test_set_seconds_of_audio": round(sum(len(x) for x in test_a.audio) / RATE, 1),
+                  "test_set_convert_seconds": round(seconds, 2)},
+    }
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

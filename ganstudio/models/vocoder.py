@@ -1,0 +1,79 @@
+"""The converter's vocoder: log-mel frames in, the waveform out, at frame rate as Vocos does.
+
+ConvNeXt blocks over frames predict, for every STFT bin of every frame, a log-magnitude and a
+phase; an inverse FFT of each frame and an overlap-add make the waveform (the frames of
+:class:`~.converter.MelFrames`: Hann window, hop a quarter of the FFT, centred). It trains with
+HiFi-GAN's losses against the multi-period and multi-resolution STFT discriminators the bandwidth
+extender uses (:mod:`.discriminators`), on the target folder's recordings.
+
+Every norm is per frame and the overlap-add is written out (instead of ``torch.istft``, whose
+edge handling depends on where a call starts), so a long file vocoded in chunks with
+:data:`CONTEXT_FRAMES` of context equals the file vocoded whole.
+
+Shapes: frames [B, n_mels, K] -> audio [B, K * hop] at ``cfg.sample_rate`` (sample ``k * hop`` is
+the centre of frame ``k``).
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .converter import ConverterConfig, FrameNorm
+
+MAX_LOG_MAG = 6.0           # e^6 ~ 400: above a full-scale sine's bin at n_fft 1024 (256)
+KERNEL = 7
+
+
+class _Block(nn.Module):
+    """ConvNeXt block over frames with a per-frame norm: [B, C, K] -> same."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.dw = nn.Conv1d(dim, dim, KERNEL, padding=KERNEL // 2, groups=dim)
+        self.norm = FrameNorm(dim)
+        self.pw1 = nn.Conv1d(dim, 3 * dim, 1)
+        self.pw2 = nn.Conv1d(3 * dim, dim, 1)
+        nn.init.zeros_(self.pw2.weight)
+        nn.init.zeros_(self.pw2.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.pw2(F.gelu(self.pw1(self.norm(self.dw(x)))))
+
+
+def context_frames(cfg: ConverterConfig) -> int:
+    """Frames either side that can reach a frame's output samples: the convolutions' reach plus
+    the frames whose windows overlap it."""
+    return (KERNEL // 2) * (cfg.vocoder_blocks + 1) + cfg.n_fft // cfg.hop
+
+
+class Vocoder(nn.Module):
+    def __init__(self, cfg: ConverterConfig):
+        super().__init__()
+        self.n_fft, self.hop = cfg.n_fft, cfg.hop
+        bins = cfg.n_fft // 2 + 1
+        w = cfg.vocoder_width
+        self.inp = nn.Conv1d(cfg.n_mels, w, KERNEL, padding=KERNEL // 2)
+        self.norm = FrameNorm(w)
+        self.blocks = nn.Sequential(*(_Block(w) for _ in range(cfg.vocoder_blocks)))
+        self.out_norm = FrameNorm(w)
+        self.head = nn.Conv1d(w, 2 * bins, 1)
+        self.register_buffer("window", torch.hann_window(cfg.n_fft), persistent=False)
+
+    def forward(self, frames: torch.Tensor) -> torch.Tensor:
+        h = self.out_norm(self.blocks(self.norm(self.inp(frames))))
+        log_mag, phase = self.head(h).chunk(2, dim=1)
+        mag = torch.exp(log_mag.clamp(max=MAX_LOG_MAG))
+        spec = torch.complex(mag * torch.cos(phase), mag * torch.sin(phase))       # [B, bins, K]
+        return self.overlap_add(torch.fft.irfft(spec, n=self.n_fft, dim=1))
+
+    def overlap_add(self, frames: torch.Tensor) -> torch.Tensor:
+        """[B, n_fft, K] time frames -> [B, K * hop]: windowed overlap-add, divided by the summed
+        squared window of the frames present (1.5 wherever four frames overlap)."""
+        b, n, k = frames.shape
+        length = (k - 1) * self.hop + n
+        fold = dict(output_size=(1, length), kernel_size=(1, n), stride=(1, self.hop))
+        out = F.fold((frames * self.window[:, None]).unsqueeze(2).reshape(b, n, k), **fold)
+        env = F.fold((self.window ** 2)[None, :, None].expand(1, n, k), **fold)
+        out = out.view(b, length) / env.view(1, length).clamp_min(1e-3)
+        return out[:, n // 2:n // 2 + k * self.hop]
