@@ -157,3 +157,33 @@ def test_train_convert_in_the_child_process_then_resume_from_the_cli(voice_dirs,
     # the CLI's own batch sizes differ from the window's run here: a checkpoint of other training
     # settings still resumes (only the network's settings must match)
     assert "resuming" in text.out and load_state(out).step == 4
+
+
+def test_a_real_jack_stream_plays_a_converted_recording_longer_than_a_pad(jack_device):
+    from ganstudio.audio.engine import AudioEngine
+    from ganstudio.audio.file_stream import FileStream
+    from ganstudio.audio.voices import VoiceMixer
+    from ganstudio.dsp.pad import resample
+    rate = 48000
+    y, sr = safe_output(convert_audio(_random_converter(), _voice(120, 5.0, 4, 800), SR), SR)
+    played_in = resample(y, sr, rate)                       # 5 s: longer than a pad's bank holds
+    engine = AudioEngine(VoiceMixer(pads=1, voices=1, max_frames=rate, max_block=4096), rate, 256,
+                         channels=2, device=jack_device, scope_seconds=8.0)
+    engine.start()
+    try:
+        time.sleep(0.3)                                     # past the start fade
+        skip = engine.scope.available()
+        stream = FileStream(engine, played_in)
+        stream.start()
+        deadline = time.monotonic() + 30
+        while stream.playing and time.monotonic() < deadline:
+            time.sleep(0.05)
+        out = np.zeros((engine.scope.available(), 2), np.float32)
+        engine.scope.read_into(out)
+    finally:
+        engine.stop()
+    assert not stream.playing and not engine.stream_on
+    out = out[skip:, 0]
+    onset = int(np.flatnonzero(np.abs(out) > 1e-6)[0]) - int(np.flatnonzero(np.abs(played_in) > 1e-6)[0])
+    np.testing.assert_allclose(out[onset:onset + len(played_in)], played_in, atol=1e-5)
+    assert not out[onset + len(played_in):].any()           # ends where the recording ends

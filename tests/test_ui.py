@@ -810,3 +810,52 @@ def test_a_sessions_keeps_come_back_when_it_is_opened_with_an_empty_library(ctl,
     assert "Brought back 1 keep" in ctl.w.status.currentMessage()
     assert ctl.keeps.lib.wav(kid).is_file()
     assert [k.id for k in type(ctl.keeps.lib)(ctl.keeps.lib.folder).keeps] == [kid]     # in its index too
+
+
+def test_convert_tab_converts_a_long_recording_plays_drags_saves_and_trains(ctl, qtbot, tmp_path):
+    import soundfile as sf
+    from test_converter import SMALL, _random_converter, _voice
+    from ganstudio.models.converter_file import save_converter
+    from ganstudio.training.convert_train import ConvertTrainConfig
+    flow, panel = ctl.convert, ctl.convert.panel
+    messages = []
+    ctl.errors.show = lambda title, msg: messages.append((title, msg))
+    assert not panel.converted_b.isEnabled()
+    save_converter(tmp_path / "conv", _random_converter(), SMALL, "low", "high")
+    assert flow.open_converter(tmp_path / "conv") and "low -> high" in panel.converter_label.text()
+    assert not flow.open_converter(tmp_path)                       # not a converter: one clear error
+    assert messages[-1][0].startswith("Can't open the converter") and "converter.json" in messages[-1][1]
+    rec = np.concatenate([_voice(110, 3.0, 0, 700), _voice(140, 3.0, 1, 900)])     # 6 s: past a pad's 4 s
+    sf.write(tmp_path / "take.wav", rec, 16000)
+    assert flow.load_file(str(tmp_path / "take.wav")) and panel.converted_b.isEnabled()
+    panel.converted_b.click()
+    assert wait_for(qtbot, lambda: flow.result is not None and ctl.studio.stream is not None, 60)
+    stream = ctl.studio.stream
+    assert wait_for(qtbot, lambda: stream.played_s > 5.9, 20)         # the whole recording was streamed
+    assert wait_for(qtbot, lambda: not stream.playing and not ctl.studio.engine.stream_on, 10)
+    audio, rate, _ = flow.result
+    assert rate == 16000 and len(audio) == len(rec) and np.abs(audio).max() <= 10 ** (-1 / 20) + 1e-6
+    url = panel.drag.drag_mime().urls()[0].toLocalFile()
+    dragged, sr = sf.read(url, dtype="float32")
+    assert sr == 16000 and np.allclose(dragged, audio, atol=1e-4)
+    flow.save(tmp_path / "saved.wav")
+    assert sf.info(tmp_path / "saved.wav").frames == len(audio)
+    panel.pad_b.click()                                             # the selected pad gets its sound-alike
+    assert wait_for(qtbot, lambda: ctl.sound_alike.running, 20)
+    assert wait_for(qtbot, lambda: not ctl.sound_alike.running, 120)
+    assert ctl.studio.pad_state(ctl.selected)["name"].startswith("~take-converted")
+    # train a converter from the tab: snapshots are used as they come, then the file
+    low, high = tmp_path / "low", tmp_path / "high"
+    for folder, f0 in ((low, 110.0), (high, 220.0)):
+        folder.mkdir()
+        for i in range(2):
+            sf.write(folder / f"{i}.wav", _voice(f0, 1.5, i, 800), 16000)
+    before = flow.version
+    flow.train(low, high, tmp_path / "trained", ConvertTrainConfig(
+        max_steps=2, batch_size=2, segment_frames=16, vocoder_batch=2, vocoder_segment=2048, snapshot_every=1,
+        device="cpu"))
+    assert not panel.stop_train_b.isHidden() and not panel.train_b.isEnabled()
+    assert wait_for(qtbot, lambda: "trained to step 2" in panel.training_label.text(), 240)
+    assert flow.version >= before + 2 and "low -> high" in flow.name and "training" not in flow.name
+    assert panel.stop_train_b.isHidden() and flow.result[2] != flow.version    # converts again on play
+    assert len(messages) == 1

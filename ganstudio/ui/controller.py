@@ -16,6 +16,7 @@ from .main_window import MainWindow
 from .pads import PAD_KEYS, thumbnail
 from .audio_flow import AudioFlow
 from .export_flow import ExportFlow
+from .convert_flow import ConvertFlow
 from .keeps_flow import KeepsFlow
 from .keyboard_flow import KeyboardFlow
 from .pad_history import PadHistory
@@ -70,8 +71,10 @@ class Controller(QtCore.QObject):
         self.keeps = KeepsFlow(self)
         self.variations = VariationsFlow(self, self.w.variations)
         self.sound_alike = SoundAlikeFlow(self)
+        self.convert = ConvertFlow(self)
         self.keyboard = KeyboardFlow(self)
         self.w.tabs.addTab(self.keeps.panel, "Keeps")
+        self.w.tabs.addTab(self.convert.panel, "Convert")
         self.studio.on_rendered = self.pads_rendered.emit
         self._wire()
         self._shortcuts()
@@ -331,6 +334,7 @@ class Controller(QtCore.QObject):
         self.sessions.wait_keeps()
         self.variations.shutdown()
         self.sound_alike.shutdown()
+        self.convert.shutdown()
         self.exports.shutdown()
         self.datasets.shutdown()
         self.audio.close_midi()
