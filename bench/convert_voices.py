@@ -6,7 +6,8 @@ flite ``slt`` the target; the converter trains on different sentences from each:
 
 - **MCD** (dB) of the converted source against the target voice saying the same sentence, after
   DTW alignment, against the unconverted source. Mel-cepstra here are the DCT of a 40-band
-  log-mel (coefficients 1-24; MFCC-style, not SPTK's all-pass mel-cepstrum), with the usual
+  log-mel amplitude (coefficients 1-24; MFCC-style, not SPTK's all-pass mel-cepstrum, so the
+  figures are not comparable with papers' MCD: the ratio is the measure), with the usual
   10 / ln 10 * sqrt(2 * sum of squares) per frame, averaged along the DTW path.
 - **speaker**: logistic regression on each utterance's mean and spread of those cepstra, fitted
   on the training recordings of both voices; the share of converted sentences it calls the target.
@@ -43,8 +44,10 @@ N_CEPS = 24
 
 
 def cepstra(x: np.ndarray) -> np.ndarray:
-    """[samples] at 16 kHz -> [frames, 24] MFCC-style cepstra (c1..c24 of a 40-band log-mel, natural log)."""
-    mel = log_mel(x, RATE, n_mels=40, floor_db=-100.0) * (np.log(10) / 10)
+    """[samples] at 16 kHz -> [frames, 24] MFCC-style cepstra: c1..c24 of the orthonormal DCT of a
+    40-band log-mel amplitude (natural log), the clip peak-normalised and floored 80 dB under it."""
+    x = x / max(float(np.abs(x).max()), 1e-9)
+    mel = log_mel(x, RATE, n_mels=40, floor_db=-80.0) * (np.log(10) / 20)
     return mel @ _dct(40)[:, 1:N_CEPS + 1]
 
 

@@ -148,3 +148,15 @@ def is_regular_file(path: str | Path) -> bool:
         return stat.S_ISREG(os.stat(path).st_mode)
     except OSError:
         return False
+
+
+def settings_from_dict(cls, d: Any, what: str):
+    """A settings dataclass ``cls`` from a stranger's JSON object ``d``: an object, no unknown
+    keys, then ``cls(**d).validate()`` (which checks every field's type and range)."""
+    if not isinstance(d, dict):
+        raise ValueError(f"{what} settings must be a JSON object")
+    unknown = set(d) - set(cls.__dataclass_fields__)
+    if unknown:
+        raise ValueError(f"unknown {what} settings: {', '.join(sorted(map(str, unknown)))[:200]}")
+    return cls(**d).validate()
+

@@ -48,6 +48,9 @@ class ConverterConfig:
     blocks: int = 6
     vocoder_width: int = 192
     vocoder_blocks: int = 6
+    # the generator adds a correction to its (masked) input, starting as the identity: converted
+    # frames then begin as the source's with the target's per-band mean and spread
+    residual: bool = True
 
     def validate(self) -> "ConverterConfig":
         validate.choice(self.sample_rate, "sample_rate", RATES)
@@ -59,6 +62,7 @@ class ConverterConfig:
         validate.integer(self.blocks, "blocks", 1, 16)
         validate.integer(self.vocoder_width, "vocoder_width", 8, 1024)
         validate.integer(self.vocoder_blocks, "vocoder_blocks", 1, 16)
+        validate.boolean(self.residual, "residual")
         return self
 
     def to_dict(self) -> dict:
@@ -66,12 +70,7 @@ class ConverterConfig:
 
     @classmethod
     def from_dict(cls, d) -> "ConverterConfig":
-        if not isinstance(d, dict):
-            raise ValueError("converter settings must be a JSON object")
-        unknown = set(d) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"unknown converter settings: {', '.join(sorted(map(str, unknown)))[:200]}")
-        return cls(**d).validate()
+        return validate.settings_from_dict(cls, d, "converter")
 
 
 class MelFrames(nn.Module):
@@ -164,13 +163,18 @@ class MelGenerator(nn.Module):
         self.up = nn.Sequential(_Up2d(4 * c, 2 * c), _Up2d(2 * c, c))
         self.out = nn.Conv2d(c, 1, (5, 15), padding=(2, 7))
         self.chans = 4 * c
+        self.residual = cfg.residual
+        if self.residual:
+            nn.init.zeros_(self.out.weight)
+            nn.init.zeros_(self.out.bias)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         h = self.down(self.inp(torch.cat([x * mask, mask], dim=1)))
         b, _, m4, t4 = h.shape
         h = self.norm1d(self.to1d(h.reshape(b, self.folded, t4)))
         h = self.norm2d(self.to2d(self.res(h))).reshape(b, self.chans, m4, t4)
-        return self.out(self.up(h))
+        y = self.out(self.up(h))
+        return x * mask + y if self.residual else y
 
 
 class MelCritic(nn.Module):

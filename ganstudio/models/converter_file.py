@@ -8,19 +8,15 @@ is built.
 """
 from __future__ import annotations
 
-import json
 import logging
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from safetensors.torch import save as st_save
 
-from .. import __version__, validate
-from ..fileio import atomic_write_bytes, sha256_bytes
+from .. import validate
 from .converter import Converter, ConverterConfig
-from .modelfile import ModelFileError, json_header, load_checked
+from .modelfile import ModelFileError, json_header, load_checked, save_side_files
 
 log = logging.getLogger(__name__)
 
@@ -56,18 +52,9 @@ def is_converter(path: str | Path) -> bool:
 def save_converter(folder: str | Path, net: torch.nn.Module, cfg: ConverterConfig, source: str, target: str,
                    training: dict | None = None) -> dict:
     """Write both files into ``folder``, each atomically (weights first); returns the JSON written."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().to("cpu", torch.float32).contiguous() for k, v in net.state_dict().items()}
-    weights = st_save(state, metadata={"format": FORMAT})
-    meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "app_version": __version__,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "source": validate.printable(source)[:validate.MAX_NAME_CHARS],
-            "target": validate.printable(target)[:validate.MAX_NAME_CHARS],
-            "converter": cfg.to_dict(), "training": training or {}, "weights_sha256": sha256_bytes(weights)}
-    atomic_write_bytes(folder / WEIGHTS, weights)
-    atomic_write_bytes(folder / CONFIG, json.dumps(meta, indent=2, allow_nan=False).encode())
-    return meta
+    names = {k: validate.printable(v)[:validate.MAX_NAME_CHARS] for k, v in (("source", source), ("target", target))}
+    return save_side_files(folder, net, (WEIGHTS, CONFIG), FORMAT, FORMAT_VERSION,
+                           {**names, "converter": cfg.to_dict(), "training": training or {}})
 
 
 def _parse(config_bytes: bytes, source: Path) -> tuple[dict, ConverterConfig]:

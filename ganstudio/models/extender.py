@@ -64,12 +64,7 @@ class ExtenderConfig:
 
     @classmethod
     def from_dict(cls, d) -> "ExtenderConfig":
-        if not isinstance(d, dict):
-            raise ValueError("extender settings must be a JSON object")
-        unknown = set(d) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"unknown extender settings: {', '.join(sorted(map(str, unknown)))[:200]}")
-        return cls(**d).validate()
+        return validate.settings_from_dict(cls, d, "extender")
 
 
 class _Block(nn.Module):

@@ -313,3 +313,21 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedMo
     log.info("loaded model %s (%s, %d Hz, step %s)", path, cfg.preset, cfg.sample_rate,
              meta.get("training", {}).get("step", "?"))
     return LoadedModel(generator, cfg, meta, path)
+
+
+def save_side_files(folder: str | Path, net: torch.nn.Module, names: tuple[str, str], fmt: str, version: int,
+                    fields: dict) -> dict:
+    """Write a side model (extender, converter) into ``folder``: its weights as safetensors, then
+    its JSON (format, version, app version, date, ``fields``, the weights' hash), each atomically
+    (weights first). Returns the JSON written."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().to("cpu", torch.float32).contiguous() for k, v in net.state_dict().items()}
+    weights = st_save(state, metadata={"format": fmt})
+    meta = {"format": fmt, "format_version": version, "app_version": __version__,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **fields,
+            "weights_sha256": sha256_bytes(weights)}
+    atomic_write_bytes(folder / names[0], weights)
+    atomic_write_bytes(folder / names[1], json.dumps(meta, indent=2, allow_nan=False).encode())
+    return meta
+

@@ -125,9 +125,10 @@ class _ChildLink:
             pass
 
 
-def _child(dataset: Dataset, out_dir: str, mc: ModelConfig, tc: TrainConfig, resume: bool,
-           events: mp.Queue, snapshots: mp.Queue, stop_flag, pause_flag, threads: int,
-           nice: int, parent_pid: int, hifi: dict | None = None, hear_flag=None) -> None:
+def _child_setup(events, snapshots, stop_flag, pause_flag, hear_flag, threads: int, nice: int,
+                 parent_pid: int) -> tuple[TrainControl, _ChildLink]:
+    """What every training child does first: lower its priority, set torch's threads, link the
+    hand-offs and flags, and arrange to stop once the parent is gone."""
     if nice and hasattr(os, "nice"):
         # the scheduler then serves the audio thread, the sound server and the GUI first; training
         # still gets every cycle they leave
@@ -136,6 +137,13 @@ def _child(dataset: Dataset, out_dir: str, mc: ModelConfig, tc: TrainConfig, res
     control = TrainControl()
     link = _ChildLink(events, snapshots, stop_flag, pause_flag, hear_flag, control)
     _die_with_parent(parent_pid, link.on_orphaned)
+    return control, link
+
+
+def _child(dataset: Dataset, out_dir: str, mc: ModelConfig, tc: TrainConfig, resume: bool,
+           events: mp.Queue, snapshots: mp.Queue, stop_flag, pause_flag, threads: int,
+           nice: int, parent_pid: int, hifi: dict | None = None, hear_flag=None) -> None:
+    control, link = _child_setup(events, snapshots, stop_flag, pause_flag, hear_flag, threads, nice, parent_pid)
     try:
         result = Trainer(dataset, out_dir, mc, tc, resume=resume, progress_fn=link.progress,
                          abort_fn=link.poll_flags, snapshot_fn=link.snapshot, control=control).run()
@@ -306,12 +314,7 @@ def _convert_child(source: str, target: str, out_dir: str, tc, resume: bool, eve
                    hear_flag=None) -> None:
     """The converter's trainer in the child: imports both folders here (off the window's
     process), then trains as :class:`~.convert_train.ConvertTrainer` does from the command line."""
-    if nice and hasattr(os, "nice"):
-        os.nice(nice)
-    torch.set_num_threads(threads or training_threads())
-    control = TrainControl()
-    link = _ChildLink(events, snapshots, stop_flag, pause_flag, hear_flag, control)
-    _die_with_parent(parent_pid, link.on_orphaned)
+    control, link = _child_setup(events, snapshots, stop_flag, pause_flag, hear_flag, threads, nice, parent_pid)
     try:
         from ..data.recordings import import_recordings
         from ..models.converter import ConverterConfig

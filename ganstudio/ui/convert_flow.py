@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 import numpy as np
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
 
 from ..audio.engine import lower_thread_priority
 from ..data.decode import decode
@@ -21,33 +21,10 @@ from ..export import write_wav
 from ..models.conversion import convert_audio, safe_output
 from ..models.converter_file import load_converter
 from ..training.convert_train import ConvertTrainConfig
-from ..training.subprocess import ConvertTrainerProcess
 from .convert_panel import ConvertPanel
-from .workers import CallThread
+from .workers import CallThread, ConvertTrainingThread
 
 log = logging.getLogger(__name__)
-
-
-class ConvertTrainingThread(QtCore.QThread):
-    """Waits on a :class:`ConvertTrainerProcess`; its hooks become signals (GUI thread)."""
-
-    progress = QtCore.Signal(object)
-    snapshot = QtCore.Signal(object, int)
-    finished_ok = QtCore.Signal(int)
-    failed = QtCore.Signal(str)
-
-    def __init__(self, source, target, out, tc, parent=None):
-        super().__init__(parent)
-        self.proc = ConvertTrainerProcess(source, target, out, tc, progress_fn=self.progress.emit,
-                                          snapshot_fn=self.snapshot.emit)
-
-    def run(self) -> None:
-        self.proc.start()
-        self.proc.join()
-        if self.proc.error:
-            self.failed.emit(self.proc.error)
-        else:
-            self.finished_ok.emit(self.proc.final_step or 0)
 
 
 class ConvertFlow:

@@ -5,7 +5,7 @@ from typing import Callable
 
 from PySide6 import QtCore
 
-from ..training.subprocess import TrainerProcess
+from ..training.subprocess import ConvertTrainerProcess, TrainerProcess
 
 
 class CallThread(QtCore.QThread):
@@ -26,21 +26,16 @@ class CallThread(QtCore.QThread):
             self.failed.emit(str(exc) or type(exc).__name__)
 
 
-class TrainingThread(QtCore.QThread):
-    """Waits on a :class:`TrainerProcess` (training runs in a child process, so it never competes
-    with the audio callback for the interpreter lock) and turns its hooks into signals."""
+class ProcessThread(QtCore.QThread):
+    """Waits on a training process (:class:`TrainerProcess` or one of its kind: training runs in a
+    child process, so it never competes with the audio callback for the interpreter lock) and
+    turns its hooks into signals. A subclass sets ``self.proc``."""
 
     progress = QtCore.Signal(object)           # training.Progress
-    snapshot = QtCore.Signal(object, int)      # frozen Generator, step
-    extender_snapshot = QtCore.Signal(object, int)     # LoadedExtender in training, step
+    snapshot = QtCore.Signal(object, int)      # a frozen network, step
     finished_ok = QtCore.Signal(int)           # final step
     failed = QtCore.Signal(str)
-
-    def __init__(self, dataset, out_dir, model_cfg, train_cfg, parent=None, hifi: dict | None = None):
-        super().__init__(parent)
-        self.proc = TrainerProcess(dataset, out_dir, model_cfg, train_cfg, resume=True,
-                                   progress_fn=self.progress.emit, snapshot_fn=self.snapshot.emit,
-                                   hifi=hifi, extender_fn=self.extender_snapshot.emit)
+    proc = None
 
     def run(self) -> None:
         self.proc.start()
@@ -58,3 +53,24 @@ class TrainingThread(QtCore.QThread):
 
     def stop(self) -> None:
         self.proc.stop()
+
+
+class TrainingThread(ProcessThread):
+    """The generator's training (``snapshot``: frozen Generator snapshots)."""
+
+    extender_snapshot = QtCore.Signal(object, int)     # LoadedExtender in training, step
+
+    def __init__(self, dataset, out_dir, model_cfg, train_cfg, parent=None, hifi: dict | None = None):
+        super().__init__(parent)
+        self.proc = TrainerProcess(dataset, out_dir, model_cfg, train_cfg, resume=True,
+                                   progress_fn=self.progress.emit, snapshot_fn=self.snapshot.emit,
+                                   hifi=hifi, extender_fn=self.extender_snapshot.emit)
+
+
+class ConvertTrainingThread(ProcessThread):
+    """A converter's training (``snapshot``: frozen Converter snapshots)."""
+
+    def __init__(self, source, target, out_dir, train_cfg, parent=None):
+        super().__init__(parent)
+        self.proc = ConvertTrainerProcess(source, target, out_dir, train_cfg, progress_fn=self.progress.emit,
+                                          snapshot_fn=self.snapshot.emit)
