@@ -13,6 +13,8 @@ flite ``slt`` the target; the converter trains on different sentences from each:
   on the training recordings of both voices; the share of converted sentences it calls the target.
 - **words**: the ten digits by each voice at 5 speeds; a classifier fitted on the source voice
   at 3 speeds (and one fitted on both voices) labels the converted digits of the other 2 speeds.
+- **the vocoder alone**: the target's own sentences and digits through the vocoder (copy
+  synthesis), to tell what the vocoder loses from what the converter does.
 - **speed**: seconds to convert a 10 s recording on 2 threads (real-time factor).
 
     python bench/convert_voices.py --converter C        # a converter trained beforehand
@@ -103,6 +105,7 @@ def words(conv) -> dict:
     train, test = np.isin(sp_a, (0, 2, 4)), np.isin(sp_a, (1, 3))
     emb = lambda xs: timed_embedding(np.stack([fixed(x) for x in xs]), RATE)   # noqa: E731
     converted = [convert_audio(conv, x, RATE) for x, t in zip(audio_a, test) if t]
+    vocoded_b = [copy_synthesis(conv, x) for x, t in zip(audio_b, np.isin(sp_b, (1, 3))) if t]
     out = {}
     for name, fit_x, fit_y in (("source_voice", [x for x, t in zip(audio_a, train) if t], lab_a[train]),
                                ("both_voices", [x for x, t in zip(audio_a, train) if t] +
@@ -113,8 +116,19 @@ def words(conv) -> dict:
         out[name] = {"converted": acc(converted, lab_a[test]),
                      "unconverted_source": acc([x for x, t in zip(audio_a, test) if t], lab_a[test]),
                      "real_target": acc([x for x, t in zip(audio_b, np.isin(sp_b, (1, 3))) if t],
-                                        lab_b[np.isin(sp_b, (1, 3))])}
+                                        lab_b[np.isin(sp_b, (1, 3))]),
+                     "target_through_the_vocoder": acc(vocoded_b, lab_b[np.isin(sp_b, (1, 3))])}
     return out
+
+
+def copy_synthesis(conv, x: np.ndarray) -> np.ndarray:
+    """A real recording through the vocoder alone (its own mel frames in): what the vocoder loses."""
+    from ganstudio.models.converter import MelFrames
+    from ganstudio.models.conversion import vocode
+    from ganstudio.models.vocoder import context_frames
+    with torch.inference_mode():
+        frames = MelFrames(conv.cfg)(torch.from_numpy(x)[None])[0]
+    return vocode(conv.vocoder, frames, conv.cfg.hop, 512, context_frames(conv.cfg)).numpy()[:len(x)]
 
 
 def main() -> int:
@@ -137,6 +151,7 @@ def main() -> int:
     seconds = time.perf_counter() - t0
     mcd_conv = [dtw_mcd(cepstra(c), cepstra(b)) for c, b in zip(converted, test_b.audio)]
     mcd_src = [dtw_mcd(cepstra(s), cepstra(b)) for s, b in zip(test_a.audio, test_b.audio)]
+    mcd_copy = [dtw_mcd(cepstra(copy_synthesis(net, b)), cepstra(b)) for b in test_b.audio]
     train_a, train_b = import_recordings(DATA / "a_train", RATE), import_recordings(DATA / "b_train", RATE)
     emb = np.stack([speaker_embedding(x) for x in train_a.audio + train_b.audio])
     spk = ClipClassifier.fit(emb, np.array([0] * len(train_a.audio) + [1] * len(train_b.audio)), 2)
@@ -152,7 +167,8 @@ def main() -> int:
         "mcd_db": {"converted_vs_target": round(float(np.mean(mcd_conv)), 2),
                    "source_vs_target": round(float(np.mean(mcd_src)), 2),
                    "ratio": round(float(np.mean(mcd_conv) / np.mean(mcd_src)), 3),
-                   "sentences_closer": int(sum(c < s for c, s in zip(mcd_conv, mcd_src)))},
+                   "sentences_closer": int(sum(c < s for c, s in zip(mcd_conv, mcd_src))),
+                   "target_through_the_vocoder_vs_target": round(float(np.mean(mcd_copy)), 2)},
         "speaker_says_target": {"converted": says_b(converted), "real_source": says_b(test_a.audio),
                                 "real_target": says_b(test_b.audio)},
         "words_recognised": words(net),

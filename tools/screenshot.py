@@ -85,6 +85,15 @@ def main() -> int:
         ctl.w.tabs.setCurrentIndex(0)
         pump(0.3)
         ctl.w.grab().save(str(OUT / "dataset.png"))
+        converter = os.environ.get("GANSTUDIO_SHOT_CONVERTER")      # e.g. one from bench/convert_voices.py
+        if converter and ctl.convert.open_converter(converter):
+            ctl.convert.load_file(os.environ["GANSTUDIO_SHOT_RECORDING"])
+            ctl.w.tabs.setCurrentWidget(ctl.convert.panel)
+            ctl.convert.panel.converted_b.click()
+            while ctl.studio.stream is None:
+                pump(0.1)
+            pump(1.0)
+            ctl.w.grab().save(str(OUT / "convert.png"))
         ctl.shutdown()
     finally:
         stop_dummy(jack)

@@ -48,9 +48,10 @@ class ConverterConfig:
     blocks: int = 6
     vocoder_width: int = 192
     vocoder_blocks: int = 6
-    # the generator adds a correction to its (masked) input, starting as the identity: converted
-    # frames then begin as the source's with the target's per-band mean and spread
-    residual: bool = True
+    # the generator adds a correction to its (masked) input, starting as the identity (converted
+    # frames begin as the source's with the target's per-band mean and spread). Measured on two
+    # voices at 299 steps it converted worse (MCD 0.67 of the source's against 0.62): off
+    residual: bool = False
 
     def validate(self) -> "ConverterConfig":
         validate.choice(self.sample_rate, "sample_rate", RATES)
