@@ -150,8 +150,12 @@ def test_train_convert_in_the_child_process_then_resume_from_the_cli(voice_dirs,
     assert np.isfinite(convert_audio(net, _voice(110, 1.0, 9, 700), SR)).all()     # snapshots can be heard
     assert load_state(out).step == 3 and load_converter(out).meta["training"]["step"] == 3
     # the CLI resumes the same checkpoint (and says which file it skipped, and why)
-    assert main(["train-convert", str(voice_dirs / "low"), str(voice_dirs / "high"), "--out", str(out),
-                 "--steps", "4", "--threads", "1", "--device", "cpu"]) == 0
+    threads = torch.get_num_threads()           # the CLI sets the whole process's; put it back after
+    try:
+        assert main(["train-convert", str(voice_dirs / "low"), str(voice_dirs / "high"), "--out", str(out),
+                     "--steps", "4", "--threads", "1", "--device", "cpu"]) == 0
+    finally:
+        torch.set_num_threads(threads)
     text = capsys.readouterr()
     assert "broken.wav" in text.err
     # the CLI's own batch sizes differ from the window's run here: a checkpoint of other training

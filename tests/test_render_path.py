@@ -130,3 +130,25 @@ def test_a_stereo_pad_plays_drags_out_exports_and_remakes_in_true_stereo(jack_de
     np.testing.assert_allclose(mid, exported.mean(axis=1), atol=1e-6)
     again, _, _, _ = remake_from_sidecar(stem.sidecar)
     np.testing.assert_array_equal(again, exported)
+
+
+def test_an_exact_full_band_render_is_the_same_with_any_thread_count():
+    # a sidecar is remade on machines with other core counts: the extender's matrix products
+    # summed in another order with 2 threads (7e-6 apart) before exact renders ran on one thread
+    import torch
+    from ganstudio.library.demo_model import load_demo_model
+    from ganstudio.models.extender_file import model_extender
+    from ganstudio.models.sampling import full_band, generate
+    model = load_demo_model()
+    z = np.random.default_rng(5).standard_normal((2, model.config.latent_dim)).astype(np.float32)
+    before = torch.get_num_threads()
+    renders = []
+    try:
+        for threads in (1, 2, 3):
+            torch.set_num_threads(threads)
+            clips = generate(model.generator, z, exact=True)
+            renders.append(full_band(clips, model.config.sample_rate, 48000, model_extender(model), exact=True))
+            assert torch.get_num_threads() == threads            # put back after the render
+    finally:
+        torch.set_num_threads(before)
+    assert np.array_equal(renders[0], renders[1]) and np.array_equal(renders[0], renders[2])

@@ -3,7 +3,9 @@ is called; with :func:`ganstudio.dsp.pad.resample` and :func:`ganstudio.dsp.pad.
 the one render path of a pad (sampler, drag-out, export)."""
 from __future__ import annotations
 
+import threading
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -45,6 +47,31 @@ def class_ids(num_classes: int, labels, n: int) -> torch.Tensor | None:
     return torch.tensor([0 if lab is None else int(lab) % num_classes for lab in labels], dtype=torch.long)
 
 
+_EXACT = threading.Lock()
+
+
+@contextmanager
+def rendering(exact: bool):
+    """Inference as the renders need it. ``exact``: without oneDNN, whose kernels round
+    differently from run to run, and on one thread, as some CPU kernels (the extender's matrix
+    products) sum in another order with another thread count (measured: 7e-6 apart between 1 and
+    2 threads), so a sidecar remakes the same samples on a machine with any number of cores.
+    Exact renders take turns, since the thread count is the whole process's."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")     # torch warns about oneDNN TF32 when toggling the flag
+        with torch.inference_mode(), torch.backends.mkldnn.flags(enabled=not exact):
+            if not exact:
+                yield
+                return
+            with _EXACT:
+                threads = torch.get_num_threads()
+                torch.set_num_threads(1)
+                try:
+                    yield
+                finally:
+                    torch.set_num_threads(threads)
+
+
 def generate(generator, z: np.ndarray, labels=None, exact: bool = False,
              problems: list | None = None) -> np.ndarray:
     """The one way a generator is run: latents ``z`` [n, latent_dim] (and ``labels``, see
@@ -61,13 +88,11 @@ def generate(generator, z: np.ndarray, labels=None, exact: bool = False,
     dev = next(generator.parameters(), torch.empty(0)).device
     out = np.empty((len(z), cfg.clip_length), dtype=np.float32)
     step = 1 if exact else 16
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")     # torch warns about oneDNN TF32 when toggling the flag
-        with torch.inference_mode(), torch.backends.mkldnn.flags(enabled=not exact):
-            for i in range(0, len(z), step):
-                zb = torch.from_numpy(z[i:i + step]).to(dev)
-                yb = ids[i:i + step].to(dev) if ids is not None else None
-                out[i:i + len(zb)] = generator(zb, yb).squeeze(1).float().cpu().numpy()
+    with rendering(exact):
+        for i in range(0, len(z), step):
+            zb = torch.from_numpy(z[i:i + step]).to(dev)
+            yb = ids[i:i + step].to(dev) if ids is not None else None
+            out[i:i + len(zb)] = generator(zb, yb).squeeze(1).float().cpu().numpy()
     bad = silence_bad_clips(out)
     if problems is not None:
         problems.extend(bad)
@@ -102,13 +127,11 @@ def extend(ext, clips: np.ndarray, rate: int, made_at: float, exact: bool = Fals
     out = np.empty_like(x)
     step = 1 if exact else 16
     dev = next(ext.net.parameters()).device
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with torch.inference_mode(), torch.backends.mkldnn.flags(enabled=not exact):
-            for i in range(0, len(x), step):
-                xb = torch.from_numpy(x[i:i + step]).to(dev)
-                cutoff = torch.full((len(xb),), band_edge(made_at), device=dev)
-                out[i:i + len(xb)] = ext.net(xb, cutoff).float().cpu().numpy()
+    with rendering(exact):
+        for i in range(0, len(x), step):
+            xb = torch.from_numpy(x[i:i + step]).to(dev)
+            cutoff = torch.full((len(xb),), band_edge(made_at), device=dev)
+            out[i:i + len(xb)] = ext.net(xb, cutoff).float().cpu().numpy()
     if rate != own:
         out = np.stack([resample(c, own, rate)[:clips.shape[1]] for c in out])
     if cap:         # rule 0 (off) and 1 only remake stems exported before rule 2 existed
