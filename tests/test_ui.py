@@ -18,11 +18,20 @@ def ctl(qtbot, tmp_path, monkeypatch, jack_device):
     theme.apply(QtWidgets.QApplication.instance())
     settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
     c = Controller(settings=settings, device=jack_device)
+    # every status message: under load a dropout notice may replace another at once, so tests
+    # look for what was said, not only what shows now
+    c.said = []
+    c.w.status.messageChanged.connect(c.said.append)
     qtbot.addWidget(c.w)
     c.w.show()
     assert c.studio.worker.wait_idle(20)
     yield c
     c.shutdown()
+
+
+def said(ctl, text: str) -> bool:
+    """Whether the status line has shown ``text`` since the window opened."""
+    return any(text in m for m in ctl.said)
 
 
 def wait_for(qtbot, cond, timeout=10.0):
@@ -229,14 +238,12 @@ def test_export_dialog_writes_stems_with_sidecars(ctl, qtbot, tmp_path):
     dlg.fmt.setCurrentIndex(dlg.fmt.findData("pcm16"))
     st = dlg.export_settings()
     assert (st.normalize, st.lufs, st.fmt) == ("lufs", -20.0, "pcm16")
-    said = []               # every status message: a dropout notice may replace the export's at once
-    ctl.w.status.messageChanged.connect(said.append)
     ctl.run_export(dlg.choice(), st)
     assert wait_for(qtbot, lambda: not ctl.export_thread.isRunning(), 30)
     qtbot.wait(50)
     wavs = sorted((tmp_path / "stems").glob("*.wav"))
     assert [p.name for p in wavs] == ["demo-model_tom_001.wav", "demo-model_tom_002.wav", "demo-model_tom_003.wav"]
-    assert any("Exported 3 stem(s)" in m for m in said)
+    assert said(ctl, "Exported 3 stem(s)")
     audio, rate, _, doc = remake_from_sidecar(wavs[0].with_suffix(".json"))
     data, sr = sf.read(wavs[0], dtype="float32")
     assert sr == rate == 48000 and doc["kind"] == "variation"
@@ -641,7 +648,7 @@ def test_a_sound_dropped_on_a_pad_becomes_the_models_version_of_it(ctl, qtbot, t
     ctl.sound_alike.cancel_b.click()
     assert wait_for(qtbot, lambda: not ctl.sound_alike.running, 60)
     assert np.allclose(ctl.studio.pad_latent(pad), before["latent"]) and not button.busy_text
-    assert "cancelled" in ctl.w.status.currentMessage()
+    assert said(ctl, "cancelled")
 
 
 def test_nearest_in_the_training_set_needs_the_dataset_and_lists_three_clips(ctl, qtbot):
@@ -678,7 +685,7 @@ def test_nearest_in_the_training_set_needs_the_dataset_and_lists_three_clips(ctl
     row = next(r for r in range(panel.table.rowCount()) if panel._id(r) == target)
     panel.table.selectRow(row)
     panel.like_b.click()
-    assert panel._id(0) == target and "likeness" in ctl.w.status.currentMessage()
+    assert panel._id(0) == target and said(ctl, "likeness")
 
 
 def test_envelope_filter_and_choke_shape_the_pad_undo_as_one_step_and_survive_a_session(ctl, qtbot, tmp_path):
@@ -719,7 +726,7 @@ def test_tune_is_a_pad_setting_and_keys_makes_midi_play_the_selected_pad(ctl, qt
     assert ctl.studio.pad_settings[5].tune and ctl.history.stack.count() == steps + 1
     assert ctl.studio.pads_state()[5]["tune"] is True
     p.keys.setChecked(True)
-    assert ctl.studio.keyboard_pad == 5 and "Keys" in ctl.w.status.currentMessage()
+    assert ctl.studio.keyboard_pad == 5 and said(ctl, "Keys")
     import ganstudio.audio.studio as studio_mod
     calls = []
     real = studio_mod.estimate_pitch
@@ -809,7 +816,7 @@ def test_a_sessions_keeps_come_back_when_it_is_opened_with_an_empty_library(ctl,
     assert ctl.open_session(str(saved))                  # remade in a worker thread: the window stays live
     assert wait_for(qtbot, lambda: ctl.keeps.panel.table.rowCount() == 1, 120)
     assert [k.name for k in ctl.keeps.lib.keeps] == ["snap"] and ctl.keeps.lib.keeps[0].id == kid
-    assert "Brought back 1 keep" in ctl.w.status.currentMessage()
+    assert said(ctl, "Brought back 1 keep")
     assert ctl.keeps.lib.wav(kid).is_file()
     assert [k.id for k in type(ctl.keeps.lib)(ctl.keeps.lib.folder).keeps] == [kid]     # in its index too
 
