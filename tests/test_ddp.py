@@ -32,3 +32,27 @@ def test_torchrun_two_processes_gloo(kit_dir, tmp_path):
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "resuming" in proc.stdout and load_state(out).step == 5
+
+
+def test_train_convert_under_torchrun_two_processes_and_resume(tmp_path):
+    # the side models' loop (converter, extender) uses the same DDP: rank 0 writes and reports
+    import soundfile as sf
+    from test_converter import _voice
+    from ganstudio.models.converter_file import load_converter
+    for name, f0 in (("low", 110.0), ("high", 220.0)):
+        (tmp_path / name).mkdir()
+        for i in range(3):
+            sf.write(tmp_path / name / f"{i}.wav", _voice(f0, 1.5 + 0.5 * i, i, 800), 16000)
+    out = tmp_path / "conv"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MASTER_ADDR": "127.0.0.1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29537",
+           "-m", "ganstudio", "train-convert", str(tmp_path / "low"), str(tmp_path / "high"), "--out", str(out),
+           "--steps", "2", "--device", "cpu"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("done at step 2") == 1
+    cmd[cmd.index("--steps") + 1] = "3"
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "resuming" in proc.stdout and load_state(out).step == 3
+    assert load_converter(out).meta["training"]["step"] == 3

@@ -79,8 +79,8 @@ class StepTrainer:
         if self.dist.enabled:
             from torch.nn.parallel import DistributedDataParallel as DDP
             ids = [self.device.index] if self.device.type == "cuda" else None
-            self.G_train = DDP(self.G, device_ids=ids, broadcast_buffers=False)
-            self.D_train = DDP(self.D, device_ids=ids, broadcast_buffers=False)
+            self.G_train = DDP(self.G, device_ids=ids)
+            self.D_train = DDP(self.D, device_ids=ids)
 
     def _restore(self, st: TrainState) -> None:
         for key, value in self.config_info().items():
