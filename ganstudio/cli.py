@@ -46,6 +46,19 @@ def _stop_on_sigint(control) -> None:
     signal.signal(signal.SIGINT, on_sigint)
 
 
+def step_lines(detail, events=("start", "rollback", "done"), say=print):
+    """A progress function for the side trainers (extender, converter): one line, ``step N, M
+    min`` + ``detail(losses)`` + the message, on ``events`` and at most every 10 s otherwise."""
+    last = [0.0]
+
+    def progress(p) -> None:
+        if p.event in events or p.elapsed_s - last[0] >= 10:
+            last[0] = p.elapsed_s
+            say(f"step {p.step}, {p.elapsed_s / 60:.1f} min" + detail(p.losses)
+                + (f": {p.message}" if p.message else ""), flush=True)
+    return progress
+
+
 def _train_bar(preset: str, max_steps: int, main: bool):
     """A progress function for the trainer drawing a tqdm bar (steps, losses, steps/s, ETA) on
     the main rank, and writing rollbacks and the quality line under it."""
@@ -180,17 +193,13 @@ def cmd_train_hifi(a: argparse.Namespace) -> int:
     control = TrainControl()
 
     _stop_on_sigint(control)
-    last = [0.0]
 
-    def progress(p) -> None:
-        if p.event in ("start", "rollback", "done") or p.elapsed_s - last[0] >= 10:
-            last[0] = p.elapsed_s
-            loss = p.losses.get("g/rec")
-            print(f"step {p.step}, {p.elapsed_s / 60:.1f} min" + (f", log-magnitude loss {loss:.3f}" if loss else "")
-                  + (f": {p.message}" if p.message else ""), flush=True)
+    def detail(losses: dict) -> str:
+        loss = losses.get("g/rec")
+        return f", log-magnitude loss {loss:.3f}" if loss else ""
 
     trainer = ExtenderTrainer(clips, out, ExtenderConfig(sample_rate=a.rate), tc, resume=not a.fresh,
-                              progress_fn=progress, control=control, data_summary=s)
+                              progress_fn=step_lines(detail), control=control, data_summary=s)
     try:
         result = trainer.run()
     except KeyboardInterrupt:

@@ -202,21 +202,26 @@ def _export(sub, commands: dict) -> None:
     e.set_defaults(func=commands["export"])
 
 
+def side_model_training(p) -> None:
+    """The budget, seed, device and resume arguments of ``train-hifi`` and ``train-convert``."""
+    p.add_argument("--minutes", type=float_in(0.01, MAX_MINUTES), help="stop after this many minutes (default 10)")
+    p.add_argument("--steps", type=int_in(1, MAX_STEPS), help="stop after this many steps")
+    p.add_argument("--seed", type=int_in(0, 2**31 - 1), default=0)
+    p.add_argument("--device", type=device_name, default="auto", help="auto (default), cpu, cuda, cuda:N")
+    p.add_argument("--threads", type=int_in(1, 256), help="CPU threads for torch")
+    p.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")
+
+
 def _train_hifi(sub, commands: dict) -> None:
     h = sub.add_parser("train-hifi", help="train a bandwidth extender on a folder of full-band sounds")
     h.add_argument("folder", help="folder of sounds at 44.1 kHz or more (subfolders are read too)")
     dest = h.add_mutually_exclusive_group(required=True)
     dest.add_argument("--model", help="the model it is for: written into MODEL/extender (a model folder)")
     dest.add_argument("--out", help="a folder for the extender alone")
-    h.add_argument("--minutes", type=float_in(0.01, MAX_MINUTES), help="stop after this many minutes (default 10)")
-    h.add_argument("--steps", type=int_in(1, MAX_STEPS), help="stop after this many steps")
+    side_model_training(h)
     h.add_argument("--rate", type=int, choices=(44100, 48000), default=48000, help="output rate (Hz)")
-    h.add_argument("--seed", type=int_in(0, 2**31 - 1), default=0)
-    h.add_argument("--device", type=device_name, default="auto", help="auto (default), cpu, cuda, cuda:N")
-    h.add_argument("--threads", type=int_in(1, 256), help="CPU threads for torch")
     h.add_argument("--adversarial", action="store_true",
                    help="train the second half against multi-period and multi-resolution STFT "
                         "discriminators (HiFi-GAN); a step is about 10x slower on a CPU")
-    h.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")
     h.add_argument("--no-cache", action="store_true", help="don't read or write the clip cache")
     h.set_defaults(func=commands["train_hifi"])

@@ -177,7 +177,7 @@ def test_a_real_jack_stream_plays_a_converted_recording_longer_than_a_pad(jack_d
     try:
         time.sleep(0.3)                                     # past the start fade
         skip = engine.scope.available()
-        stream = FileStream(engine, played_in)
+        stream = FileStream(engine, played_in, rate)
         stream.start()
         deadline = time.monotonic() + 30
         while stream.playing and time.monotonic() < deadline:

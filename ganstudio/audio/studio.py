@@ -256,7 +256,7 @@ class Studio:
         self.stop_stream()
         if self.engine.stream is None:      # the audio process has gone
             return
-        self.stream = FileStream(self.engine, resample(audio, rate, self.sample_rate))
+        self.stream = FileStream(self.engine, audio, rate)
         self.stream.start()
 
     def stop_stream(self) -> None:

@@ -45,14 +45,20 @@ class Recordings:
                 "sound_seconds": round(self.seconds, 1), "sample_rate": self.rate}
 
 
+def read_recording(path: str | Path, max_seconds: float = MAX_FILE_SECONDS) -> tuple[np.ndarray, int, bool]:
+    """One recording as it is: (mono float32 [samples], its rate, whether it was cut at
+    ``max_seconds``). Raises :class:`SkipFile` with the reason it can't be read."""
+    if Path(path).exists() and not is_regular_file(path):
+        # a FIFO or device would block (or never end) when opened
+        raise SkipFile("not a regular file: a pipe, device or socket")
+    audio, rate = decode(path, max_seconds)
+    return to_mono(audio), rate, len(audio) >= int(max_seconds * rate)
+
+
 def _one(path: Path, rate: int, budget: float) -> tuple[np.ndarray, bool]:
     """(audio at ``rate``, whether the file was cut at the per-file or total limit)."""
-    if not is_regular_file(path):
-        raise SkipFile("not a regular file: a pipe, device or socket")
-    limit = min(MAX_FILE_SECONDS, budget)
-    audio, src_rate = decode(path, limit)
-    cut = len(audio) >= int(limit * src_rate)
-    x = resample(to_mono(audio), src_rate, rate)
+    audio, src_rate, cut = read_recording(path, min(MAX_FILE_SECONDS, budget))
+    x = resample(audio, src_rate, rate)
     if not x.size or float(np.max(np.abs(x))) < SILENT:
         raise SkipFile("silent")
     x = trim_silence(x, -60.0, pad_frames=rate // 50)

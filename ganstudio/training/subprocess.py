@@ -295,8 +295,8 @@ class TrainerProcess:
             g.load_state_dict(tensors)
             self.snapshot_fn(g.eval().requires_grad_(False), step)
         elif kind == "converter" and self.snapshot_fn:
-            from ..models.converter import Converter, ConverterConfig
-            net = Converter(ConverterConfig())
+            from ..models.converter import Converter
+            net = Converter(self.converter_cfg)
             net.load_state_dict(tensors)
             self.snapshot_fn(net.eval().requires_grad_(False), step)
         elif kind == "extender" and self.extender_fn:
@@ -309,7 +309,7 @@ class TrainerProcess:
                                             {"weights_sha256": None, "snapshot_step": step}, Path("snapshot")), step)
 
 
-def _convert_child(source: str, target: str, out_dir: str, tc, resume: bool, events: mp.Queue,
+def _convert_child(source: str, target: str, out_dir: str, cfg, tc, resume: bool, events: mp.Queue,
                    snapshots: mp.Queue, stop_flag, pause_flag, threads: int, nice: int, parent_pid: int,
                    hear_flag=None) -> None:
     """The converter's trainer in the child: imports both folders here (off the window's
@@ -317,9 +317,7 @@ def _convert_child(source: str, target: str, out_dir: str, tc, resume: bool, eve
     control, link = _child_setup(events, snapshots, stop_flag, pause_flag, hear_flag, threads, nice, parent_pid)
     try:
         from ..data.recordings import import_recordings
-        from ..models.converter import ConverterConfig
         from .convert_train import ConvertTrainer
-        cfg = ConverterConfig()
         a, b = import_recordings(source, cfg.sample_rate), import_recordings(target, cfg.sample_rate)
         result = ConvertTrainer(
             a.audio, b.audio, out_dir, cfg, tc, names=(Path(source).name, Path(target).name), resume=resume,
@@ -339,7 +337,9 @@ class ConvertTrainerProcess(TrainerProcess):
     def __init__(self, source: str | Path, target: str | Path, out_dir: str | Path, tc, *, resume: bool = True,
                  progress_fn: Callable[[Progress], None] | None = None,
                  snapshot_fn: Callable | None = None, threads: int = 0, nice: int = 10):
+        from ..models.converter import ConverterConfig
         self.extender_fn = None
+        self.converter_cfg = ConverterConfig()      # what the child trains and its snapshots rebuild
         self._setup(progress_fn, snapshot_fn, _convert_child, lambda: (
-            str(source), str(target), str(out_dir), tc, resume, self._events, self._snapshots, self._stop,
+            str(source), str(target), str(out_dir), self.converter_cfg, tc, resume, self._events, self._snapshots, self._stop,
             self._pause, threads, nice, os.getpid(), self._hear))

@@ -8,15 +8,14 @@ user hears the converter learn.
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import numpy as np
 from PySide6 import QtWidgets
 
 from ..audio.engine import lower_thread_priority
-from ..data.decode import decode
-from ..data.prepare import to_mono
-from ..data.recordings import MAX_FILE_SECONDS
+from ..data.recordings import MAX_FILE_SECONDS, read_recording
 from ..export import write_wav
 from ..models.conversion import convert_audio, safe_output
 from ..models.converter_file import load_converter
@@ -130,12 +129,13 @@ class ConvertFlow:
 
     def load_file(self, path: str) -> bool:
         try:
-            audio, rate = decode(path, MAX_FILE_SECONDS)
+            audio, rate, cut = read_recording(path)
         except Exception as exc:
             self.ctl.errors.show(f"Can't read {Path(path).name}", str(exc))
             return False
-        self.source, self.source_path, self.result = (to_mono(audio), rate), Path(path), None
-        self.panel.file_label.setText(f"{Path(path).name}: {len(audio) / rate:.1f} s")
+        self.source, self.source_path, self.result = (audio, rate), Path(path), None
+        self.panel.file_label.setText(f"{Path(path).name}: {len(audio) / rate:.1f} s"
+                                      + (f" (its first {MAX_FILE_SECONDS / 60:.0f} minutes)" if cut else ""))
         self._update()
         return True
 
@@ -165,7 +165,6 @@ class ConvertFlow:
 
         def work(_progress):
             lower_thread_priority()
-            import time
             t0 = time.perf_counter()
             y, out_rate = safe_output(convert_audio(net, audio, rate), net.cfg.sample_rate)
             return y, out_rate, version, time.perf_counter() - t0
