@@ -151,6 +151,9 @@ def _generate(sub, commands: dict) -> None:
     gen.add_argument("--rate", choices=("model", "44100", "48000"), default="48000",
                      help="sample rate of the files (default 48000; 'model' writes the model's own)")
     gen.add_argument("--hifi", choices=("on", "off"), default="on", help=HIFI_HELP)
+    gen.add_argument("--raw", action="store_true",
+                     help="write the generator's clips as they come (full length, no DC removal, trim or "
+                          "fades); by default each is cleaned as export cleans a one-shot")
     gen.add_argument("--overwrite", action="store_true")
     gen.add_argument("--accept-different", action="store_true",
                      help="with --from-sidecar: write the sound even if it differs from the stem the sidecar describes")

@@ -46,14 +46,29 @@ def cmd_generate(a: argparse.Namespace) -> int:
     for i in tqdm(range(a.n), unit="clip", desc="writing", disable=a.quiet):
         if i in bad:
             continue
+        clip = audio[i] if a.raw else clean_clip(audio[i], rate)
         tag = f"_{names[labels[i]]}" if labels is not None else ""
         path = out / f"{model.name}{tag}_{a.seed}_{i:03d}.wav"
         if path.exists() and not a.overwrite:
             print(f"error: {path} exists; pass --overwrite to replace it", file=sys.stderr)
             return EXIT_FAILED
-        written.append(write_wav(path, audio[i], rate, a.format))
+        written.append(write_wav(path, clip, rate, a.format))
     print(f"wrote {len(written)} clip(s) to {out}")
     return EXIT_FAILED if bad else 0
+
+
+def clean_clip(x, rate: int):
+    """A generated clip (float32 [frames] at ``rate``) as a stem: DC removed, from its onset to
+    where it has decayed with fades to zero (:func:`~ganstudio.dsp.oneshot.clean_oneshot`), a
+    peak above full scale scaled down to the export ceiling, never clipped."""
+    import numpy as np
+
+    from .dsp import processing as dsp
+    from .dsp.oneshot import clean_oneshot
+    x = clean_oneshot(dsp.remove_dc(x), rate)
+    if np.max(np.abs(x), initial=0.0) > 1.0:
+        x = dsp.normalize_peak(x, dsp.PEAK_CEILING_DBFS)[0]
+    return x
 
 
 def _remake_sidecars(a: argparse.Namespace) -> int:
