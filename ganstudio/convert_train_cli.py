@@ -14,6 +14,9 @@ def add_parser(sub, int_in, float_in) -> None:
     t.add_argument("source", help="folder of recordings in the sound to convert from")
     t.add_argument("target", help="folder of recordings in the sound to convert to")
     t.add_argument("--out", required=True, help="folder for the converter (and its checkpoint)")
+    t.add_argument("--live", action="store_true",
+                   help="train a converter for live input (causal, 24 kHz, 21 ms window): the Convert tab's "
+                        "Live button needs one; it converts files too")
     side_model_training(t)
     t.set_defaults(func=cmd_train_convert)
 
@@ -42,12 +45,13 @@ def cmd_train_convert(a: argparse.Namespace) -> int:
     from .training.convert_train import ConvertTrainConfig, ConvertTrainer
     from .training.threads import training_threads
     torch.set_num_threads(a.threads or training_threads())
-    cfg = ConverterConfig()
+    from .models.live import LIVE_CONFIG, LIVE_TRAINING
+    cfg = LIVE_CONFIG if a.live else ConverterConfig()
     quiet = print if _is_main_rank() else (lambda *x, **k: None)       # under torchrun rank 0 speaks
     source = _recordings(a.source, cfg.sample_rate, "source", quiet)
     target = _recordings(a.target, cfg.sample_rate, "target", quiet)
     tc = ConvertTrainConfig(max_steps=a.steps or 0, max_minutes=a.minutes or (0.0 if a.steps else 10.0),
-                            seed=a.seed, device=a.device)
+                            seed=a.seed, device=a.device, **(LIVE_TRAINING if a.live else {}))
     control = TrainControl()
     _stop_on_sigint(control)
 

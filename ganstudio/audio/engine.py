@@ -26,6 +26,7 @@ GIL_SWITCH_S = 0.0005
 TIMING_SLOTS = 1 << 16
 TEXTURE_RING_S = 4.0
 STREAM_RING_S = 0.5
+INPUT_RING_S = 1.0
 
 
 class AudioDeviceError(RuntimeError):
@@ -42,6 +43,18 @@ def output_devices() -> list[dict]:
     return [{"index": i, "name": d["name"], "hostapi": apis[d["hostapi"]]["name"],
              "channels": d["max_output_channels"], "default_rate": d["default_samplerate"]}
             for i, d in enumerate(sd.query_devices()) if d["max_output_channels"] > 0]
+
+
+def input_devices() -> list[dict]:
+    """Input-capable devices, as :func:`output_devices` lists outputs."""
+    try:
+        import sounddevice as sd
+    except OSError as exc:
+        raise AudioDeviceError(f"PortAudio is not available ({exc})") from None
+    apis = sd.query_hostapis()
+    return [{"index": i, "name": d["name"], "hostapi": apis[d["hostapi"]]["name"],
+             "channels": d["max_input_channels"], "default_rate": d["default_samplerate"]}
+            for i, d in enumerate(sd.query_devices()) if d["max_input_channels"] > 0]
 
 
 COMMON_RATES = (22050, 32000, 44100, 48000, 88200, 96000, 176400, 192000)
@@ -124,6 +137,12 @@ class AudioEngine:
         self._str = np.zeros((4096, channels), dtype=np.float32)
         # callback timing: [start, duration] seconds of the last TIMING_SLOTS callbacks
         self.timing = arena.zeros((TIMING_SLOTS, 2), np.float64)
+        # the sound card's input (live conversion), mono at the same rate: filled by its own
+        # callback, read by the live converter (audio/live.py); blocks that found the ring full
+        # (the reader fell behind), blocks the card flagged as overflowed, blocks
+        self.input = RingBuffer(int(INPUT_RING_S * sample_rate), 1, arena)
+        self._in_stats = arena.zeros(3, np.int64)
+        self._input_stream = None
 
     # shared state as attributes
     volume = property(lambda self: float(self._control[0]),
@@ -138,6 +157,9 @@ class AudioEngine:
                          lambda self, n: self._stats.__setitem__(0, n))
     frames = property(lambda self: int(self._stats[1]))
     callbacks = property(lambda self: int(self._stats[2]))
+    input_dropped = property(lambda self: int(self._in_stats[0]))
+    input_overflows = property(lambda self: int(self._in_stats[1]))
+    input_blocks = property(lambda self: int(self._in_stats[2]))
     _lost = property(lambda self: bool(self._stats[3]),
                      lambda self, on: self._stats.__setitem__(3, int(on)))
 
@@ -172,6 +194,17 @@ class AudioEngine:
         row[0] = t0
         row[1] = perf_counter() - t0
         stats[2] += 1
+
+    def _in_callback(self, indata: np.ndarray, frames: int, time_info, status) -> None:
+        # PortAudio's input thread: copy the block into the ring (nothing allocated); a block
+        # that finds the ring full (nobody reading fast enough) is counted apart from the card's
+        # own overflows (a sound server reconnecting ports flags those too)
+        if self.input.space() < frames:
+            self._in_stats[0] += 1
+        if status.input_overflow:
+            self._in_stats[1] += 1
+        self.input.write(indata)
+        self._in_stats[2] += 1
 
     def timing_stats(self) -> dict:
         """Callback interval percentiles (ms), CPU time as a share of the block's deadline."""
@@ -228,6 +261,36 @@ class AudioEngine:
                     if rates and self.sample_rate not in rates else "")
             raise AudioDeviceError(f"can't open the audio output {self.device or '(default)'}: {exc}{hint}") from None
 
+    def start_input(self, device: int | str | None = None) -> None:
+        """Open the input ``device`` (None: the default input) at the output's rate and block
+        size, mono, into :attr:`input`; raises :class:`AudioDeviceError` with the reason."""
+        try:
+            import sounddevice as sd
+        except OSError as exc:
+            raise AudioDeviceError(f"PortAudio is not available ({exc})") from None
+        self.stop_input()
+        try:
+            self._input_stream = sd.InputStream(samplerate=self.sample_rate, blocksize=self.blocksize, channels=1,
+                                                dtype="float32", device=device, callback=self._in_callback)
+            self._input_stream.start()
+        except (sd.PortAudioError, ValueError) as exc:
+            self._input_stream = None
+            raise AudioDeviceError(f"can't open the audio input {device if device is not None else '(default)'}: "
+                                   f"{exc}") from None
+
+    def stop_input(self) -> None:
+        stream, self._input_stream = self._input_stream, None
+        if stream is not None:
+            try:
+                stream.stop()
+                stream.close()
+            except Exception:   # a vanished device may fail to close; the stream is gone either way
+                pass
+
+    @property
+    def input_latency_s(self) -> float:
+        return float(self._input_stream.latency) if self._input_stream is not None else 0.0
+
     def stop(self) -> None:
         """Fade out, then stop and close the stream."""
         if self._stream is None:
@@ -239,7 +302,8 @@ class AudioEngine:
         self._close_quietly()
 
     def close(self) -> None:
-        """Stop the stream (the same call as :meth:`AudioProcess.close`, which also ends its process)."""
+        """Stop the streams (the same call as :meth:`AudioProcess.close`, which also ends its process)."""
+        self.stop_input()
         self.stop()
 
     def _close_quietly(self) -> None:

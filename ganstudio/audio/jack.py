@@ -53,6 +53,52 @@ def jack_output_device() -> int:
     raise RuntimeError("PortAudio does not see the JACK server")
 
 
+def _jack(*args: str) -> str:
+    env = {**os.environ, "JACK_NO_AUDIO_RESERVATION": "1"}
+    return subprocess.run(list(args), capture_output=True, text=True, check=True, env=env).stdout
+
+
+def jack_ports() -> set[str]:
+    return {line.strip() for line in _jack("jack_lsp").splitlines() if line.strip()}
+
+
+def loop_through(client: str, signal, tmp_dir, timeout: float = 60.0):
+    """Play ``signal`` (float32 mono, 48 kHz) into JACK client ``client``'s first input and
+    record its first output, from a probe client of our own (:mod:`.jack_probe`); returns the
+    recording, sample-aligned with ``signal``, as long as it."""
+    import sys
+    from pathlib import Path
+
+    import numpy as np
+    play, record = Path(tmp_dir) / "play.npy", Path(tmp_dir) / "record.npy"
+    np.save(play, np.asarray(signal, np.float32))
+    before = jack_ports()
+    probe = subprocess.Popen([sys.executable, "-m", "ganstudio.audio.jack_probe", str(play), str(record)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        if probe.stdout.readline().strip() != "ready":
+            raise RuntimeError("the JACK probe did not start")
+        new = sorted(jack_ports() - before)
+        out_port = next(p for p in new if p.endswith(":out_0"))
+        in_port = next(p for p in new if p.endswith(":in_0"))
+        _jack("jack_connect", out_port, f"{client}:in_0")
+        _jack("jack_connect", f"{client}:out_0", in_port)
+        probe.stdin.write("go\n")
+        probe.stdin.flush()
+        if probe.wait(timeout) != 0:
+            raise RuntimeError("the JACK probe failed")
+    finally:
+        if probe.poll() is None:
+            probe.kill()
+            probe.wait()
+    return np.load(record)
+
+
+def client_of(port_suffix: str = ":in_0") -> list[str]:
+    """The JACK clients with a port ending in ``port_suffix`` (other than the server's)."""
+    return sorted({p.split(":")[0] for p in jack_ports() if p.endswith(port_suffix) and not p.startswith("system:")})
+
+
 def stop_dummy(proc: subprocess.Popen | None) -> None:
     """Shut PortAudio down first (its JACK back end aborts if the server vanishes), then jackd."""
     if proc is None:

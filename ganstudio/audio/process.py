@@ -79,6 +79,7 @@ def _engine_main(name: str, cfg: dict, conn, parent_pid: int) -> None:
                 break
             try:
                 if cmd == "quit":
+                    engine.stop_input()
                     engine.stop()
                     conn.send(("ok", None))
                     break
@@ -88,8 +89,13 @@ def _engine_main(name: str, cfg: dict, conn, parent_pid: int) -> None:
                     engine.stop()
                 elif cmd == "reopen":
                     engine.reopen(*args)
+                elif cmd == "input_start":
+                    engine.start_input(*args)
+                elif cmd == "input_stop":
+                    engine.stop_input()
                 reply = {"running": engine.running, "latency": engine.output_latency_s,
-                         "device": engine.device, "blocksize": engine.blocksize}
+                         "device": engine.device, "blocksize": engine.blocksize,
+                         "input_latency": engine.input_latency_s}
                 conn.send(("ok", reply))
             except (AudioDeviceError, ValueError) as exc:
                 conn.send(("error", f"{type(exc).__name__}:{exc}"))
@@ -133,6 +139,10 @@ class AudioProcess:
     meter = property(lambda self: self._view.meter)
     texture = property(lambda self: self._view.texture)
     stream = property(lambda self: self._view.stream)
+    input = property(lambda self: self._view.input)
+    input_dropped = property(lambda self: self._view.input_dropped)
+    input_overflows = property(lambda self: self._view.input_overflows)
+    input_blocks = property(lambda self: self._view.input_blocks)
     timing = property(lambda self: self._view.timing)
     frames = property(lambda self: self._view.frames)
     callbacks = property(lambda self: self._view.callbacks)
@@ -173,6 +183,7 @@ class AudioProcess:
             raise (ValueError if name == "ValueError" else AudioDeviceError)(msg)
         if isinstance(payload, dict):
             self._running, self._latency = payload["running"], payload["latency"]
+            self.input_latency_s = payload["input_latency"]
             self.device, self.blocksize = payload["device"], payload["blocksize"]
         return payload
 
@@ -189,6 +200,25 @@ class AudioProcess:
 
     def reopen(self, device: int | str | None = ..., blocksize: int | None = None) -> None:
         self._ask("reopen", device, blocksize)
+
+    input_latency_s = 0.0
+
+    def start_input(self, device: int | str | None = None) -> None:
+        self._ask("input_start", device)
+
+    def stop_input(self) -> None:
+        if self._proc.is_alive():
+            try:
+                self._ask("input_stop")
+            except AudioDeviceError:
+                pass
+
+    @property
+    def arena_name(self) -> str:
+        """The shared-memory block another process attaches to (:mod:`.live`), with :attr:`layout`."""
+        return self._shm.name
+
+    layout = property(lambda self: dict(self._cfg))
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the stream, end the child (killed if it does not answer) and free the memory."""
@@ -223,7 +253,9 @@ class _Closed:
         self.frames, self.callbacks, self.lost = view.frames, view.callbacks, True
         self.volume, self.texture_on, self.texture_gain, self.underruns = 0.0, False, 0.0, view.underruns
         self.stream_on = False
-        self.scope = self.meter = self.texture = self.stream = self.timing = None
+        self.input_dropped, self.input_overflows, self.input_blocks = (view.input_dropped, view.input_overflows,
+                                                                       view.input_blocks)
+        self.scope = self.meter = self.texture = self.stream = self.timing = self.input = None
 
     def timing_stats(self) -> dict:
         return {}

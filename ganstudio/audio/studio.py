@@ -110,6 +110,7 @@ class Studio:
         """Fade out and stop the sound, stop the workers, end the audio process (its shared
         memory goes with it: after this the pads' clips read as empty)."""
         self.on_rendered = None
+        self.stop_live()
         self.stop_stream()
         self.engine.stop()
         self.worker.stop()
@@ -253,6 +254,7 @@ class Studio:
         """Play a recording of any length (float32 [frames] at ``rate`` Hz) once, through the
         engine's stream ring (:class:`~.file_stream.FileStream`); a stream already playing stops first."""
         from .file_stream import FileStream
+        self.stop_live()
         self.stop_stream()
         if self.engine.stream is None:      # the audio process has gone
             return
@@ -263,6 +265,41 @@ class Studio:
         stream, self.stream = self.stream, None
         if stream is not None:
             stream.stop()
+
+    # ---- live conversion ------------------------------------------------------------------
+    def start_live(self, converter: str | None, input_device: int | str | None = None) -> str | None:
+        """Convert the input ``input_device`` (None: the default input) live with the converter
+        folder ``converter`` (None: pass the input through) and play it (:mod:`.live`); what
+        plays through the stream ring stops first. Returns why it can't start, or None."""
+        from .live import LiveProcess
+        self.stop_live()
+        self.stop_stream()
+        if not isinstance(self.engine, AudioProcess):
+            return "live conversion needs the audio process (GANSTUDIO_AUDIO_ENGINE=inline is for measurements only)"
+        if not self.engine.running:
+            return f"there is no sound output ({self.audio_error or 'the stream is not running'})"
+        try:
+            self.engine.start_input(input_device)
+        except AudioDeviceError as exc:
+            return str(exc)
+        self.live = LiveProcess(self.engine, converter)
+        return None
+
+    def poll_live(self) -> list[tuple[str, object]]:
+        """What the live conversion said since the last call: ("started"|"stats", info dict),
+        ("overload"|"error", why), ("ended", None)."""
+        return self.live.poll() if self.live is not None else []
+
+    def stop_live(self) -> list[tuple[str, object]]:
+        """Fade the live sound out, end its process and close the input; its last messages."""
+        live, self.live = self.live, None
+        if live is None:
+            return []
+        said = live.stop()
+        self.engine.stop_input()
+        return said
+
+    live = None         # a LiveProcess while the input is converted live
 
     def stop_pad(self, pad: int) -> None:
         self.mixer.stop_pad(pad)

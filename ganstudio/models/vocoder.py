@@ -19,21 +19,29 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .causal import CausalConv1d, Pointwise
 from .converter import ConverterConfig, FrameNorm
 
 MAX_LOG_MAG = 6.0           # e^6 ~ 400: above a full-scale sine's bin at n_fft 1024 (256)
 KERNEL = 7
 
 
+def _conv(cin: int, cout: int, causal: bool, groups: int = 1) -> nn.Module:
+    """A kernel-7 convolution over frames: centred, or causal (looking back only) for live use."""
+    if causal:
+        return CausalConv1d(cin, cout, KERNEL, groups=groups)
+    return nn.Conv1d(cin, cout, KERNEL, padding=KERNEL // 2, groups=groups)
+
+
 class _Block(nn.Module):
     """ConvNeXt block over frames with a per-frame norm: [B, C, K] -> same."""
 
-    def __init__(self, dim: int):
+    def __init__(self, dim: int, causal: bool = False):
         super().__init__()
-        self.dw = nn.Conv1d(dim, dim, KERNEL, padding=KERNEL // 2, groups=dim)
+        self.dw = _conv(dim, dim, causal, groups=dim)
         self.norm = FrameNorm(dim)
-        self.pw1 = nn.Conv1d(dim, 3 * dim, 1)
-        self.pw2 = nn.Conv1d(3 * dim, dim, 1)
+        self.pw1 = Pointwise(dim, 3 * dim)
+        self.pw2 = Pointwise(3 * dim, dim)
         nn.init.zeros_(self.pw2.weight)
         nn.init.zeros_(self.pw2.bias)
 
@@ -43,7 +51,7 @@ class _Block(nn.Module):
 
 def context_frames(cfg: ConverterConfig) -> int:
     """Frames either side that can reach a frame's output samples: the convolutions' reach plus
-    the frames whose windows overlap it."""
+    the frames whose windows overlap it (causal: the same number back, and the overlap ahead)."""
     return (KERNEL // 2) * (cfg.vocoder_blocks + 1) + cfg.n_fft // cfg.hop
 
 
@@ -53,19 +61,23 @@ class Vocoder(nn.Module):
         self.n_fft, self.hop = cfg.n_fft, cfg.hop
         bins = cfg.n_fft // 2 + 1
         w = cfg.vocoder_width
-        self.inp = nn.Conv1d(cfg.n_mels, w, KERNEL, padding=KERNEL // 2)
+        self.inp = _conv(cfg.n_mels, w, cfg.causal)
         self.norm = FrameNorm(w)
-        self.blocks = nn.Sequential(*(_Block(w) for _ in range(cfg.vocoder_blocks)))
+        self.blocks = nn.Sequential(*(_Block(w, cfg.causal) for _ in range(cfg.vocoder_blocks)))
         self.out_norm = FrameNorm(w)
-        self.head = nn.Conv1d(w, 2 * bins, 1)
+        self.head = Pointwise(w, 2 * bins)
         self.register_buffer("window", torch.hann_window(cfg.n_fft), persistent=False)
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
+        return self.overlap_add(self.time_frames(frames))
+
+    def time_frames(self, frames: torch.Tensor) -> torch.Tensor:
+        """[B, n_mels, K] -> [B, n_fft, K]: each frame's samples before the window and overlap-add."""
         h = self.out_norm(self.blocks(self.norm(self.inp(frames))))
         log_mag, phase = self.head(h).chunk(2, dim=1)
         mag = torch.exp(log_mag.clamp(max=MAX_LOG_MAG))
         spec = torch.complex(mag * torch.cos(phase), mag * torch.sin(phase))       # [B, bins, K]
-        return self.overlap_add(torch.fft.irfft(spec, n=self.n_fft, dim=1))
+        return torch.fft.irfft(spec, n=self.n_fft, dim=1)
 
     def overlap_add(self, frames: torch.Tensor) -> torch.Tensor:
         """[B, n_fft, K] time frames -> [B, K * hop]: windowed overlap-add, divided by the summed

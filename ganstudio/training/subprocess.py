@@ -336,10 +336,10 @@ class ConvertTrainerProcess(TrainerProcess):
 
     def __init__(self, source: str | Path, target: str | Path, out_dir: str | Path, tc, *, resume: bool = True,
                  progress_fn: Callable[[Progress], None] | None = None,
-                 snapshot_fn: Callable | None = None, threads: int = 0, nice: int = 10):
+                 snapshot_fn: Callable | None = None, threads: int = 0, nice: int = 10, cfg=None):
         from ..models.converter import ConverterConfig
         self.extender_fn = None
-        self.converter_cfg = ConverterConfig()      # what the child trains and its snapshots rebuild
+        self.converter_cfg = cfg or ConverterConfig()      # what the child trains and its snapshots rebuild
         self._setup(progress_fn, snapshot_fn, _convert_child, lambda: (
             str(source), str(target), str(out_dir), self.converter_cfg, tc, resume, self._events, self._snapshots, self._stop,
             self._pause, threads, nice, os.getpid(), self._hear))

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from ..audio.engine import lower_thread_priority
 from ..data.recordings import MAX_FILE_SECONDS, read_recording
@@ -42,6 +42,10 @@ class ConvertFlow:
         self.training: ConvertTrainingThread | None = None
         self.train_minutes = train_minutes
         self._drag_written: tuple[tuple, Path] | None = None
+        self.path: Path | None = None   # the folder of the converter in use (None: a training snapshot)
+        self.live_timer = QtCore.QTimer()
+        self.live_timer.setInterval(200)
+        self.live_timer.timeout.connect(self._poll_live)
         p = self.panel
         p.open_converter.connect(self.choose_converter)
         p.train_converter.connect(self.choose_training)
@@ -53,6 +57,7 @@ class ConvertFlow:
         p.stop_playing.connect(lambda: ctl.studio.stop_stream())
         p.save_as.connect(self.choose_save)
         p.to_pad.connect(self.to_pad)
+        p.live_toggled.connect(lambda on: self.start_live() if on else self.stop_live())
 
     # ---- the converter ----------------------------------------------------------------------
     def choose_converter(self) -> None:
@@ -66,11 +71,13 @@ class ConvertFlow:
         except Exception as exc:
             self.ctl.errors.show(f"Can't open the converter in {Path(path).name}", str(exc))
             return False
-        self._use(loaded.net, loaded.name)
+        self._use(loaded.net, loaded.name, Path(path))
+        if loaded.config.causal:
+            self._list_inputs()
         return True
 
-    def _use(self, net, name: str) -> None:
-        self.net, self.name = net, name
+    def _use(self, net, name: str, path: Path | None = None) -> None:
+        self.net, self.name, self.path = net, name, path
         self.version += 1
         self.panel.converter_label.setText(f"Converter: {name}")
         self._update()
@@ -91,10 +98,12 @@ class ConvertFlow:
     def train(self, source, target, out, tc: ConvertTrainConfig | None = None) -> None:
         if self.training is not None and self.training.isRunning():
             return
-        tc = tc or ConvertTrainConfig(max_minutes=self.train_minutes)
+        from ..models.live import LIVE_CONFIG, LIVE_TRAINING
+        live = self.panel.live_train.isChecked()
+        tc = tc or ConvertTrainConfig(max_minutes=self.train_minutes, **(LIVE_TRAINING if live else {}))
         self.out = Path(out)
         self.names = f"{Path(source).name} -> {Path(target).name}"
-        self.training = t = ConvertTrainingThread(source, target, out, tc)
+        self.training = t = ConvertTrainingThread(source, target, out, tc, cfg=LIVE_CONFIG if live else None)
         t.progress.connect(self._progress)
         t.snapshot.connect(lambda net, step: self._use(net, f"{self.names} (training, step {step})"))
         t.finished_ok.connect(self._trained)
@@ -140,7 +149,57 @@ class ConvertFlow:
         return True
 
     def _update(self) -> None:
-        self.panel.set_ready(self.source is not None, self.net is not None)
+        live = self.net is not None and self.net.cfg.causal and self.path is not None
+        self.panel.set_ready(self.source is not None, self.net is not None, live)
+
+    # ---- live input -------------------------------------------------------------------------
+    def _list_inputs(self) -> None:
+        from ..audio.engine import AudioDeviceError, input_devices
+        combo = self.panel.input_combo
+        if combo.count():
+            return
+        try:
+            devices = input_devices()
+        except AudioDeviceError as exc:
+            self.panel.set_live(False, f"no input: {exc}")
+            return
+        combo.addItem("Default input", None)
+        for d in devices:
+            combo.addItem(f"{d['name']} ({d['hostapi']})", d["index"])
+
+    def start_live(self) -> None:
+        if self.path is None or self.net is None or not self.net.cfg.causal:
+            self.panel.set_live(False, "Live needs a converter trained for live input (Train… with "
+                                       "'for live input', or train-convert --live), opened from its folder")
+            return
+        why = self.ctl.studio.start_live(str(self.path), self.panel.input_combo.currentData())
+        if why:
+            self.panel.set_live(False, f"can't start: {why}")
+            return
+        self.panel.set_live(True, "starting…")
+        self.live_timer.start()
+
+    def _poll_live(self) -> None:
+        for kind, info in self.ctl.studio.poll_live():
+            self._live_said(kind, info)
+
+    def _live_said(self, kind: str, info) -> None:
+        if kind in ("started", "stats"):
+            text = (f"Live: {self.name}, {info['added_ms']:.0f} ms added at most, converting takes "
+                    f"{info['load']:.0%} of real time")
+            self.panel.set_live(True, text + (f", {info['dropouts']} dropout(s)" if info["dropouts"] else ""))
+        elif kind in ("overload", "error"):
+            self.stop_live(info)
+            self.ctl.w.status.showMessage(f"Live conversion stopped: {info}", 8000)
+        elif kind == "ended" and self.ctl.studio.live is not None:
+            self.stop_live("live conversion ended")
+
+    def stop_live(self, why: str = "") -> None:
+        self.live_timer.stop()
+        for kind, info in self.ctl.studio.stop_live():
+            if kind in ("overload", "error"):
+                why = str(info)
+        self.panel.set_live(False, why)
 
     def play_original(self) -> None:
         if self.source is not None:
@@ -225,7 +284,8 @@ class ConvertFlow:
         self.converted(then)
 
     def shutdown(self) -> None:
-        """Stop training (with its checkpoint) and wait for a conversion in flight."""
+        """Stop live conversion and training (with its checkpoint); wait for a conversion in flight."""
+        self.stop_live()
         if self.training is not None:
             self.training.proc.shutdown()
             self.training.wait(5000)

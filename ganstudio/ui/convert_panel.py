@@ -56,6 +56,7 @@ class ConvertPanel(QtWidgets.QWidget):
     stop_playing = QtCore.Signal()
     save_as = QtCore.Signal()
     to_pad = QtCore.Signal()
+    live_toggled = QtCore.Signal(bool)
 
     def __init__(self, drag_file_fn=lambda: None):
         super().__init__()
@@ -73,6 +74,10 @@ class ConvertPanel(QtWidgets.QWidget):
         self.stop_train_b = self._button("Stop", "Stop training after this step (a checkpoint is kept)",
                                          self.stop_training, row)
         self.stop_train_b.setVisible(False)
+        self.live_train = QtWidgets.QCheckBox("for live input")
+        self.live_train.setToolTip("Train… makes a converter that can also run live: it only looks back "
+                                   "(at 24 kHz, 21 ms ahead at most), at some cost in quality")
+        row.addWidget(self.live_train)
         conv.addLayout(row)
         self.training_label = dim_label()
         conv.addWidget(self.training_label)
@@ -102,6 +107,23 @@ class ConvertPanel(QtWidgets.QWidget):
         self.result_label.setWordWrap(True)
         rec.addWidget(self.result_label)
         lay.addWidget(group("Recording", rec))
+
+        live = QtWidgets.QVBoxLayout()
+        row = QtWidgets.QHBoxLayout()
+        self.input_combo = QtWidgets.QComboBox()
+        self.input_combo.setToolTip("The input to convert (a microphone, a line in)")
+        row.addWidget(self.input_combo, 1)
+        self.live_b = QtWidgets.QPushButton("● Live")
+        self.live_b.setCheckable(True)
+        self.live_b.setToolTip("Convert what the input hears as it comes, and play it (needs a converter "
+                               "trained for live input)")
+        self.live_b.toggled.connect(self.live_toggled.emit)
+        row.addWidget(self.live_b)
+        live.addLayout(row)
+        self.live_label = dim_label()
+        self.live_label.setWordWrap(True)
+        live.addWidget(self.live_label)
+        lay.addWidget(group("Live input", live))
         lay.addStretch(1)
         self.set_ready(False, False)
 
@@ -112,11 +134,19 @@ class ConvertPanel(QtWidgets.QWidget):
         layout.addWidget(b)
         return b
 
-    def set_ready(self, has_file: bool, has_converter: bool) -> None:
-        """Enable what can be done with what is loaded."""
+    def set_ready(self, has_file: bool, has_converter: bool, live: bool = False) -> None:
+        """Enable what can be done with what is loaded (``live``: a converter for live input, from a folder)."""
         self.original_b.setEnabled(has_file)
         for w in (self.converted_b, self.drag, self.save_b, self.pad_b):
             w.setEnabled(has_file and has_converter)
+        self.live_b.setEnabled(live or self.live_b.isChecked())
+
+    def set_live(self, on: bool, text: str) -> None:
+        """Show the live state without emitting ``live_toggled``."""
+        blocked = self.live_b.blockSignals(True)
+        self.live_b.setChecked(on)
+        self.live_b.blockSignals(blocked)
+        self.live_label.setText(text)
 
     def set_training(self, on: bool, text: str = "") -> None:
         self.stop_train_b.setVisible(on)

@@ -70,7 +70,7 @@ class TrainingThread(ProcessThread):
 class ConvertTrainingThread(ProcessThread):
     """A converter's training (``snapshot``: frozen Converter snapshots)."""
 
-    def __init__(self, source, target, out_dir, train_cfg, parent=None):
+    def __init__(self, source, target, out_dir, train_cfg, parent=None, cfg=None):
         super().__init__(parent)
         self.proc = ConvertTrainerProcess(source, target, out_dir, train_cfg, progress_fn=self.progress.emit,
-                                          snapshot_fn=self.snapshot.emit)
+                                          snapshot_fn=self.snapshot.emit, cfg=cfg)

@@ -1,0 +1,250 @@
+"""Live conversion: the sound card's input converted as it arrives and played back.
+
+The input stream's callback (in the audio process, :meth:`AudioEngine.start_input`) copies each
+block into the input ring; a process of its own (:class:`LiveProcess`, so neither the window's
+drawing nor the audio callback waits on torch, nor torch on them) reads the ring, runs
+:class:`LiveChain` (a resampler to the converter's rate, :class:`~ganstudio.models.live.LiveConverter`,
+back, a DC blocker) and writes the result into the stream ring the callback plays.
+
+Latency, in order: the converter waits for input up to one window ahead (512 samples at 24 kHz,
+21 ms), the resamplers (:mod:`~ganstudio.dsp.stream_resample`) 0.7 ms each way, and the stream ring starts with
+``prefill`` blocks queued so the callback always finds a block while the next is being made. A
+dropout (the ring found empty) grows that queue by one block, up to the most that keeps the
+added latency within :data:`MAX_ADDED_S`; past that, or when converting takes more than
+:data:`LOAD_LIMIT` of real time, the process stops the sound with a fade and says it can't keep
+up, instead of crackling.
+
+Shapes: mono float32 [frames] at the engine's rate.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import signal
+import time
+from pathlib import Path
+from time import perf_counter
+
+import numpy as np
+
+from ..procs import watch_parent
+
+log = logging.getLogger(__name__)
+
+PREFILL_BLOCKS = 2
+MAX_ADDED_S = 0.050         # the issue's goal: at most 50 ms added by converting
+LOAD_LIMIT = 0.9            # converting may take at most this share of real time (over a second)
+CHECK_S = 1.0
+FADE_S = 0.01
+DC_HZ = 20.0
+
+
+class LiveChain:
+    """Engine-rate input pieces -> converted engine-rate pieces, with state between calls.
+    ``conv`` None passes the input through (the same rings and queue: what a monitor without
+    conversion costs, for measuring what converting adds)."""
+
+    def __init__(self, conv, rate: int):
+        from scipy.signal import butter
+
+        from ..dsp.stream_resample import StreamResampler
+        self.rate, self.live = rate, None
+        self.algorithmic_s = 0.0
+        if conv is not None:
+            from ..models.live import LiveConverter, latency_samples
+            self.live = LiveConverter(conv)
+            inner = conv.cfg.sample_rate
+            self.down, self.up = StreamResampler(rate, inner), StreamResampler(inner, rate)
+            self.algorithmic_s = latency_samples(conv.cfg) / inner + self.down.delay_s + self.up.delay_s
+        self.dc = butter(1, DC_HZ, "highpass", fs=rate, output="sos")
+        self.dc_state = np.zeros((1, 2))
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        from scipy.signal import sosfilt
+        x = np.asarray(x, np.float32)
+        if self.live is not None:
+            x = self.up.process(self.live.process(self.down.process(x)))
+        if not len(x):
+            return x
+        y, self.dc_state = sosfilt(self.dc, x, zi=self.dc_state)
+        y = y.astype(np.float32)
+        if not np.isfinite(y).all():
+            raise FloatingPointError("the converter made non-finite samples")
+        return y
+
+
+class _Overloaded(Exception):
+    pass
+
+
+class LiveLoop:
+    """Runs :class:`LiveChain` between ``engine.input`` and ``engine.stream`` until ``stop()``
+    says so; ``report(kind, payload)`` hears ("started", info), ("stats", info) every second and
+    ("overload", why)."""
+
+    def __init__(self, engine, chain: LiveChain, report=lambda kind, payload: None):
+        self.engine, self.chain, self.report = engine, chain, report
+        self.block = engine.blocksize
+        self.prefill = PREFILL_BLOCKS
+        self.max_prefill = max(PREFILL_BLOCKS, int((MAX_ADDED_S - chain.algorithmic_s) * engine.sample_rate
+                                                   // self.block))
+        self.scratch = np.zeros((engine.input.capacity, 1), np.float32)
+        self.busy_s = self.audio_s = 0.0
+
+    def run(self, stop) -> None:
+        inp, ring = self.engine.input, self.engine.stream
+        inp.read_into(self.scratch[:inp.available()])       # what queued before we were asked
+        started, base, dropped = False, 0, self.engine.input_dropped
+        next_check = time.monotonic() + CHECK_S
+        try:
+            while not stop():
+                n = inp.available()
+                if n == 0:
+                    time.sleep(0.0005)
+                    continue
+                x = self.scratch[:n]
+                inp.read_into(x)
+                t0 = perf_counter()
+                y = self.chain.process(x[:, 0])
+                self.busy_s += perf_counter() - t0
+                self.audio_s += n / self.engine.sample_rate
+                if not len(y):
+                    continue
+                if not started:
+                    ring.write(np.zeros(self.prefill * self.block, np.float32))
+                    self.engine.stream_on = started = True
+                    base = ring.underruns
+                    self.report("started", self.info(0))
+                ring.write(y)
+                if ring.underruns > base:       # a dropout: queue one more block from now on
+                    base = ring.underruns
+                    self._grow(ring)
+                if time.monotonic() >= next_check:
+                    next_check = time.monotonic() + CHECK_S
+                    dropped = self._check(dropped)
+            self._fade_out(ring)
+        except _Overloaded as exc:
+            self._fade_out(ring)
+            self.report("overload", str(exc))
+        finally:
+            self.engine.stream_on = False
+
+    def info(self, underruns: int) -> dict:
+        load = self.busy_s / self.audio_s if self.audio_s else 0.0
+        return {"added_ms": round(1000 * (self.chain.algorithmic_s + self.prefill * self.block / self.engine.sample_rate)
+                                  - 1000 * PREFILL_BLOCKS * self.block / self.engine.sample_rate, 1),
+                "queue_blocks": self.prefill, "load": round(load, 3), "dropouts": underruns}
+
+    def _grow(self, ring) -> None:
+        if self.prefill >= self.max_prefill:
+            raise _Overloaded("the machine can't keep up: the converted sound kept running dry "
+                              f"with {self.prefill} blocks queued; live conversion stopped")
+        self.prefill += 1
+        ring.write(np.zeros(self.block, np.float32))
+        self.report("stats", self.info(ring.underruns))
+
+    def _check(self, dropped: int) -> int:
+        load = self.busy_s / max(self.audio_s, 1e-9)
+        if self.audio_s >= CHECK_S and load > LOAD_LIMIT:
+            raise _Overloaded(f"the machine can't keep up: converting takes {load:.0%} of real time; "
+                              "live conversion stopped")
+        if self.engine.input_dropped > dropped:
+            raise _Overloaded("the machine can't keep up: input was lost while converting; live conversion stopped")
+        self.report("stats", self.info(self.engine.stream.underruns))
+        self.busy_s = self.audio_s = 0.0
+        return self.engine.input_dropped
+
+    def _fade_out(self, ring) -> None:
+        """End on zero: the next piece of sound, faded out over 10 ms, then the queue plays out."""
+        n = int(FADE_S * self.engine.sample_rate)
+        piece = np.zeros(n, np.float32)
+        got = self.engine.input.available()
+        if got:
+            x = self.scratch[:got]
+            self.engine.input.read_into(x)
+            y = self.chain.process(x[:, 0])[:n]
+            piece[:len(y)] = y
+        piece *= np.linspace(1.0, 0.0, n, dtype=np.float32)
+        ring.write(piece)
+        deadline = time.monotonic() + 1.0
+        while ring.available() and time.monotonic() < deadline:
+            time.sleep(0.002)
+
+
+def _live_main(shm_name: str, layout: dict, converter: str | None, conn, parent_pid: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watch_parent(parent_pid, lambda: os._exit(0), poll=False)
+    import torch
+
+    from .process import _attach, _layout
+    from .shared import AttachedArena
+    torch.set_num_threads(1)            # one frame at a time: more threads only add hand-offs
+    shm = _attach(shm_name)
+    try:
+        _, engine = _layout(AttachedArena(shm.buf), layout)
+        conv = None
+        if converter is not None:
+            from ..models.converter_file import load_converter
+            conv = load_converter(converter).net
+        loop = LiveLoop(engine, LiveChain(conv, engine.sample_rate), lambda kind, p: conn.send((kind, p)))
+        loop.run(stop=conn.poll)
+        engine = loop = None
+    except Exception as exc:        # the window shows why; the sound is off (finally)
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        try:
+            shm.close()
+        except BufferError:
+            pass
+        conn.send(("ended", None))
+
+
+class LiveProcess:
+    """Live conversion of ``audio``'s input (an :class:`~.process.AudioProcess` whose input is
+    open) with the converter in folder ``converter`` (None: pass the input through), in a child
+    process. :meth:`poll` returns the messages since the last call; :meth:`stop` fades out and ends it."""
+
+    def __init__(self, audio, converter: str | Path | None):
+        ctx = mp.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_live_main, name="ganstudio-live", daemon=True,
+                                 args=(audio.arena_name, audio.layout, None if converter is None else str(converter),
+                                       child, os.getpid()))
+        self._proc.start()
+        child.close()
+        self.ended = False
+
+    def poll(self) -> list[tuple[str, object]]:
+        out = []
+        try:
+            while self._conn.poll():
+                kind, payload = self._conn.recv()
+                self.ended |= kind == "ended"
+                out.append((kind, payload))
+        except (EOFError, OSError):
+            self.ended = True
+        if not self._proc.is_alive() and not self.ended:
+            self.ended = True
+            out.append(("error", f"the live conversion process ended (exit code {self._proc.exitcode})"))
+        return out
+
+    @property
+    def running(self) -> bool:
+        return self._proc.is_alive() and not self.ended
+
+    def stop(self, timeout: float = 10.0) -> list[tuple[str, object]]:
+        """Ask it to fade out and end; killed if it does not within ``timeout``. Returns its last messages."""
+        if self._proc.is_alive():
+            try:
+                self._conn.send(("stop", None))
+            except (OSError, BrokenPipeError):
+                pass
+            self._proc.join(timeout)
+            if self._proc.is_alive():
+                log.warning("the live conversion process did not end within %.0f s; killing it", timeout)
+                self._proc.kill()
+                self._proc.join(timeout)
+        out = self.poll()
+        self._conn.close()
+        return out

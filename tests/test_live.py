@@ -1,0 +1,200 @@
+"""Live conversion (issue 17, part 3): causal layers that stream, the live converter against
+whole-file conversion, the low-latency resampler, and the sound card path through a JACK dummy
+server: a probe client plays into the studio's input and records its output, which must be the
+converted sound, sample for sample, at most 50 ms later than the unconverted monitor path."""
+import time
+
+import numpy as np
+import pytest
+import torch
+from torch.nn import functional as F
+
+from ganstudio.dsp.stream_resample import StreamResampler
+from ganstudio.models.causal import CausalConv1d
+from ganstudio.models.conversion import convert_audio
+from ganstudio.models.converter import Converter, ConverterConfig, receptive_frames
+from ganstudio.models.live import LIVE_CONFIG, LiveConverter, latency_samples
+
+SMALL_LIVE = ConverterConfig(sample_rate=24000, n_fft=512, hop=128, causal=True, n_mels=40, width=16, blocks=3,
+                             vocoder_width=16, vocoder_blocks=2)
+
+
+def random_live_converter(cfg=SMALL_LIVE, seed=0) -> Converter:
+    torch.manual_seed(seed)
+    net = Converter(cfg).eval()
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    return net.requires_grad_(False)
+
+
+def gated_tone(seconds: float, rate: int = 48000, seed: int = 0) -> np.ndarray:
+    """A gliding, gated tone with a little noise: sound and silences for a converter to follow."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * rate)) / rate
+    x = 0.2 * np.sin(2 * np.pi * 220 * t * (1 + 0.1 * np.sin(2 * np.pi * 1.5 * t))) * (np.sin(2 * np.pi * 2 * t) > 0)
+    return (x + 0.02 * rng.standard_normal(len(t))).astype(np.float32)
+
+
+@pytest.mark.parametrize("groups,dilation", [(1, 1), (1, 4), (8, 1), (8, 2)])
+def test_causal_conv_is_a_left_padded_conv_and_streams(groups, dilation):
+    conv = CausalConv1d(8, 8 if groups > 1 else 16, 3, dilation, groups=groups)
+    x = torch.randn(2, 8, 40)
+    ref = F.conv1d(F.pad(x, (2 * dilation, 0)), conv.weight, conv.bias, dilation=dilation, groups=groups)
+    assert torch.allclose(conv(x), ref, atol=1e-5)
+    from ganstudio.models.causal import start_streaming, stop_streaming
+    start_streaming(conv, batch=2)
+    pieces = [conv(x[..., a:b]) for a, b in ((0, 1), (1, 7), (7, 8), (8, 40))]
+    stop_streaming(conv)
+    assert torch.allclose(torch.cat(pieces, dim=-1), ref, atol=1e-5)
+
+
+def test_causal_generator_looks_back_only_and_as_far_as_it_says():
+    net = random_live_converter(ConverterConfig(**{**LIVE_CONFIG.to_dict(), "width": 32, "vocoder_width": 32}))
+    x = torch.randn(1, 1, 80, 200)
+    bumped = x.clone()
+    bumped[..., 120] += 5.0
+    diff = (net.ab(bumped, torch.ones_like(x)) - net.ab(x, torch.ones_like(x))).abs().amax(dim=(0, 1, 2))
+    changed = torch.nonzero(diff > 1e-6).flatten() - 120
+    assert changed.min() == 0                               # nothing before the bump moves
+    assert changed.max() > 20                               # and it does reach forward
+    assert changed.max() <= receptive_frames(net.cfg)
+    frames = torch.randn(1, 80, 100)
+    later = frames.clone()
+    later[..., 60:] += 3.0
+    a, b = net.vocoder(frames)[0], net.vocoder(later)[0]
+    first = int(torch.nonzero((a - b).abs() > 1e-7).flatten().min())
+    hop, n = net.cfg.hop, net.cfg.n_fft
+    assert first >= 60 * hop - n // 2                       # only samples within frame 60's window move
+
+
+def test_live_converter_fed_in_pieces_equals_the_file_converted_whole():
+    net = random_live_converter()
+    rng = np.random.default_rng(1)
+    x = gated_tone(2.0, 24000)
+    whole = convert_audio(net, x, 24000)
+    live = LiveConverter(net)
+    outs, i, behind = [], 0, []
+    while i < len(x):
+        n = int(rng.integers(1, 900))
+        outs.append(live.process(x[i:i + n]))
+        i = min(i + n, len(x))
+        behind.append(i - live.emitted)
+    y = np.concatenate(outs)
+    assert len(y) >= len(x) - latency_samples(net.cfg)
+    assert np.abs(whole[:len(y)] - y).max() <= 1e-5 * np.abs(whole).max()
+    assert max(behind[5:]) <= latency_samples(net.cfg)      # never more than one window late
+    with pytest.raises(ValueError, match="trained for it"):
+        from test_converter import _random_converter
+        LiveConverter(_random_converter())
+
+
+@pytest.mark.parametrize("rates", [(48000, 24000), (24000, 48000), (44100, 24000), (24000, 44100)])
+def test_stream_resampler_streams_without_bursts(rates):
+    a, b = rates
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(a // 2).astype(np.float32)
+    whole = StreamResampler(a, b).process(x)
+    r, outs, i = StreamResampler(a, b), [], 0
+    while i < len(x):
+        n = int(rng.integers(1, 700))
+        outs.append(r.process(x[i:i + n]))
+        i += n
+    assert np.allclose(np.concatenate(outs), whole, atol=1e-6)
+    r, made = StreamResampler(a, b), 0
+    for k in range(1, 60):                  # every output is handed back once its input is in
+        made += len(r.process(np.zeros(256, np.float32)))
+        assert k * 256 * b / a - made <= 2.0
+    t = np.arange(a) / a
+    tone = r.__class__(a, b).process(np.sin(2 * np.pi * 1000 * t).astype(np.float32))
+    ref = np.sin(2 * np.pi * 1000 * (np.arange(len(tone)) / b - r.delay_s))
+    assert np.abs(tone[2000:] - ref[2000:]).max() < 1e-3 and r.delay_s < 0.001
+
+
+# ---- the sound card path -----------------------------------------------------------------------
+
+def _lag(rec: np.ndarray, ref: np.ndarray, tail: int, max_lag: int = 9600) -> tuple[int, float]:
+    """The delay of ``ref``'s last ``tail`` samples within ``rec``, and the largest difference there."""
+    end = len(ref)
+    seg = ref[end - tail - max_lag:end - max_lag]
+    start = end - tail - max_lag
+    lag = max(range(max_lag), key=lambda d: float(np.dot(rec[start + d:start + d + tail], seg)))
+    return lag, float(np.abs(rec[start + lag:start + lag + tail] - seg).max())
+
+
+def _run_live(audio, client, converter, signal, tmp_path):
+    from ganstudio.audio.jack import loop_through
+    from ganstudio.audio.live import LiveProcess
+    live = LiveProcess(audio, converter)
+    said = []
+    deadline = time.monotonic() + 90
+    while not any(k == "started" for k, _ in said):
+        assert time.monotonic() < deadline and live.running, said
+        said += live.poll()
+        time.sleep(0.02)
+    time.sleep(0.5)                         # the converter's past is silence, as in the reference below
+    base = audio.stream.underruns
+    rec = loop_through(client, signal, tmp_path)
+    said += live.poll()
+    dropouts = audio.stream.underruns - base
+    said += live.stop()
+    assert not [p for k, p in said if k in ("overload", "error")], said
+    assert not audio.stream_on             # it turned its stream off when it ended
+    return rec, said, dropouts
+
+
+@pytest.fixture
+def audio_in(jack_device):
+    from ganstudio.audio.jack import jack_ports
+    from ganstudio.audio.process import AudioProcess
+    audio = AudioProcess(pads=2, voices=4, max_frames=48000, device=jack_device)
+    audio.start()
+    before = jack_ports()
+    audio.start_input(jack_device)
+    client = next(p.split(":")[0] for p in jack_ports() - before if p.endswith(":in_0"))
+    yield audio, client
+    audio.close()
+
+
+def test_live_conversion_through_jack_is_the_converted_sound_at_most_50_ms_later(audio_in, tmp_path):
+    from ganstudio.audio.live import LiveChain
+    from ganstudio.models.converter_file import save_converter
+    audio, client = audio_in
+    net = random_live_converter()
+    save_converter(tmp_path / "live", net, SMALL_LIVE, "a", "b", {})
+    signal = np.concatenate([np.zeros(4800, np.float32), gated_tone(2.5)])
+    lags = {}
+    for name, conv in (("monitor", None), ("converted", net)):
+        rec, said, dropouts = _run_live(audio, client, conv and str(tmp_path / "live"), signal, tmp_path)
+        # what the chain makes of it after a second of silence, which (as the stream's blocks do)
+        # keeps the signal on the converter's frame grid (a hop is one 256-frame block)
+        chain = LiveChain(conv, 48000)
+        silence = np.zeros(188 * 256, np.float32)
+        fed = np.concatenate([silence, signal])
+        ref = np.concatenate([chain.process(fed[i:i + 256]) for i in range(0, len(fed), 256)])[len(silence):]
+        lag, diff = _lag(rec, ref, tail=48000)
+        assert diff <= 1e-4 * np.abs(ref).max(), (name, lag, diff, said, dropouts)      # the same samples
+        lags[name] = lag
+    added_ms = (lags["converted"] - lags["monitor"]) / 48
+    assert 0 < added_ms <= 50, lags
+
+
+def test_live_says_it_cant_keep_up_instead_of_crackling(audio_in):
+    from ganstudio.audio.live import LiveLoop
+
+    class Slow:
+        """A chain that takes 1.5 blocks of time per block: a machine that can't keep up."""
+        algorithmic_s = 0.0
+
+        def process(self, x):
+            time.sleep(1.5 * len(x) / 48000)
+            return np.zeros(len(x), np.float32)
+
+    audio, _ = audio_in
+    said = []
+    loop = LiveLoop(audio._view, Slow(), lambda kind, p: said.append((kind, p)))
+    t0 = time.monotonic()
+    loop.run(stop=lambda: any(k == "overload" for k, _ in said) or time.monotonic() - t0 > 30)
+    assert [k for k, _ in said if k == "overload"], said
+    why = next(p for k, p in said if k == "overload")
+    assert "can't keep up" in why and not audio.stream_on
