@@ -41,7 +41,7 @@ from ganstudio.models.conversion import convert_audio             # noqa: E402
 from ganstudio.models.converter_file import load_converter        # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "vc"
-RATE = 16000
+RATE = 16000            # the measures' rate; a converter at another (a live one: 24 kHz) is resampled to it
 N_CEPS = 24
 
 
@@ -99,12 +99,18 @@ def digits(voice: str) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
 _DIGITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 
 
+def converted16(conv, x: np.ndarray) -> np.ndarray:
+    """``x`` (at :data:`RATE`) converted, back at :data:`RATE`."""
+    from ganstudio.data.prepare import resample
+    return resample(convert_audio(conv, x, RATE), conv.cfg.sample_rate, RATE)
+
+
 def words(conv) -> dict:
     audio_a, lab_a, sp_a = digits("a")
     audio_b, lab_b, sp_b = digits("b")
     train, test = np.isin(sp_a, (0, 2, 4)), np.isin(sp_a, (1, 3))
     emb = lambda xs: timed_embedding(np.stack([fixed(x) for x in xs]), RATE)   # noqa: E731
-    converted = [convert_audio(conv, x, RATE) for x, t in zip(audio_a, test) if t]
+    converted = [converted16(conv, x) for x, t in zip(audio_a, test) if t]
     vocoded_b = [copy_synthesis(conv, x) for x, t in zip(audio_b, np.isin(sp_b, (1, 3))) if t]
     out = {}
     for name, fit_x, fit_y in (("source_voice", [x for x, t in zip(audio_a, train) if t], lab_a[train]),
@@ -123,12 +129,16 @@ def words(conv) -> dict:
 
 def copy_synthesis(conv, x: np.ndarray) -> np.ndarray:
     """A real recording through the vocoder alone (its own mel frames in): what the vocoder loses."""
+    from ganstudio.data.prepare import resample
     from ganstudio.models.converter import MelFrames
     from ganstudio.models.conversion import vocode
     from ganstudio.models.vocoder import context_frames
+    rate = conv.cfg.sample_rate
+    y = resample(x, RATE, rate)
     with torch.inference_mode():
-        frames = MelFrames(conv.cfg)(torch.from_numpy(x)[None])[0]
-    return vocode(conv.vocoder, frames, conv.cfg.hop, 512, context_frames(conv.cfg)).numpy()[:len(x)]
+        frames = MelFrames(conv.cfg)(torch.from_numpy(y)[None])[0]
+    y = vocode(conv.vocoder, frames, conv.cfg.hop, 512, context_frames(conv.cfg)).numpy()[:len(y)]
+    return resample(y, rate, RATE)[:len(x)]
 
 
 def main() -> int:
@@ -147,7 +157,7 @@ def main() -> int:
     net = conv.net
     test_a, test_b = import_recordings(DATA / "a_test", RATE), import_recordings(DATA / "b_test", RATE)
     t0 = time.perf_counter()
-    converted = [convert_audio(net, x, RATE) for x in test_a.audio]
+    converted = [converted16(net, x) for x in test_a.audio]
     seconds = time.perf_counter() - t0
     mcd_conv = [dtw_mcd(cepstra(c), cepstra(b)) for c, b in zip(converted, test_b.audio)]
     mcd_src = [dtw_mcd(cepstra(s), cepstra(b)) for s, b in zip(test_a.audio, test_b.audio)]
@@ -161,7 +171,7 @@ def main() -> int:
     convert_audio(net, ten, RATE)
     ten_s = time.perf_counter() - t0
     report = {
-        "converter": str(a.converter), "training": conv.meta.get("training", {}).get("step"),
+        "converter": str(a.converter), "live": net.cfg.causal, "training": conv.meta.get("training", {}).get("step"),
         "training_minutes": round(conv.meta.get("training", {}).get("elapsed_s", 0) / 60, 1),
         "threads": 2, "test_sentences": len(test_a.audio),
         "mcd_db": {"converted_vs_target": round(float(np.mean(mcd_conv)), 2),

@@ -51,3 +51,30 @@ def test_the_engine_callback_allocates_nothing_per_block():
     assert not np.array_equal(out[:, 0], out[:, 1])            # the stereo voices play in stereo
     assert peak - base < 4096, f"the callback allocated {peak - base} bytes at once"
     assert current - base < 1024, f"memory grew by {current - base} bytes over 1000 blocks"
+
+
+def test_the_input_callback_allocates_nothing_per_block():
+    """Live conversion's input callback copies each block into the input ring, and nothing else."""
+    eng = AudioEngine(VoiceMixer(pads=1, voices=1, max_frames=100, max_block=BLOCK), 48000, BLOCK)
+    block = np.random.default_rng(0).standard_normal((BLOCK, 1)).astype(np.float32)
+    status = SimpleNamespace(input_overflow=False)
+    drain = np.zeros((eng.input.capacity, 1), np.float32)
+    for _ in range(20):
+        eng._in_callback(block, BLOCK, None, status)
+        eng.input.read_into(drain[:eng.input.available()])
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        for i in range(1000):
+            eng._in_callback(block, BLOCK, None, status)
+            if i % 8 == 7:                      # a reader keeps up, except for the blocks below
+                eng.input.read_into(drain[:eng.input.available()])
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert eng.input_blocks == 1020 and eng.input_dropped == 0
+    assert peak - base < 4096 and current - base < 1024, (peak - base, current - base)
+    for _ in range(eng.input.capacity // BLOCK + 2):        # nobody reads: the ring fills, then counts
+        eng._in_callback(block, BLOCK, None, status)
+    assert eng.input_dropped >= 1

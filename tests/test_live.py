@@ -113,15 +113,6 @@ def test_stream_resampler_streams_without_bursts(rates):
 
 # ---- the sound card path -----------------------------------------------------------------------
 
-def _lag(rec: np.ndarray, ref: np.ndarray, tail: int, max_lag: int = 9600) -> tuple[int, float]:
-    """The delay of ``ref``'s last ``tail`` samples within ``rec``, and the largest difference there."""
-    end = len(ref)
-    seg = ref[end - tail - max_lag:end - max_lag]
-    start = end - tail - max_lag
-    lag = max(range(max_lag), key=lambda d: float(np.dot(rec[start + d:start + d + tail], seg)))
-    return lag, float(np.abs(rec[start + lag:start + lag + tail] - seg).max())
-
-
 def _run_live(audio, client, converter, signal, tmp_path):
     from ganstudio.audio.jack import loop_through
     from ganstudio.audio.live import LiveProcess
@@ -157,7 +148,8 @@ def audio_in(jack_device):
 
 
 def test_live_conversion_through_jack_is_the_converted_sound_at_most_50_ms_later(audio_in, tmp_path):
-    from ganstudio.audio.live import LiveChain
+    from ganstudio.audio.jack import delay_of
+    from ganstudio.audio.live import converted_offline
     from ganstudio.models.converter_file import save_converter
     audio, client = audio_in
     net = random_live_converter()
@@ -166,13 +158,8 @@ def test_live_conversion_through_jack_is_the_converted_sound_at_most_50_ms_later
     lags = {}
     for name, conv in (("monitor", None), ("converted", net)):
         rec, said, dropouts = _run_live(audio, client, conv and str(tmp_path / "live"), signal, tmp_path)
-        # what the chain makes of it after a second of silence, which (as the stream's blocks do)
-        # keeps the signal on the converter's frame grid (a hop is one 256-frame block)
-        chain = LiveChain(conv, 48000)
-        silence = np.zeros(188 * 256, np.float32)
-        fed = np.concatenate([silence, signal])
-        ref = np.concatenate([chain.process(fed[i:i + 256]) for i in range(0, len(fed), 256)])[len(silence):]
-        lag, diff = _lag(rec, ref, tail=48000)
+        ref = converted_offline(conv, signal, 48000)
+        lag, diff = delay_of(rec, ref, tail=48000)
         assert diff <= 1e-4 * np.abs(ref).max(), (name, lag, diff, said, dropouts)      # the same samples
         lags[name] = lag
     added_ms = (lags["converted"] - lags["monitor"]) / 48

@@ -868,3 +868,27 @@ def test_convert_tab_converts_a_long_recording_plays_drags_saves_and_trains(ctl,
     assert flow.version >= before + 2 and "low -> high" in flow.name and "training" not in flow.name
     assert panel.stop_train_b.isHidden() and flow.result[2] != flow.version    # converts again on play
     assert len(messages) == 1
+
+
+def test_convert_tab_live_converts_the_input_and_stops(ctl, qtbot, tmp_path, jack_device):
+    from test_converter import SMALL, _random_converter
+    from test_live import SMALL_LIVE, random_live_converter
+    from ganstudio.models.converter_file import save_converter
+    flow, panel = ctl.convert, ctl.convert.panel
+    save_converter(tmp_path / "file", _random_converter(), SMALL, "a", "b")
+    assert flow.open_converter(tmp_path / "file") and not panel.live_b.isEnabled()   # looks ahead: no live
+    save_converter(tmp_path / "live", random_live_converter(), SMALL_LIVE, "desk", "creature")
+    assert flow.open_converter(tmp_path / "live") and panel.live_b.isEnabled()
+    panel.input_combo.setCurrentIndex(panel.input_combo.findData(jack_device))
+    panel.live_b.click()
+    assert wait_for(qtbot, lambda: panel.live_label.text().startswith("Live: desk -> creature"), 90), \
+        panel.live_label.text()
+    assert "ms added at most" in panel.live_label.text() and ctl.studio.engine.stream_on
+    frames = ctl.studio.engine.input_blocks
+    assert wait_for(qtbot, lambda: ctl.studio.engine.input_blocks > frames + 20, 10)     # the input runs
+    panel.live_b.click()                                              # off: fades out, input closed
+    assert ctl.studio.live is None and not panel.live_b.isChecked()
+    assert wait_for(qtbot, lambda: not ctl.studio.engine.stream_on, 5)
+    frames = ctl.studio.engine.input_blocks
+    qtbot.wait(300)
+    assert ctl.studio.engine.input_blocks == frames

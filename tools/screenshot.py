@@ -1,6 +1,8 @@
 """Write PNG screenshots of the studio's main states to docs/screenshots (run by screenshot.sh
 under Xvfb): the pads playing the demo model, a sound-alike search on a pad, a few keeps, the
-nearest training clips of a pad, and training on the demo kit with the loss curves."""
+nearest training clips of a pad, training on the demo kit with the loss curves, and the Convert
+tab converting a recording and the live input (given converters in GANSTUDIO_SHOT_CONVERTER and
+GANSTUDIO_SHOT_LIVE_CONVERTER)."""
 from __future__ import annotations
 
 import os
@@ -94,6 +96,18 @@ def main() -> int:
                 pump(0.1)
             pump(1.0)
             ctl.w.grab().save(str(OUT / "convert.png"))
+        live = os.environ.get("GANSTUDIO_SHOT_LIVE_CONVERTER")     # one trained with train-convert --live
+        if live and ctl.convert.open_converter(live):
+            panel = ctl.convert.panel
+            ctl.w.tabs.setCurrentWidget(panel)
+            panel.input_combo.setCurrentIndex(max(0, panel.input_combo.findData(jack_output_device())))
+            panel.live_b.click()
+            end = time.monotonic() + 60
+            while not panel.live_label.text().startswith("Live:") and time.monotonic() < end:
+                pump(0.1)
+            pump(2.5)
+            ctl.w.grab().save(str(OUT / "convert_live.png"))
+            panel.live_b.click()
         ctl.shutdown()
     finally:
         stop_dummy(jack)

@@ -62,10 +62,11 @@ def jack_ports() -> set[str]:
     return {line.strip() for line in _jack("jack_lsp").splitlines() if line.strip()}
 
 
-def loop_through(client: str, signal, tmp_dir, timeout: float = 60.0):
+def loop_through(client: str, signal, tmp_dir, timeout: float = 60.0, on_play=None):
     """Play ``signal`` (float32 mono, 48 kHz) into JACK client ``client``'s first input and
     record its first output, from a probe client of our own (:mod:`.jack_probe`); returns the
-    recording, sample-aligned with ``signal``, as long as it."""
+    recording, sample-aligned with ``signal``, as long as it. ``on_play()`` is called as the
+    probe is told to start (once its own start-up, which loads the machine, is over)."""
     import sys
     from pathlib import Path
 
@@ -83,6 +84,8 @@ def loop_through(client: str, signal, tmp_dir, timeout: float = 60.0):
         in_port = next(p for p in new if p.endswith(":in_0"))
         _jack("jack_connect", out_port, f"{client}:in_0")
         _jack("jack_connect", f"{client}:out_0", in_port)
+        if on_play is not None:
+            on_play()
         probe.stdin.write("go\n")
         probe.stdin.flush()
         if probe.wait(timeout) != 0:
@@ -94,9 +97,14 @@ def loop_through(client: str, signal, tmp_dir, timeout: float = 60.0):
     return np.load(record)
 
 
-def client_of(port_suffix: str = ":in_0") -> list[str]:
-    """The JACK clients with a port ending in ``port_suffix`` (other than the server's)."""
-    return sorted({p.split(":")[0] for p in jack_ports() if p.endswith(port_suffix) and not p.startswith("system:")})
+def delay_of(recording, reference, tail: int, max_lag: int = 9600) -> tuple[int, float]:
+    """Where ``reference``'s last ``tail`` samples (before its last ``max_lag``) lie in
+    ``recording`` (the lag, in samples, by correlation) and the largest difference there."""
+    import numpy as np
+    start = len(reference) - tail - max_lag
+    seg = reference[start:start + tail]
+    lag = max(range(max_lag), key=lambda d: float(np.dot(recording[start + d:start + d + tail], seg)))
+    return lag, float(np.abs(recording[start + lag:start + lag + tail] - seg).max())
 
 
 def stop_dummy(proc: subprocess.Popen | None) -> None:

@@ -62,6 +62,13 @@ class ConvertPanel(QtWidgets.QWidget):
         super().__init__()
         self.setAcceptDrops(True)
         lay = QtWidgets.QVBoxLayout(self)
+        lay.addWidget(group("Converter", self._converter_box()))
+        lay.addWidget(group("Recording", self._recording_box(drag_file_fn)))
+        lay.addWidget(group("Live input", self._live_box()))
+        lay.addStretch(1)
+        self.set_ready(False, False)
+
+    def _converter_box(self) -> QtWidgets.QVBoxLayout:
         conv = QtWidgets.QVBoxLayout()
         self.converter_label = QtWidgets.QLabel("No converter: open one, or train one from two folders")
         self.converter_label.setWordWrap(True)
@@ -81,8 +88,9 @@ class ConvertPanel(QtWidgets.QWidget):
         conv.addLayout(row)
         self.training_label = dim_label()
         conv.addWidget(self.training_label)
-        lay.addWidget(group("Converter", conv))
+        return conv
 
+    def _recording_box(self, drag_file_fn) -> QtWidgets.QVBoxLayout:
         rec = QtWidgets.QVBoxLayout()
         self.file_label = QtWidgets.QLabel("Drop a recording here, or open one")
         self.file_label.setWordWrap(True)
@@ -106,8 +114,9 @@ class ConvertPanel(QtWidgets.QWidget):
         self.result_label = dim_label()
         self.result_label.setWordWrap(True)
         rec.addWidget(self.result_label)
-        lay.addWidget(group("Recording", rec))
+        return rec
 
+    def _live_box(self) -> QtWidgets.QVBoxLayout:
         live = QtWidgets.QVBoxLayout()
         row = QtWidgets.QHBoxLayout()
         self.input_combo = QtWidgets.QComboBox()
@@ -123,9 +132,7 @@ class ConvertPanel(QtWidgets.QWidget):
         self.live_label = dim_label()
         self.live_label.setWordWrap(True)
         live.addWidget(self.live_label)
-        lay.addWidget(group("Live input", live))
-        lay.addStretch(1)
-        self.set_ready(False, False)
+        return live
 
     def _button(self, text: str, tip: str, signal, layout) -> QtWidgets.QPushButton:
         b = QtWidgets.QPushButton(text)
