@@ -153,13 +153,17 @@ def test_live_conversion_through_jack_is_the_converted_sound_at_most_50_ms_later
     from ganstudio.models.converter_file import save_converter
     audio, client = audio_in
     net = random_live_converter()
+    with torch.no_grad():               # quieter: the engine's limiter must not touch its peaks
+        net.vocoder.head.bias[:SMALL_LIVE.n_fft // 2 + 1] -= 2.0
     save_converter(tmp_path / "live", net, SMALL_LIVE, "a", "b", {})
     signal = np.concatenate([np.zeros(4800, np.float32), gated_tone(2.5)])
     lags = {}
     for name, conv in (("monitor", None), ("converted", net)):
         rec, said, dropouts = _run_live(audio, client, conv and str(tmp_path / "live"), signal, tmp_path)
-        ref = converted_offline(conv, signal, 48000)
-        lag, diff = delay_of(rec, ref, tail=48000)
+        # the chain's frame count when the signal came decides its phase advance: one of 4
+        lag, diff, ref = min((delay_of(rec, ref, tail=48000) + (ref,) for ref in
+                              (converted_offline(conv, signal, 48000, lead_blocks=188 + j) for j in range(4))),
+                             key=lambda r: r[1])
         assert diff <= 1e-4 * np.abs(ref).max(), (name, lag, diff, said, dropouts)      # the same samples
         lags[name] = lag
     added_ms = (lags["converted"] - lags["monitor"]) / 48

@@ -76,11 +76,12 @@ class LiveChain:
         return y
 
 
-def converted_offline(conv, signal: np.ndarray, rate: int, block: int = 256, lead_s: float = 1.0) -> np.ndarray:
-    """What :class:`LiveChain` plays for ``signal`` when it comes after ``lead_s`` of silence in
-    blocks of ``block`` (rounded to whole blocks, so the signal sits on the converter's frame grid
-    as the stream's blocks put it): the reference for a live recording."""
-    lead = np.zeros(int(round(lead_s * rate / block)) * block, np.float32)
+def converted_offline(conv, signal: np.ndarray, rate: int, block: int = 256, lead_blocks: int = 188) -> np.ndarray:
+    """What :class:`LiveChain` plays for ``signal`` when it comes after ``lead_blocks`` blocks of
+    ``block`` frames of silence (whole blocks, so the signal sits on the converter's frame grid as
+    the stream's blocks put it; how many, modulo 4, sets the vocoder's phase advance): the
+    reference for a live recording."""
+    lead = np.zeros(lead_blocks * block, np.float32)
     fed = np.concatenate([lead, np.asarray(signal, np.float32)])
     chain = LiveChain(conv, rate)
     return np.concatenate([chain.process(fed[i:i + block]) for i in range(0, len(fed), block)])[len(lead):]

@@ -49,7 +49,7 @@ def vocode(vocoder, frames: torch.Tensor, hop: int, chunk: int = CHUNK_FRAMES, c
     k = frames.shape[-1]
     out = frames.new_empty(k * hop)
     for start, stop, lo, hi in _spans(k, chunk, context):
-        audio = vocoder(frames[None, :, lo:hi])[0]
+        audio = vocoder(frames[None, :, lo:hi], lo)[0]
         out[start * hop:stop * hop] = audio[(start - lo) * hop:(stop - lo) * hop]
     return out
 

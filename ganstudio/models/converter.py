@@ -56,6 +56,9 @@ class ConverterConfig:
     # live conversion (:mod:`.live`): a causal 1-D generator and a causal vocoder that only look
     # back, with n_fft 512 / hop 128 so the analysis window adds 32 ms, not 64
     causal: bool = False
+    # the vocoder's phase is relative to each bin's own advance over a hop (models/vocoder.py);
+    # files written before it existed read False
+    phase_advance: bool = True
 
     def validate(self) -> "ConverterConfig":
         validate.choice(self.sample_rate, "sample_rate", RATES)
@@ -69,6 +72,7 @@ class ConverterConfig:
         validate.integer(self.vocoder_blocks, "vocoder_blocks", 1, 16)
         validate.boolean(self.residual, "residual")
         validate.boolean(self.causal, "causal")
+        validate.boolean(self.phase_advance, "phase_advance")
         return self
 
     def to_dict(self) -> dict:

@@ -60,7 +60,10 @@ def save_converter(folder: str | Path, net: torch.nn.Module, cfg: ConverterConfi
 def _parse(config_bytes: bytes, source: Path) -> tuple[dict, ConverterConfig]:
     meta = json_header(config_bytes, source, CONFIG, FORMAT, FORMAT_VERSION, "converter")
     try:
-        cfg = ConverterConfig.from_dict(meta.get("converter"))
+        settings = meta.get("converter")
+        if isinstance(settings, dict) and "phase_advance" not in settings:
+            settings = {**settings, "phase_advance": False}     # as converters were before it existed
+        cfg = ConverterConfig.from_dict(settings)
         for key in ("source", "target"):
             validate.text(meta.get(key, ""), key)
         if not isinstance(meta.get("training", {}), dict):

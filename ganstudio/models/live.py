@@ -76,7 +76,7 @@ class LiveConverter:
         conv = self.conv
         src = conv.normalise(mel[None], "a")
         converted = conv.denormalise(conv.ab(src, torch.ones_like(src)), "b")
-        frames = (conv.vocoder.time_frames(converted)[0] * self.window[:, None]).numpy()      # [n, count]
+        frames = (conv.vocoder.time_frames(converted, self.frame)[0] * self.window[:, None]).numpy()      # [n, count]
         self.pending = self.pending[count * self.hop:]
         return self._overlap_add(frames)
 

@@ -59,6 +59,7 @@ class Vocoder(nn.Module):
     def __init__(self, cfg: ConverterConfig):
         super().__init__()
         self.n_fft, self.hop = cfg.n_fft, cfg.hop
+        self.phase_advance = cfg.phase_advance
         bins = cfg.n_fft // 2 + 1
         w = cfg.vocoder_width
         self.inp = _conv(cfg.n_mels, w, cfg.causal)
@@ -68,16 +69,31 @@ class Vocoder(nn.Module):
         self.head = Pointwise(w, 2 * bins)
         self.register_buffer("window", torch.hann_window(cfg.n_fft), persistent=False)
 
-    def forward(self, frames: torch.Tensor) -> torch.Tensor:
-        return self.overlap_add(self.time_frames(frames))
+    def forward(self, frames: torch.Tensor, start: int = 0) -> torch.Tensor:
+        return self.overlap_add(self.time_frames(frames, start))
 
-    def time_frames(self, frames: torch.Tensor) -> torch.Tensor:
-        """[B, n_mels, K] -> [B, n_fft, K]: each frame's samples before the window and overlap-add."""
+    def time_frames(self, frames: torch.Tensor, start: int = 0) -> torch.Tensor:
+        """[B, n_mels, K] -> [B, n_fft, K]: each frame's samples before the window and overlap-add;
+        ``start``: the index of the first frame in the whole signal (see :meth:`advance`)."""
         h = self.out_norm(self.blocks(self.norm(self.inp(frames))))
         log_mag, phase = self.head(h).chunk(2, dim=1)
+        if self.phase_advance:
+            phase = phase + self.advance(start, frames.shape[-1])
         mag = torch.exp(log_mag.clamp(max=MAX_LOG_MAG))
         spec = torch.complex(mag * torch.cos(phase), mag * torch.sin(phase))       # [B, bins, K]
         return torch.fft.irfft(spec, n=self.n_fft, dim=1)
+
+    def advance(self, start: int, count: int) -> torch.Tensor:
+        """[bins, count]: how far each bin's centre frequency turns its phase from frame 0 to
+        frames ``start .. start + count - 1``: 2 pi b k hop / n_fft, i.e. (pi / 2)(b k mod 4) at
+        hop n_fft / 4, in exact integers, so the frame's place in the file decides it and not the
+        chunk. Predicting the phase as an offset from this advance, a network that has not
+        learnt phase yet lets each bin ring on at its frequency; predicting it outright, such a
+        network gives every frame the same phase, which the overlap-add turns into a buzz at the
+        frame rate (62.5 Hz at 16 kHz, hop 256) with its harmonics."""
+        k = (torch.arange(count, device=self.window.device) + start) % 4
+        b = torch.arange(self.n_fft // 2 + 1, device=self.window.device)
+        return (b[:, None] * k[None, :] % 4).to(self.window.dtype) * (torch.pi / 2)
 
     def overlap_add(self, frames: torch.Tensor) -> torch.Tensor:
         """[B, n_fft, K] time frames -> [B, K * hop]: windowed overlap-add, divided by the summed
