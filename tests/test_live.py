@@ -20,12 +20,8 @@ SMALL_LIVE = ConverterConfig(sample_rate=24000, n_fft=512, hop=128, causal=True,
 
 
 def random_live_converter(cfg=SMALL_LIVE, seed=0) -> Converter:
-    torch.manual_seed(seed)
-    net = Converter(cfg).eval()
-    with torch.no_grad():
-        for p in net.parameters():
-            p.add_(0.05 * torch.randn_like(p))
-    return net.requires_grad_(False)
+    from test_converter import _random_converter
+    return _random_converter(cfg, seed)
 
 
 def gated_tone(seconds: float, rate: int = 48000, seed: int = 0) -> np.ndarray:

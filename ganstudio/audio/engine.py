@@ -33,28 +33,25 @@ class AudioDeviceError(RuntimeError):
     """No usable output device, or the device failed; the message says which and why."""
 
 
-def output_devices() -> list[dict]:
-    """Output-capable devices as ``{"index", "name", "hostapi", "channels", "default_rate"}``."""
+def _devices(kind: str) -> list[dict]:
     try:
         import sounddevice as sd
     except OSError as exc:
         raise AudioDeviceError(f"PortAudio is not available ({exc})") from None
     apis = sd.query_hostapis()
     return [{"index": i, "name": d["name"], "hostapi": apis[d["hostapi"]]["name"],
-             "channels": d["max_output_channels"], "default_rate": d["default_samplerate"]}
-            for i, d in enumerate(sd.query_devices()) if d["max_output_channels"] > 0]
+             "channels": d[f"max_{kind}_channels"], "default_rate": d["default_samplerate"]}
+            for i, d in enumerate(sd.query_devices()) if d[f"max_{kind}_channels"] > 0]
+
+
+def output_devices() -> list[dict]:
+    """Output-capable devices as ``{"index", "name", "hostapi", "channels", "default_rate"}``."""
+    return _devices("output")
 
 
 def input_devices() -> list[dict]:
     """Input-capable devices, as :func:`output_devices` lists outputs."""
-    try:
-        import sounddevice as sd
-    except OSError as exc:
-        raise AudioDeviceError(f"PortAudio is not available ({exc})") from None
-    apis = sd.query_hostapis()
-    return [{"index": i, "name": d["name"], "hostapi": apis[d["hostapi"]]["name"],
-             "channels": d["max_input_channels"], "default_rate": d["default_samplerate"]}
-            for i, d in enumerate(sd.query_devices()) if d["max_input_channels"] > 0]
+    return _devices("input")
 
 
 COMMON_RATES = (22050, 32000, 44100, 48000, 88200, 96000, 176400, 192000)
