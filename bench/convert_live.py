@@ -56,10 +56,11 @@ def run(audio, client, converter, signal, tmp) -> dict:
         said += live.poll()
         time.sleep(0.02)
     time.sleep(1.0)
-    base = {"all": audio.stream.underruns}
+    base = {"all": audio.stream.underruns, "overflows": audio.input_overflows}
     rec = loop_through(client, signal, tmp, timeout=len(signal) / RATE * 4 + 30,
                        on_play=lambda: base.update(playing=audio.stream.underruns))
     dropouts = audio.stream.underruns - base["playing"]
+    overflows = audio.input_overflows - base["overflows"]
     said += live.poll() + live.stop()
     net = load_converter(converter).net if converter else None
     # the chain's frame count when the signal came decides its vocoder's phase advance: one of 4
@@ -70,6 +71,8 @@ def run(audio, client, converter, signal, tmp) -> dict:
     return {"delay_ms": round(lag / RATE * 1000, 2), "largest_difference": diff,
             "peak": round(float(np.abs(ref).max()), 4), "dropouts_while_playing": dropouts,
             "dropouts_while_the_probe_started": base["playing"] - base["all"],
+            "input_blocks_the_card_flagged_as_overflowed": overflows,
+            "compared_from_s": round((len(signal) - (len(signal) - 2 * RATE - 9600) - 9600) / RATE, 2),
             "queue_blocks": max([s["queue_blocks"] for s in stats] or [0]),
             "batch_blocks": max([s.get("batch_blocks", 1) for s in stats] or [1]),
             "load_max": max([s["load"] for s in stats] or [0.0]),

@@ -68,7 +68,7 @@ def test_live_converter_fed_in_pieces_equals_the_file_converted_whole():
     net = random_live_converter()
     rng = np.random.default_rng(1)
     x = gated_tone(2.0, 24000)
-    whole = convert_audio(net, x, 24000)
+    whole = convert_audio(net, x, 24000, gate=False)
     live = LiveConverter(net)
     outs, i, behind = [], 0, []
     while i < len(x):
@@ -185,3 +185,37 @@ def test_live_says_it_cant_keep_up_instead_of_crackling(audio_in):
     assert [k for k, _ in said if k == "overload"], said
     why = next(p for k, p in said if k == "overload")
     assert "can't keep up" in why and not audio.stream_on
+
+
+def test_the_gate_follows_the_source_to_silence_and_streams():
+    from ganstudio.dsp.gate import FollowGate
+    rate, rng = 48000, np.random.default_rng(0)
+    src = np.zeros(2 * rate, np.float32)
+    src[24000:48000] = 0.3 * rng.standard_normal(24000)
+    hiss = np.full(len(src), 0.01, np.float32)          # what a young converter makes of silence
+    gate = FollowGate(rate, -55.0)
+    gate.feed(src)
+    whole = gate.apply(hiss)
+    assert not whole[:24000 - 6 * 48].any()              # silent until 5 ms before the sound
+    assert whole[24000 - 4 * 48] > 0 and np.all(whole[24000:48000] == hiss[24000:48000])
+    assert not whole[48000 + 30 * 48:48000 + 40 * 48].min() < whole[48000 + 40 * 48:].max()     # it falls
+    assert whole[48000 + 130 * 48:].max() < 1e-3 * 0.01 * 10          # -60 dB within 100 ms of the hold
+    gate, outs, i, j = FollowGate(rate, -55.0), [], 0, 0
+    while j < len(src):                                  # the source runs 800 samples ahead, in odd pieces
+        n = int(rng.integers(1, 700))
+        gate.feed(src[i:i + n])
+        i = min(i + n, len(src))
+        m = (len(src) if i == len(src) else max(j, i - 800)) - j
+        outs.append(gate.apply(hiss[j:j + m]))
+        j += m
+    assert np.array_equal(np.concatenate(outs), whole)
+
+
+def test_silence_into_the_live_chain_comes_out_silent():
+    from ganstudio.audio.live import LiveChain
+    chain = LiveChain(random_live_converter(), 48000)
+    x = np.zeros(48000, np.float32)
+    x[24000:30000] = gated_tone(1.0)[:6000] + 0.1
+    y = np.concatenate([chain.process(x[i:i + 256]) for i in range(0, len(x), 256)])
+    assert not y[:20000].any() and np.abs(y[24000:30000]).max() > 0
+    assert np.abs(y[36000:]).max() < 1e-3 * np.abs(y).max()

@@ -4,7 +4,7 @@ The input stream's callback (in the audio process, :meth:`AudioEngine.start_inpu
 block into the input ring; a process of its own (:class:`LiveProcess`, so neither the window's
 drawing nor the audio callback waits on torch, nor torch on them) reads the ring, runs
 :class:`LiveChain` (a resampler to the converter's rate, :class:`~ganstudio.models.live.LiveConverter`,
-back, a DC blocker) and writes the result into the stream ring the callback plays.
+back, a DC blocker, a gate that follows the input's pauses) and writes the result into the stream ring the callback plays.
 
 Latency, in order: the converter waits for input up to one window ahead (512 samples at 24 kHz,
 21 ms), the resamplers (:mod:`~ganstudio.dsp.stream_resample`) 0.7 ms each way, and the stream ring starts with
@@ -40,6 +40,7 @@ BATCH_LOAD = 0.5            # above this, convert one more block per call (if th
 CHECK_S = 1.0
 FADE_S = 0.01
 DC_HZ = 20.0
+GATE_DB = -60.0             # input below this (RMS per ms, dBFS) is a pause: the output follows it to silence
 
 
 class LiveChain:
@@ -51,9 +52,11 @@ class LiveChain:
         from scipy.signal import butter
 
         from ..dsp.stream_resample import StreamResampler
-        self.rate, self.live = rate, None
+        self.rate, self.live, self.gate = rate, None, None
         self.algorithmic_s = 0.0
         if conv is not None:
+            from ..dsp.gate import FollowGate
+            self.gate = FollowGate(rate, GATE_DB)
             from ..models.live import LiveConverter, latency_samples
             self.live = LiveConverter(conv)
             inner = conv.cfg.sample_rate
@@ -66,11 +69,12 @@ class LiveChain:
         from scipy.signal import sosfilt
         x = np.asarray(x, np.float32)
         if self.live is not None:
+            self.gate.feed(x)
             x = self.up.process(self.live.process(self.down.process(x)))
         if not len(x):
             return x
         y, self.dc_state = sosfilt(self.dc, x, zi=self.dc_state)
-        y = y.astype(np.float32)
+        y = y.astype(np.float32) if self.gate is None else self.gate.apply(y)
         if not np.isfinite(y).all():
             raise FloatingPointError("the converter made non-finite samples")
         return y

@@ -54,9 +54,15 @@ def vocode(vocoder, frames: torch.Tensor, hop: int, chunk: int = CHUNK_FRAMES, c
     return out
 
 
-def convert_audio(conv: Converter, audio: np.ndarray, rate: int, chunk: int = CHUNK_FRAMES) -> np.ndarray:
+GATE_BELOW_PEAK_DB = 50.0   # where the source is this far below its peak, the converted sound is silenced
+
+
+def convert_audio(conv: Converter, audio: np.ndarray, rate: int, chunk: int = CHUNK_FRAMES,
+                  gate: bool = True) -> np.ndarray:
     """A recording [samples] at ``rate`` -> the converted recording at ``conv.cfg.sample_rate``,
-    as long as the input (resampled with soxr when the rates differ)."""
+    as long as the input (resampled with soxr when the rates differ); with ``gate``, silent where
+    the recording was more than 50 dB below its peak (:class:`~ganstudio.dsp.gate.FollowGate`:
+    a young converter hisses in the pauses)."""
     from ..data.prepare import resample
     cfg = conv.cfg
     x = resample(np.ascontiguousarray(audio, np.float32), rate, cfg.sample_rate)
@@ -65,8 +71,15 @@ def convert_audio(conv: Converter, audio: np.ndarray, rate: int, chunk: int = CH
     with torch.inference_mode():
         frames = MelFrames(cfg)(torch.from_numpy(x)[None])[0]
     converted = convert_frames(conv, frames, chunk)
-    y = vocode(conv.vocoder, converted, cfg.hop, chunk, context_frames(cfg))
-    return y[:len(x)].numpy().astype(np.float32)
+    y = vocode(conv.vocoder, converted, cfg.hop, chunk, context_frames(cfg))[:len(x)].numpy().astype(np.float32)
+    if gate:
+        from ..dsp.gate import FollowGate
+        peak = float(np.abs(x).max())
+        if peak > 0:
+            follow = FollowGate(cfg.sample_rate, 20 * np.log10(peak) - GATE_BELOW_PEAK_DB)
+            follow.feed(x)
+            y = follow.apply(y)
+    return y
 
 
 EXTEND_MAX_SECONDS = 60.0   # the extender works on one FFT of the whole piece; longer files are resampled only
