@@ -51,13 +51,13 @@ class LiveChain:
     def __init__(self, conv, rate: int):
         from scipy.signal import butter
 
+        from ..dsp.gate import FollowGate
         from ..dsp.stream_resample import StreamResampler
         self.rate, self.live, self.gate = rate, None, None
         self.algorithmic_s = 0.0
         if conv is not None:
-            from ..dsp.gate import FollowGate
-            self.gate = FollowGate(rate, GATE_DB)
             from ..models.live import LiveConverter, latency_samples
+            self.gate = FollowGate(rate, GATE_DB)
             self.live = LiveConverter(conv)
             inner = conv.cfg.sample_rate
             self.down, self.up = StreamResampler(rate, inner), StreamResampler(inner, rate)
@@ -239,7 +239,9 @@ class LiveProcess:
         self.ended = False
 
     def poll(self) -> list[tuple[str, object]]:
-        out = []
+        # alive before reading: a process that had ended has all its messages in the pipe by
+        # then, so one that ends while we read is not taken for one that died without a word
+        alive, out = self._proc.is_alive(), []
         try:
             while self._conn.poll():
                 kind, payload = self._conn.recv()
@@ -247,7 +249,7 @@ class LiveProcess:
                 out.append((kind, payload))
         except (EOFError, OSError):
             self.ended = True
-        if not self._proc.is_alive() and not self.ended:
+        if not alive and not self.ended:
             self.ended = True
             out.append(("error", f"the live conversion process ended (exit code {self._proc.exitcode})"))
         return out
@@ -257,17 +259,22 @@ class LiveProcess:
         return self._proc.is_alive() and not self.ended
 
     def stop(self, timeout: float = 10.0) -> list[tuple[str, object]]:
-        """Ask it to fade out and end; killed if it does not within ``timeout``. Returns its last messages."""
+        """Ask it to fade out and end; killed if it does not within ``timeout``. Returns its last
+        messages, read while it ends: a child blocked on a full pipe would never end otherwise."""
+        out = []
         if self._proc.is_alive():
             try:
                 self._conn.send(("stop", None))
             except (OSError, BrokenPipeError):
                 pass
-            self._proc.join(timeout)
+            deadline = time.monotonic() + timeout
+            while self._proc.is_alive() and time.monotonic() < deadline:
+                out += self.poll()
+                self._proc.join(0.05)
             if self._proc.is_alive():
                 log.warning("the live conversion process did not end within %.0f s; killing it", timeout)
                 self._proc.kill()
                 self._proc.join(timeout)
-        out = self.poll()
+        out += self.poll()
         self._conn.close()
         return out

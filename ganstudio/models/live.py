@@ -15,11 +15,13 @@ Shapes: float32 [samples] at ``conv.cfg.sample_rate`` in and out.
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import torch
 
 from ..dsp.mel import mel_filterbank
-from .causal import start_streaming, stop_streaming
+from .causal import start_streaming
 from .converter import Converter, ConverterConfig
 
 # 24 kHz: hop 128 (5.3 ms) is one 256-frame block at 48 kHz, and the 512-sample window adds 21 ms.
@@ -38,14 +40,16 @@ def latency_samples(cfg) -> int:
 
 class LiveConverter:
     """Feed :meth:`process` pieces of a signal; each call returns the converted samples that are
-    complete so far (in order, none twice). :meth:`reset` starts a new signal."""
+    complete so far (in order, none twice). :meth:`reset` starts a new signal. The converter given is not changed."""
 
     def __init__(self, conv: Converter):
         cfg = conv.cfg
         if not cfg.causal:
             raise ValueError("live conversion needs a converter trained for it (train-convert --live): "
                              "this one looks up to a second ahead")
-        self.conv, self.n, self.hop = conv.eval(), cfg.n_fft, cfg.hop
+        # a copy of its own: streaming keeps state in the causal layers, which would otherwise
+        # leak into whole-file conversions with the caller's converter
+        self.conv, self.n, self.hop = copy.deepcopy(conv).eval(), cfg.n_fft, cfg.hop
         self.window = torch.hann_window(self.n)
         self.fb = torch.from_numpy(np.ascontiguousarray(
             mel_filterbank(cfg.sample_rate, cfg.n_fft, cfg.n_mels, 0.0, cfg.sample_rate / 2)))
@@ -59,9 +63,6 @@ class LiveConverter:
         self.env = np.zeros(self.n, np.float32)
         self.emitted = 0                                       # output samples returned so far
         start_streaming(self.conv)
-
-    def close(self) -> None:
-        stop_streaming(self.conv)
 
     @torch.inference_mode()
     def process(self, x: np.ndarray) -> np.ndarray:
