@@ -33,11 +33,28 @@ class AudioDeviceError(RuntimeError):
     """No usable output device, or the device failed; the message says which and why."""
 
 
-def _devices(kind: str) -> list[dict]:
+def _sounddevice():
+    """The sounddevice module; :class:`AudioDeviceError` when PortAudio can't be loaded."""
     try:
         import sounddevice as sd
     except OSError as exc:
         raise AudioDeviceError(f"PortAudio is not available ({exc})") from None
+    return sd
+
+
+def _close(stream) -> None:
+    """Stop and close a PortAudio stream (None: nothing to do)."""
+    if stream is None:
+        return
+    try:
+        stream.stop()
+        stream.close()
+    except Exception:   # a vanished device may fail to close; the stream is gone either way
+        pass
+
+
+def _devices(kind: str) -> list[dict]:
+    sd = _sounddevice()
     apis = sd.query_hostapis()
     return [{"index": i, "name": d["name"], "hostapi": apis[d["hostapi"]]["name"],
              "channels": d[f"max_{kind}_channels"], "default_rate": d["default_samplerate"]}
@@ -239,10 +256,7 @@ class AudioEngine:
     # ---- control (any other thread) ---------------------------------------------------
     def start(self) -> None:
         """Open and start the stream; raises :class:`AudioDeviceError` with the reason."""
-        try:
-            import sounddevice as sd
-        except OSError as exc:
-            raise AudioDeviceError(f"PortAudio is not available ({exc})") from None
+        sd = _sounddevice()
         self._lost = False
         try:
             self._stream = sd.OutputStream(samplerate=self.sample_rate, blocksize=self.blocksize,
@@ -261,10 +275,7 @@ class AudioEngine:
     def start_input(self, device: int | str | None = None) -> None:
         """Open the input ``device`` (None: the default input) at the output's rate and block
         size, mono, into :attr:`input`; raises :class:`AudioDeviceError` with the reason."""
-        try:
-            import sounddevice as sd
-        except OSError as exc:
-            raise AudioDeviceError(f"PortAudio is not available ({exc})") from None
+        sd = _sounddevice()
         self.stop_input()
         try:
             self._input_stream = sd.InputStream(samplerate=self.sample_rate, blocksize=self.blocksize, channels=1,
@@ -277,16 +288,7 @@ class AudioEngine:
 
     def stop_input(self) -> None:
         stream, self._input_stream = self._input_stream, None
-        if stream is not None:
-            try:
-                stream.stop()
-                stream.close()
-            except Exception:   # a vanished device may fail to close; the stream is gone either way
-                pass
-
-    @property
-    def input_latency_s(self) -> float:
-        return float(self._input_stream.latency) if self._input_stream is not None else 0.0
+        _close(stream)
 
     def stop(self) -> None:
         """Fade out, then stop and close the stream."""
@@ -305,13 +307,7 @@ class AudioEngine:
 
     def _close_quietly(self) -> None:
         stream, self._stream = self._stream, None
-        if stream is None:
-            return
-        try:
-            stream.stop()
-            stream.close()
-        except Exception:   # a vanished device may fail to close; the stream is gone either way
-            pass
+        _close(stream)
 
     def reopen(self, device: int | str | None = ..., blocksize: int | None = None) -> None:
         """Close whatever is left of the stream, rescan the devices (a replugged card or a

@@ -94,8 +94,7 @@ def _engine_main(name: str, cfg: dict, conn, parent_pid: int) -> None:
                 elif cmd == "input_stop":
                     engine.stop_input()
                 reply = {"running": engine.running, "latency": engine.output_latency_s,
-                         "device": engine.device, "blocksize": engine.blocksize,
-                         "input_latency": engine.input_latency_s}
+                         "device": engine.device, "blocksize": engine.blocksize}
                 conn.send(("ok", reply))
             except (AudioDeviceError, ValueError) as exc:
                 conn.send(("error", f"{type(exc).__name__}:{exc}"))
@@ -183,35 +182,32 @@ class AudioProcess:
             raise (ValueError if name == "ValueError" else AudioDeviceError)(msg)
         if isinstance(payload, dict):
             self._running, self._latency = payload["running"], payload["latency"]
-            self.input_latency_s = payload["input_latency"]
             self.device, self.blocksize = payload["device"], payload["blocksize"]
         return payload
 
     def start(self) -> None:
         self._ask("start")
 
-    def stop(self) -> None:
+    def _ask_if_alive(self, cmd: str) -> None:
+        """``cmd`` for a stop: nothing to stop once the process has gone, and no error if it goes meanwhile."""
         if self._proc.is_alive():
             try:
-                self._ask("stop")
+                self._ask(cmd)
             except AudioDeviceError:
                 pass
+
+    def stop(self) -> None:
+        self._ask_if_alive("stop")
         self._running = False
 
     def reopen(self, device: int | str | None = ..., blocksize: int | None = None) -> None:
         self._ask("reopen", device, blocksize)
 
-    input_latency_s = 0.0
-
     def start_input(self, device: int | str | None = None) -> None:
         self._ask("input_start", device)
 
     def stop_input(self) -> None:
-        if self._proc.is_alive():
-            try:
-                self._ask("input_stop")
-            except AudioDeviceError:
-                pass
+        self._ask_if_alive("input_stop")
 
     @property
     def arena_name(self) -> str:
