@@ -33,8 +33,9 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ganstudio.audio.jack import delay_of, jack_output_device, jack_ports, loop_through, start_dummy, stop_dummy  # noqa: E402
-from ganstudio.audio.live import LiveChain, LiveProcess, converted_offline  # noqa: E402
+from ganstudio.audio.jack import (jack_output_device, jack_ports, match_offline, record_live,  # noqa: E402
+                                  start_dummy, stop_dummy)
+from ganstudio.audio.live import LiveChain                          # noqa: E402
 from ganstudio.audio.process import AudioProcess                   # noqa: E402
 from ganstudio.data.recordings import import_recordings            # noqa: E402
 from ganstudio.models.converter_file import load_converter         # noqa: E402
@@ -50,34 +51,19 @@ def speech(seconds: float) -> np.ndarray:
 
 
 def run(audio, client, converter, signal, tmp) -> dict:
-    live = LiveProcess(audio, converter)
-    said, deadline = [], time.monotonic() + 120
-    while not any(k == "started" for k, _ in said) and time.monotonic() < deadline and live.running:
-        said += live.poll()
-        time.sleep(0.02)
-    time.sleep(1.0)
-    base = {"all": audio.stream.underruns, "overflows": audio.input_overflows}
-    rec = loop_through(client, signal, tmp, timeout=len(signal) / RATE * 4 + 30,
-                       on_play=lambda: base.update(playing=audio.stream.underruns))
-    dropouts = audio.stream.underruns - base["playing"]
-    overflows = audio.input_overflows - base["overflows"]
-    said += live.poll() + live.stop()
+    got = record_live(audio, client, converter, signal, tmp)
+    said, rec = got.pop("said"), got["recording"]
     net = load_converter(converter).net if converter else None
-    # the chain's frame count when the signal came decides its vocoder's phase advance: one of 4
-    lag, diff, ref = min((delay_of(rec, ref, tail=len(signal) - 2 * RATE - 9600) + (ref,) for ref in
-                          (converted_offline(net, signal, RATE, lead_blocks=188 + j) for j in range(4))),
-                         key=lambda r: r[1])
+    tail = len(signal) - 2 * RATE - 9600
+    lag, diff, ref = match_offline(net, signal, rec, tail, RATE)
     stats = [p for k, p in said if k == "stats"]
     return {"delay_ms": round(lag / RATE * 1000, 2), "largest_difference": diff,
-            "peak": round(float(np.abs(ref).max()), 4), "dropouts_while_playing": dropouts,
-            "dropouts_while_the_probe_started": base["playing"] - base["all"],
-            "input_blocks_the_card_flagged_as_overflowed": overflows,
-            "compared_from_s": round((len(signal) - (len(signal) - 2 * RATE - 9600) - 9600) / RATE, 2),
+            "peak": round(float(np.abs(ref).max()), 4), **got,
+            "compared_from_s": round((len(signal) - tail - 9600) / RATE, 2),
             "queue_blocks": max([s["queue_blocks"] for s in stats] or [0]),
             "batch_blocks": max([s.get("batch_blocks", 1) for s in stats] or [1]),
             "load_max": max([s["load"] for s in stats] or [0.0]),
-            "problems": [p for k, p in said if k in ("overload", "error")],
-            "recording": rec}
+            "problems": [p for k, p in said if k in ("overload", "error")]}
 
 
 def main() -> int:

@@ -110,24 +110,12 @@ def test_stream_resampler_streams_without_bursts(rates):
 # ---- the sound card path -----------------------------------------------------------------------
 
 def _run_live(audio, client, converter, signal, tmp_path):
-    from ganstudio.audio.jack import loop_through
-    from ganstudio.audio.live import LiveProcess
-    live = LiveProcess(audio, converter)
-    said = []
-    deadline = time.monotonic() + 90
-    while not any(k == "started" for k, _ in said):
-        assert time.monotonic() < deadline and live.running, said
-        said += live.poll()
-        time.sleep(0.02)
-    time.sleep(0.5)                         # the converter's past is silence, as in the reference below
-    base = audio.stream.underruns
-    rec = loop_through(client, signal, tmp_path)
-    said += live.poll()
-    dropouts = audio.stream.underruns - base
-    said += live.stop()
+    from ganstudio.audio.jack import record_live
+    got = record_live(audio, client, converter, signal, tmp_path)
+    said = got["said"]
     assert not [p for k, p in said if k in ("overload", "error")], said
     assert not audio.stream_on             # it turned its stream off when it ended
-    return rec, said, dropouts
+    return got["recording"], said, got["dropouts_while_playing"]
 
 
 @pytest.fixture
@@ -144,8 +132,7 @@ def audio_in(jack_device):
 
 
 def test_live_conversion_through_jack_is_the_converted_sound_at_most_50_ms_later(audio_in, tmp_path):
-    from ganstudio.audio.jack import delay_of
-    from ganstudio.audio.live import converted_offline
+    from ganstudio.audio.jack import match_offline
     from ganstudio.models.converter_file import save_converter
     audio, client = audio_in
     net = random_live_converter()
@@ -156,10 +143,7 @@ def test_live_conversion_through_jack_is_the_converted_sound_at_most_50_ms_later
     lags = {}
     for name, conv in (("monitor", None), ("converted", net)):
         rec, said, dropouts = _run_live(audio, client, conv and str(tmp_path / "live"), signal, tmp_path)
-        # the chain's frame count when the signal came decides its phase advance: one of 4
-        lag, diff, ref = min((delay_of(rec, ref, tail=48000) + (ref,) for ref in
-                              (converted_offline(conv, signal, 48000, lead_blocks=188 + j) for j in range(4))),
-                             key=lambda r: r[1])
+        lag, diff, ref = match_offline(conv, signal, rec, tail=48000)
         assert diff <= 1e-4 * np.abs(ref).max(), (name, lag, diff, said, dropouts)      # the same samples
         lags[name] = lag
     added_ms = (lags["converted"] - lags["monitor"]) / 48

@@ -4,11 +4,16 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
+
+
+def _env() -> dict:
+    """The environment JACK's tools run in: no D-Bus device reservation (there is no session bus)."""
+    return {**os.environ, "JACK_NO_AUDIO_RESERVATION": "1"}
 
 
 def jack_running() -> bool:
-    env = {**os.environ, "JACK_NO_AUDIO_RESERVATION": "1"}
-    out = subprocess.run(["jack_wait", "-c"], capture_output=True, text=True, env=env)
+    out = subprocess.run(["jack_wait", "-c"], capture_output=True, text=True, env=_env())
     return out.stdout.strip() == "running"
 
 
@@ -33,7 +38,7 @@ def start_dummy(rate: int = 48000, period: int = 256, realtime: bool = False) ->
         raise FileNotFoundError("jackd is not installed (Debian: jackd2)")
     if jack_running():
         return None
-    env = {**os.environ, "JACK_NO_AUDIO_RESERVATION": "1"}
+    env = _env()
     mode = ["--realtime"] if realtime else ["--no-realtime"]
     proc = subprocess.Popen(["jackd", *mode, "-d", "dummy", "-r", str(rate), "-p", str(period)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
@@ -54,8 +59,7 @@ def jack_output_device() -> int:
 
 
 def _jack(*args: str) -> str:
-    env = {**os.environ, "JACK_NO_AUDIO_RESERVATION": "1"}
-    return subprocess.run(list(args), capture_output=True, text=True, check=True, env=env).stdout
+    return subprocess.run(list(args), capture_output=True, text=True, check=True, env=_env()).stdout
 
 
 def jack_ports() -> set[str]:
@@ -101,10 +105,49 @@ def delay_of(recording, reference, tail: int, max_lag: int = 9600) -> tuple[int,
     """Where ``reference``'s last ``tail`` samples (before its last ``max_lag``) lie in
     ``recording`` (the lag, in samples, by correlation) and the largest difference there."""
     import numpy as np
+    from scipy.signal import correlate
     start = len(reference) - tail - max_lag
-    seg = reference[start:start + tail]
-    lag = max(range(max_lag), key=lambda d: float(np.dot(recording[start + d:start + d + tail], seg)))
+    seg = np.asarray(reference[start:start + tail], np.float64)
+    # every lag's dot product at once (by FFT), not one dot product per lag
+    lag = int(np.argmax(correlate(np.asarray(recording[start:start + tail + max_lag - 1], np.float64), seg, "valid")))
     return lag, float(np.abs(recording[start + lag:start + lag + tail] - seg).max())
+
+
+def record_live(audio, client: str, converter, signal, tmp_dir, settle_s: float = 1.0,
+                start_timeout_s: float = 120.0) -> dict:
+    """Live conversion of ``audio``'s input (an AudioProcess on JACK, input open, as JACK client
+    ``client``) with the converter folder ``converter`` (None: passed through), recorded by
+    :func:`loop_through` playing ``signal`` once it has run ``settle_s`` on silence. Returns the
+    ``recording``, what the live process ``said``, and the stream's dropouts and the input blocks
+    the card flagged as overflowed, counted while the probe started and while it played."""
+    from .live import LiveProcess
+    live = LiveProcess(audio, converter)
+    said, deadline = [], time.monotonic() + start_timeout_s
+    while not any(k == "started" for k, _ in said):
+        if time.monotonic() > deadline or not live.running:
+            said += live.stop()
+            raise RuntimeError(f"live conversion did not start: {said}")
+        said += live.poll()
+        time.sleep(0.02)
+    time.sleep(settle_s)                # its past is silence, as in converted_offline's reference
+    base = {"all": audio.stream.underruns, "overflows": audio.input_overflows}
+    rec = loop_through(client, signal, tmp_dir, timeout=len(signal) / 48000 * 4 + 30,
+                       on_play=lambda: base.update(playing=audio.stream.underruns))
+    counts = {"dropouts_while_the_probe_started": base["playing"] - base["all"],
+              "dropouts_while_playing": audio.stream.underruns - base["playing"],
+              "input_blocks_the_card_flagged_as_overflowed": audio.input_overflows - base["overflows"]}
+    said += live.poll() + live.stop()
+    return {"recording": rec, "said": said, **counts}
+
+
+def match_offline(conv, signal, recording, tail: int, rate: int = 48000):
+    """(lag, largest difference, reference): the recording of a live conversion against
+    :func:`~.live.converted_offline` of ``signal`` at each of the 4 places the chain's frame count
+    may have been at when the signal came (it sets the vocoder's phase advance), the best one."""
+    from .live import converted_offline
+    return min((delay_of(recording, ref, tail) + (ref,) for ref in
+                (converted_offline(conv, signal, rate, lead_blocks=188 + j) for j in range(4))),
+               key=lambda r: r[1])
 
 
 def stop_dummy(proc: subprocess.Popen | None) -> None:
