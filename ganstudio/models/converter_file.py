@@ -16,7 +16,7 @@ import torch
 
 from .. import validate
 from .converter import Converter, ConverterConfig
-from .modelfile import ModelFileError, json_header, load_checked, save_side_files
+from .modelfile import ModelFileError, load_checked, parse_side_meta, save_side_files
 
 log = logging.getLogger(__name__)
 
@@ -57,21 +57,18 @@ def save_converter(folder: str | Path, net: torch.nn.Module, cfg: ConverterConfi
                            {**names, "converter": cfg.to_dict(), "training": training or {}})
 
 
+def _settings(meta: dict) -> ConverterConfig:
+    settings = meta.get("converter")
+    if isinstance(settings, dict) and "phase_advance" not in settings:
+        settings = {**settings, "phase_advance": False}     # as converters were before it existed
+    cfg = ConverterConfig.from_dict(settings)
+    for key in ("source", "target"):
+        validate.text(meta.get(key, ""), key)
+    return cfg
+
+
 def _parse(config_bytes: bytes, source: Path) -> tuple[dict, ConverterConfig]:
-    meta = json_header(config_bytes, source, CONFIG, FORMAT, FORMAT_VERSION, "converter")
-    try:
-        settings = meta.get("converter")
-        if isinstance(settings, dict) and "phase_advance" not in settings:
-            settings = {**settings, "phase_advance": False}     # as converters were before it existed
-        cfg = ConverterConfig.from_dict(settings)
-        for key in ("source", "target"):
-            validate.text(meta.get(key, ""), key)
-        if not isinstance(meta.get("training", {}), dict):
-            raise ValueError("training must be a JSON object")
-        validate.sha256_hex(meta.get("weights_sha256"), "weights_sha256")
-    except (TypeError, ValueError) as exc:
-        raise ModelFileError(f"{source}: {CONFIG} has invalid converter settings ({exc})") from None
-    return meta, cfg
+    return parse_side_meta(config_bytes, source, CONFIG, FORMAT, FORMAT_VERSION, "converter", _settings)
 
 
 def load_converter(path: str | Path, device: str | torch.device = "cpu") -> LoadedConverter:

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import torch
 
-from .. import validate
 from .extender import Extender, ExtenderConfig
-from .modelfile import ModelFileError, _Parts, json_header, load_checked, save_side_files
+from .modelfile import ModelFileError, _Parts, load_checked, parse_side_meta, save_side_files
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +59,8 @@ def save_extender(folder: str | Path, net: torch.nn.Module, cfg: ExtenderConfig,
 
 
 def _parse(config_bytes: bytes, source: Path) -> tuple[dict, ExtenderConfig]:
-    meta = json_header(config_bytes, source, CONFIG, FORMAT, FORMAT_VERSION, "extender")
-    try:
-        cfg = ExtenderConfig.from_dict(meta.get("extender"))
-        if not isinstance(meta.get("training", {}), dict):
-            raise ValueError("training must be a JSON object")
-        validate.sha256_hex(meta.get("weights_sha256"), "weights_sha256")
-    except (TypeError, ValueError) as exc:
-        raise ModelFileError(f"{source}: {CONFIG} has invalid extender settings ({exc})") from None
-    return meta, cfg
+    return parse_side_meta(config_bytes, source, CONFIG, FORMAT, FORMAT_VERSION, "extender",
+                           lambda meta: ExtenderConfig.from_dict(meta.get("extender")))
 
 
 def _names(path: Path) -> tuple[str, str]:

@@ -331,3 +331,17 @@ def save_side_files(folder: str | Path, net: torch.nn.Module, names: tuple[str, 
     atomic_write_bytes(folder / names[1], json.dumps(meta, indent=2, allow_nan=False).encode())
     return meta
 
+
+def parse_side_meta(config_bytes: bytes, source: Path, name: str, fmt: str, version: int, kind: str, settings):
+    """A side model's JSON (:func:`save_side_files`) checked: the header (:func:`json_header`),
+    ``settings(meta)`` (its own fields, returning its config; raises ValueError or TypeError), a
+    ``training`` object and the weights' hash. Returns (meta, config); raises :class:`ModelFileError`."""
+    meta = json_header(config_bytes, source, name, fmt, version, kind)
+    try:
+        cfg = settings(meta)
+        if not isinstance(meta.get("training", {}), dict):
+            raise ValueError("training must be a JSON object")
+        validate.sha256_hex(meta.get("weights_sha256"), "weights_sha256")
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{source}: {name} has invalid {kind} settings ({exc})") from None
+    return meta, cfg

@@ -15,7 +15,7 @@ have. The loop, checkpoints, resume, rollback, hooks and DDP are :class:`~.step_
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,11 +25,11 @@ from ..models.converter import LOG_FLOOR, ConvertCritics, Converter, ConverterCo
 from ..models.converter_file import save_converter
 from ..models.discriminators import Discriminators, d_loss, feature_matching, g_adv_loss
 from .pieces import random_pieces
-from .step_loop import StepTrainer
+from .step_loop import StepTrainConfig, StepTrainer
 
 
 @dataclass
-class ConvertTrainConfig:
+class ConvertTrainConfig(StepTrainConfig):
     batch_size: int = 4
     segment_frames: int = 64            # 1 s at 16 kHz, hop 256 (MaskCycleGAN-VC trains on 64 frames)
     mask_frames: int = 25               # the longest hidden stretch (MaskCycleGAN-VC: up to 25 of 64)
@@ -43,17 +43,7 @@ class ConvertTrainConfig:
     lambda_identity: float = 5.0
     lambda_mel: float = 45.0
     lambda_fm: float = 2.0
-    ema: float = 0.995
-    max_steps: int = 0
-    max_minutes: float = 10.0
-    checkpoint_minutes: float = 2.0
     snapshot_every: int = 50
-    max_rollbacks: int = 5
-    seed: int = 0
-    device: str = "auto"
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def frame_stats(frames: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:

@@ -11,7 +11,7 @@ The loop, checkpoints, resume, rollback, hooks and DDP are the side models' shar
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +22,7 @@ from ..models.discriminators import Discriminators, d_loss, feature_matching, g_
 from ..models.extender import Extender, ExtenderConfig, band_edge
 from ..models.extender_file import save_extender
 from .pieces import random_pieces
-from .step_loop import StepTrainer
+from .step_loop import StepTrainConfig, StepTrainer
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ HIFI_SHARE = 0.2        # of a `--hifi` training's time limit, the extender's pa
 
 
 @dataclass
-class ExtenderTrainConfig:
+class ExtenderTrainConfig(StepTrainConfig):
     batch_size: int = 8
     segment: int = 8192              # samples at the output rate (170 ms at 48 kHz), as HiFi-GAN
     lr: float = 1e-3
@@ -53,17 +53,6 @@ class ExtenderTrainConfig:
     # tails of real hats (docs/hifi.md, "hiss"), so only the demo model's own extender uses it
     floor_share: float = 0.0
     floor_db: tuple[float, float] = (-55.0, -30.0)
-    ema: float = 0.995
-    max_steps: int = 0
-    max_minutes: float = 10.0
-    checkpoint_minutes: float = 2.0
-    snapshot_every: int = 100
-    max_rollbacks: int = 5
-    seed: int = 0
-    device: str = "auto"
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 CLIP_SECONDS = 1.0      # the full-rate clips an extender learns from (it trains on 8192-sample pieces)

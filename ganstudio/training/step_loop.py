@@ -16,6 +16,7 @@ import logging
 import math
 import time
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -27,6 +28,24 @@ from .checkpoint import CheckpointError, TrainState, load_state, save_state
 from .control import Progress, TrainControl, TrainingDiverged, TrainResult, resolve_device
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class StepTrainConfig:
+    """What :class:`StepTrainer` itself reads (besides ``lr``, ``beta1`` and ``beta2``, which each
+    side model sets); each side model's settings add their own."""
+
+    ema: float = 0.995
+    max_steps: int = 0
+    max_minutes: float = 10.0
+    checkpoint_minutes: float = 2.0
+    snapshot_every: int = 100
+    max_rollbacks: int = 5
+    seed: int = 0
+    device: str = "auto"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 class StepTrainer:
