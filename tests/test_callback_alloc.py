@@ -28,6 +28,19 @@ def _engine():
     return eng
 
 
+def _traced(blocks) -> tuple[int, int]:
+    """(bytes allocated at most at once, bytes still allocated) over ``blocks()``, by tracemalloc."""
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        blocks()
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak - base, current - base
+
+
 def test_the_engine_callback_allocates_nothing_per_block():
     eng = _engine()
     out = np.zeros((BLOCK, 2), np.float32)
@@ -38,19 +51,15 @@ def test_the_engine_callback_allocates_nothing_per_block():
         eng.scope.read_into(np.zeros((eng.scope.available(), 2), np.float32))
         eng._callback(out, BLOCK, None, status)
     assert eng.mixer.active_voices == 32
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
+
+    def blocks():
         for _ in range(1000):
             eng._callback(out, BLOCK, None, status)
-        current, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    at_once, grown = _traced(blocks)
     assert np.isfinite(out).all() and np.abs(out).max() > 0
     assert not np.array_equal(out[:, 0], out[:, 1])            # the stereo voices play in stereo
-    assert peak - base < 4096, f"the callback allocated {peak - base} bytes at once"
-    assert current - base < 1024, f"memory grew by {current - base} bytes over 1000 blocks"
+    assert at_once < 4096, f"the callback allocated {at_once} bytes at once"
+    assert grown < 1024, f"memory grew by {grown} bytes over 1000 blocks"
 
 
 def test_the_input_callback_allocates_nothing_per_block():
@@ -62,19 +71,15 @@ def test_the_input_callback_allocates_nothing_per_block():
     for _ in range(20):
         eng._in_callback(block, BLOCK, None, status)
         eng.input.read_into(drain[:eng.input.available()])
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
+
+    def blocks():
         for i in range(1000):
             eng._in_callback(block, BLOCK, None, status)
             if i % 8 == 7:                      # a reader keeps up, except for the blocks below
                 eng.input.read_into(drain[:eng.input.available()])
-        current, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    at_once, grown = _traced(blocks)
     assert eng.input_blocks == 1020 and eng.input_dropped == 0
-    assert peak - base < 4096 and current - base < 1024, (peak - base, current - base)
+    assert at_once < 4096 and grown < 1024, (at_once, grown)
     for _ in range(eng.input.capacity // BLOCK + 2):        # nobody reads: the ring fills, then counts
         eng._in_callback(block, BLOCK, None, status)
     assert eng.input_dropped >= 1

@@ -32,9 +32,9 @@ class FollowGate:
         self.threshold = 10 ** (threshold_db / 20)
         self.pending = np.zeros(0, np.float32)      # source samples of the step not yet complete
         self.loud = np.zeros(self.hold, bool)       # per step of source (the hold's past: quiet)
-        self.first_ms = -self.hold                  # the step ``loud[0]`` is
-        self.gains = np.zeros(1)                    # per step, the last one ``gain_ms - 1``: closed before 0
-        self.gain_ms = 0
+        self.first_step = -self.hold                  # the step ``loud[0]`` is
+        self.gains = np.zeros(1)                    # per step, the last one ``gain_step - 1``: closed before 0
+        self.gain_step = 0
         self.done = 0                               # output samples gated so far
 
     def feed(self, source: np.ndarray) -> None:
@@ -50,11 +50,11 @@ class FollowGate:
         y = np.asarray(y, np.float32)
         if not len(y):
             return y
-        last_ms = (self.done + len(y) - 1) // self.step
-        self._gains_through(last_ms)
+        last_step = (self.done + len(y) - 1) // self.step
+        self._gains_through(last_step)
         i = np.arange(self.done, self.done + len(y))
         ms, frac = i // self.step, (i % self.step + 1) / self.step
-        first = self.gain_ms - len(self.gains)           # gains[k]: the gain at the end of millisecond first + k
+        first = self.gain_step - len(self.gains)           # gains[k]: the gain at the end of step first + k
         before, after = self.gains[ms - 1 - first], self.gains[ms - first]
         self.done += len(y)
         cut = self.done // self.step - 1 - first         # what no later sample needs
@@ -62,18 +62,18 @@ class FollowGate:
             self.gains = self.gains[cut:]
         return (y * (before + (after - before) * frac)).astype(np.float32)
 
-    def _gains_through(self, last_ms: int) -> None:
-        """Gains up to the end of millisecond ``last_ms``, from the source heard so far."""
+    def _gains_through(self, last_step: int) -> None:
+        """Gains up to the end of step ``last_step``, from the source heard so far."""
         gains, g = [], self.gains[-1]
-        while self.gain_ms <= last_ms:
-            lo = self.gain_ms - self.hold - self.first_ms
-            window = self.loud[max(0, lo):self.gain_ms + self.look + 1 - self.first_ms]
+        while self.gain_step <= last_step:
+            lo = self.gain_step - self.hold - self.first_step
+            window = self.loud[max(0, lo):self.gain_step + self.look + 1 - self.first_step]
             g = min(1.0, g + self.attack) if window.any() else (g * self.release if g > 1e-6 else 0.0)
             gains.append(g)
-            self.gain_ms += 1
+            self.gain_step += 1
         if gains:
             self.gains = np.concatenate([self.gains, gains])
-        drop = self.gain_ms - self.hold - self.first_ms      # source steps no later decision needs
+        drop = self.gain_step - self.hold - self.first_step      # source steps no later decision needs
         if drop > 0:
             self.loud = self.loud[drop:]
-            self.first_ms += drop
+            self.first_step += drop
