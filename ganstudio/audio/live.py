@@ -9,8 +9,9 @@ back, a DC blocker, a gate that follows the input's pauses) and writes the resul
 Latency, in order: the converter waits for input up to one window ahead (512 samples at 24 kHz,
 21 ms), the resamplers (:mod:`~ganstudio.dsp.stream_resample`) 0.7 ms each way, and the stream ring starts with
 ``prefill`` blocks queued so the callback always finds a block while the next is being made. A
-dropout (the ring found empty) grows that queue by one block, up to the most that keeps the
-added latency within :data:`MAX_ADDED_S`; when converting takes more than :data:`BATCH_LOAD` of
+dropout (the ring found empty: the callback plays silence for what it lacked) leaves everything
+after it that much later, so the queue that much deeper; each is counted as a block, up to the
+most that keeps the added latency within :data:`MAX_ADDED_S`; when converting takes more than :data:`BATCH_LOAD` of
 real time, it converts one more block per call (most of the cost is per call, not per block),
 again within that latency. Past that, or above :data:`LOAD_LIMIT` of real time, the process stops
 the sound with a fade and says it can't keep up, instead of crackling.
@@ -136,9 +137,9 @@ class LiveLoop:
                     base = self.first_underrun = ring.underruns
                     self.report("started", self.info(0))
                 ring.write(y)
-                if ring.underruns > base:       # a dropout: queue one more block from now on
+                if ring.underruns > base:       # dropouts: each left the queue up to a block deeper
+                    self._grow(ring, ring.underruns - base)
                     base = ring.underruns
-                    self._grow(ring)
                 if time.monotonic() >= next_check:
                     next_check = time.monotonic() + CHECK_S
                     dropped = self._check(dropped)
@@ -157,12 +158,15 @@ class LiveLoop:
         return {"added_ms": round(1000 * (self.chain.algorithmic_s + self._extra() * self.block / self.engine.sample_rate), 1),
                 "queue_blocks": self.prefill, "batch_blocks": self.batch, "load": round(load, 3), "dropouts": underruns}
 
-    def _grow(self, ring) -> None:
-        if self._extra() >= self.spare:
+    def _grow(self, ring, dropouts: int) -> None:
+        """Count ``dropouts`` into the queue: the callback played silence for the part of a block
+        it lacked, so everything after it plays that much later, and the queue is that much
+        deeper from then on: the margin the next hiccup needs, with no silence written on purpose.
+        Counted as whole blocks, so the latency it reports and bounds is an upper bound."""
+        self.prefill += dropouts
+        if self._extra() > self.spare:
             raise _Overloaded("the machine can't keep up: the converted sound kept running dry "
-                              f"with {self.prefill} blocks queued; live conversion stopped")
-        self.prefill += 1
-        ring.write(np.zeros(self.block, np.float32))
+                              f"({self.prefill - PREFILL_BLOCKS} dropouts); live conversion stopped")
         self.report("stats", self.info(ring.underruns - self.first_underrun))
 
     def _check(self, dropped: int) -> int:
