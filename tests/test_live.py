@@ -107,15 +107,38 @@ def test_stream_resampler_streams_without_bursts(rates):
     assert np.abs(tone[2000:] - ref[2000:]).max() < 1e-3 and r.delay_s < 0.001
 
 
+def test_pieces_of_a_recording_with_dropouts_are_placed_and_only_the_broken_ones_fail():
+    from ganstudio.audio.jack import match_pieces
+    ref = gated_tone(2.0)
+    rec = np.zeros(len(ref) + 20000, np.float32)
+    # played 1000 samples late, then a dropout of 200 samples of silence at 30000, another at 61000
+    rec[1000:31000] = ref[:30000]
+    rec[31200:62200] = ref[30000:61000]
+    rec[62400:62400 + len(ref) - 61000] = ref[61000:]
+    got = match_pieces(rec, ref)
+    bad = [i for i, ok in enumerate(got["matched"]) if not ok]
+    assert got["largest_difference"] == 0.0 and len(bad) <= 2, got
+    placed = [lag for lag, ok in zip(got["lags"], got["matched"]) if ok]
+    assert placed[0] == 1000 and placed[-1] == 1400 and sorted(placed) == placed
+    noisy = rec + 1e-3 * np.random.default_rng(1).standard_normal(len(rec)).astype(np.float32)
+    assert not any(match_pieces(noisy, ref)["matched"])        # not the same samples: nothing matches
+
+
 # ---- the sound card path -----------------------------------------------------------------------
 
-def _run_live(audio, client, converter, signal, tmp_path):
+def _run_live(audio, client, converter, signal, tmp_path, tries: int = 3):
+    """One live recording; a run that stopped with "can't keep up" (a busy host) is run again."""
     from ganstudio.audio.jack import record_live
-    got = record_live(audio, client, converter, signal, tmp_path)
-    said = got["said"]
-    assert not [p for k, p in said if k in ("overload", "error")], said
-    assert not audio.stream_on             # it turned its stream off when it ended
-    return got["recording"], said, got["dropouts_while_playing"]
+    for _ in range(tries):
+        got = record_live(audio, client, converter, signal, tmp_path)
+        said = got["said"]
+        assert not [p for k, p in said if k == "error"], said
+        assert not audio.stream_on             # it turned its stream off when it ended
+        if not [p for k, p in said if k == "overload"]:
+            # sound lost: the studio's queue ran dry, or JACK flagged a cycle (an xrun) on the way
+            xruns = sum(v for k, v in got.items() if "flagged" in k)
+            return got["recording"], said, got["dropouts_while_playing"], xruns
+    raise AssertionError(f"the live loop couldn't keep up in {tries} runs: {said}")
 
 
 @pytest.fixture
@@ -140,14 +163,20 @@ def test_live_conversion_through_jack_is_the_converted_sound_at_most_50_ms_later
         net.vocoder.head.bias[:SMALL_LIVE.n_fft // 2 + 1] -= 2.0
     save_converter(tmp_path / "live", net, SMALL_LIVE, "a", "b", {})
     signal = np.concatenate([np.zeros(4800, np.float32), gated_tone(2.5)])
-    lags = {}
+    lags, xruns = {}, {}
     for name, conv in (("monitor", None), ("converted", net)):
-        rec, said, dropouts = _run_live(audio, client, conv and str(tmp_path / "live"), signal, tmp_path)
-        lag, diff, ref = match_offline(conv, signal, rec, tail=48000)
-        assert diff <= 1e-4 * np.abs(ref).max(), (name, lag, diff, said, dropouts)      # the same samples
-        lags[name] = lag
-    added_ms = (lags["converted"] - lags["monitor"]) / 48
-    assert 0 < added_ms <= 50, lags
+        rec, said, dropouts, xruns[name] = _run_live(audio, client, conv and str(tmp_path / "live"), signal, tmp_path)
+        got = match_offline(conv, signal, rec)
+        failed = len(got["matched"]) - sum(got["matched"])
+        # the same samples, piece by piece; only a piece a dropout's or an xrun's silence fell into
+        # may differ
+        lost = dropouts + xruns[name]
+        assert failed <= lost and any(got["matched"]), (name, got["lags"], got["matched"], said, lost)
+        assert got["largest_difference"] <= 1e-4 * np.abs(got["reference"]).max()
+        lags[name] = [lag for lag, ok in zip(got["lags"], got["matched"]) if ok]
+    assert 0 < (lags["converted"][0] - lags["monitor"][0]) / 48 <= 50, lags
+    if not any(xruns.values()):     # the studio's own dropouts count towards its bound; JACK's can't
+        assert (max(lags["converted"]) - lags["monitor"][0]) / 48 <= 50, lags
 
 
 def test_live_says_it_cant_keep_up_instead_of_crackling(audio_in):

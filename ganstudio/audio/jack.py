@@ -69,7 +69,8 @@ def jack_ports() -> set[str]:
 def loop_through(client: str, signal, tmp_dir, timeout: float = 60.0, on_play=None):
     """Play ``signal`` (float32 mono, 48 kHz) into JACK client ``client``'s first input and
     record its first output, from a probe client of our own (:mod:`.jack_probe`); returns the
-    recording, sample-aligned with ``signal``, as long as it. ``on_play()`` is called as the
+    recording, sample-aligned with ``signal``, as long as it, and how many of the probe's
+    cycles the server flagged as xruns while it played. ``on_play()`` is called as the
     probe is told to start (once its own start-up, which loads the machine, is over)."""
     import sys
     from pathlib import Path
@@ -98,19 +99,8 @@ def loop_through(client: str, signal, tmp_dir, timeout: float = 60.0, on_play=No
         if probe.poll() is None:
             probe.kill()
             probe.wait()
-    return np.load(record)
-
-
-def delay_of(recording, reference, tail: int, max_lag: int = 9600) -> tuple[int, float]:
-    """Where ``reference``'s last ``tail`` samples (before its last ``max_lag``) lie in
-    ``recording`` (the lag, in samples, by correlation) and the largest difference there."""
-    import numpy as np
-    from scipy.signal import correlate
-    start = len(reference) - tail - max_lag
-    seg = np.asarray(reference[start:start + tail], np.float64)
-    # every lag's dot product at once (by FFT), not one dot product per lag
-    lag = int(np.argmax(correlate(np.asarray(recording[start:start + tail + max_lag - 1], np.float64), seg, "valid")))
-    return lag, float(np.abs(recording[start + lag:start + lag + tail] - seg).max())
+    got = np.load(record)
+    return got[:-1], int(got[-1])
 
 
 def record_live(audio, client: str, converter, signal, tmp_dir, settle_s: float = 1.0,
@@ -118,8 +108,10 @@ def record_live(audio, client: str, converter, signal, tmp_dir, settle_s: float 
     """Live conversion of ``audio``'s input (an AudioProcess on JACK, input open, as JACK client
     ``client``) with the converter folder ``converter`` (None: passed through), recorded by
     :func:`loop_through` playing ``signal`` once it has run ``settle_s`` on silence. Returns the
-    ``recording``, what the live process ``said``, and the stream's dropouts and the input blocks
-    the card flagged as overflowed, counted while the probe started and while it played."""
+    ``recording``, what the live process ``said``, the stream's dropouts (counted while the probe
+    started and while it played), and while it played: the input blocks the card flagged as
+    overflowed, the output blocks it flagged as underflowed and the probe's own flagged cycles
+    (JACK's xruns: sound lost on the way, outside the studio's rings)."""
     from .live import LiveProcess
     live = LiveProcess(audio, converter)
     said, deadline = [], time.monotonic() + start_timeout_s
@@ -130,24 +122,68 @@ def record_live(audio, client: str, converter, signal, tmp_dir, settle_s: float 
         said += live.poll()
         time.sleep(0.02)
     time.sleep(settle_s)                # its past is silence, as in converted_offline's reference
-    base = {"all": audio.stream.underruns, "overflows": audio.input_overflows}
-    rec = loop_through(client, signal, tmp_dir, timeout=len(signal) / 48000 * 4 + 30,
-                       on_play=lambda: base.update(playing=audio.stream.underruns))
+    base = {"all": audio.stream.underruns}
+    rec, probe_xruns = loop_through(
+        client, signal, tmp_dir, timeout=len(signal) / 48000 * 4 + 30,
+        on_play=lambda: base.update(playing=audio.stream.underruns, overflows=audio.input_overflows,
+                                    card=audio.underruns))
     counts = {"dropouts_while_the_probe_started": base["playing"] - base["all"],
               "dropouts_while_playing": audio.stream.underruns - base["playing"],
-              "input_blocks_the_card_flagged_as_overflowed": audio.input_overflows - base["overflows"]}
+              "input_blocks_the_card_flagged_as_overflowed": audio.input_overflows - base["overflows"],
+              "output_blocks_the_card_flagged_as_underflowed": audio.underruns - base["card"],
+              "probe_cycles_flagged": probe_xruns}
     said += live.poll() + live.stop()
     return {"recording": rec, "said": said, **counts}
 
 
-def match_offline(conv, signal, recording, tail: int, rate: int = 48000):
-    """(lag, largest difference, reference): the recording of a live conversion against
+def match_pieces(recording, reference, piece: int = 2400, max_lag: int = 9600, slip: int = 2048,
+                 tol: float = 1e-4) -> dict:
+    """Where each ``piece``-sample piece of ``reference`` lies in ``recording``, in order: the
+    first within ``max_lag`` samples, each next one at the same lag or up to ``slip`` later (a
+    dropout plays silence for part of a block, so everything after it comes that much later).
+    A piece matches when it equals the recording there to ``tol`` of the reference's peak.
+    Returns the ``lags`` of the pieces, which ``matched``, and the ``largest_difference`` of those
+    that did; pieces under a tenth of the peak are left out. A piece a dropout's silence fell into
+    cannot match; no other piece fails."""
+    import numpy as np
+    from scipy.signal import correlate
+    ref, rec = np.asarray(reference, np.float64), np.asarray(recording, np.float64)
+    peak = np.abs(ref).max()
+    bound = tol * peak
+    lags, matched, largest, lo, hi = [], [], 0.0, 0, max_lag
+    for start in range(0, len(ref) - piece + 1, piece):
+        seg = ref[start:start + piece]
+        if np.abs(seg).max() < 0.1 * peak:          # near silence lies anywhere: it places nothing
+            continue
+        window = rec[start + lo:start + hi + piece]
+        if len(window) < piece:
+            break
+        # the lag of least squared difference (the correlation's peak favours louder places)
+        energy = np.convolve(window ** 2, np.ones(piece), "valid")
+        lag = lo + int(np.argmin(energy - 2 * correlate(window, seg, "valid")))
+        diff = float(np.abs(rec[start + lag:start + lag + piece] - seg).max())
+        ok = diff <= bound
+        lags.append(lag)
+        matched.append(ok)
+        if ok:
+            largest = max(largest, diff)
+            lo, hi = lag, lag + slip
+    return {"lags": lags, "matched": matched, "largest_difference": largest}
+
+
+def match_offline(conv, signal, recording, rate: int = 48000, **kw) -> dict:
+    """:func:`match_pieces` of the recording of a live conversion against
     :func:`~.live.converted_offline` of ``signal`` at each of the 4 places the chain's frame count
-    may have been at when the signal came (it sets the vocoder's phase advance), the best one."""
+    may have been at when the signal came (it sets the vocoder's phase advance), the one that
+    matches most pieces, with its ``reference``."""
     from .live import converted_offline
-    return min((delay_of(recording, ref, tail) + (ref,) for ref in
-                (converted_offline(conv, signal, rate, lead_blocks=188 + j) for j in range(4))),
-               key=lambda r: r[1])
+    best = None
+    for j in range(4):
+        ref = converted_offline(conv, signal, rate, lead_blocks=188 + j)
+        got = match_pieces(recording, ref, **kw)
+        if best is None or sum(got["matched"]) > sum(best["matched"]):
+            best = {**got, "reference": ref}
+    return best
 
 
 def stop_dummy(proc: subprocess.Popen | None) -> None:

@@ -44,10 +44,13 @@ class SoundAlikeFlow:
         ctl.w.status.addPermanentWidget(self.cancel_b)
         ctl.w.pads.sound_dropped.connect(self.run)
         self.last_result = None
+        self._pending = False
 
     @property
     def running(self) -> bool:
-        return self.thread is not None and self.thread.isRunning()
+        """True from the start of a search until its result (or failure) has been handled: the
+        thread ends before its queued result reaches the GUI thread."""
+        return self._pending or (self.thread is not None and self.thread.isRunning())
 
     def choose_file(self) -> None:
         pad = self.ctl.selected
@@ -76,6 +79,7 @@ class SoundAlikeFlow:
                           cancelled=self._cancel.is_set)
 
         self.thread = CallThread(work)
+        self._pending = True
         self.thread.progress.connect(lambda done, _t, _s: ctl.w.pads.pads[pad].set_busy(f"matching\n{done}%", done / 100))
         self.thread.done.connect(lambda res: self._ready(pad, path, res))
         self.thread.failed.connect(lambda msg: self._failed(pad, path, msg))
@@ -88,6 +92,7 @@ class SoundAlikeFlow:
         self._cancel.set()
 
     def _finish(self, pad: int) -> None:
+        self._pending = False
         self.ctl.w.pads.pads[pad].set_busy("")
         self.cancel_b.setVisible(False)
 
