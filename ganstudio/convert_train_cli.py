@@ -17,6 +17,9 @@ def add_parser(sub, int_in, float_in) -> None:
     t.add_argument("--live", action="store_true",
                    help="train a converter for live input (causal, 24 kHz, 21 ms window): the Convert tab's "
                         "Live button needs one; it converts files too")
+    t.add_argument("--adversarial", action="store_true",
+                   help="also train the vocoder against multi-period and multi-resolution STFT discriminators "
+                        "(HiFi-GAN); each step is about 1.5x slower on a CPU: for a GPU or a long run")
     side_model_training(t)
     t.set_defaults(func=cmd_train_convert)
 
@@ -51,7 +54,8 @@ def cmd_train_convert(a: argparse.Namespace) -> int:
     source = _recordings(a.source, cfg.sample_rate, "source", quiet)
     target = _recordings(a.target, cfg.sample_rate, "target", quiet)
     tc = ConvertTrainConfig(max_steps=a.steps or 0, max_minutes=a.minutes or (0.0 if a.steps else 10.0),
-                            seed=a.seed, device=a.device, **(LIVE_TRAINING if a.live else {}))
+                            seed=a.seed, device=a.device, vocoder_adversarial=a.adversarial,
+                            **(LIVE_TRAINING if a.live else {}))
     control = TrainControl()
     _stop_on_sigint(control)
 

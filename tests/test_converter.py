@@ -163,6 +163,17 @@ def test_train_convert_in_the_child_process_then_resume_from_the_cli(voice_dirs,
     assert "resuming" in text.out and load_state(out).step == 4
 
 
+def test_a_converter_step_trains_its_vocoder_against_the_discriminators_when_asked(tmp_path):
+    from ganstudio.training.convert_train import ConvertTrainConfig, ConvertTrainer
+    low = [_voice(110, 1.0, i, 700) for i in range(2)]
+    high = [_voice(220, 1.0, i, 900) for i in range(2)]
+    for adversarial in (False, True):
+        tc = ConvertTrainConfig(max_steps=1, batch_size=2, segment_frames=16, vocoder_batch=2, vocoder_segment=2048,
+                                vocoder_adversarial=adversarial, device="cpu")
+        losses = ConvertTrainer(low, high, tmp_path / str(adversarial), SMALL, tc).run().losses
+        assert ("vocoder/adv" in losses) == adversarial and all(np.isfinite(v) for v in losses.values())
+
+
 def test_a_real_jack_stream_plays_a_converted_recording_longer_than_a_pad(jack_device):
     from ganstudio.audio.engine import AudioEngine
     from ganstudio.audio.file_stream import FileStream
