@@ -88,6 +88,11 @@ class ConvertTrainer(StepTrainer):
             getattr(g, f"std_{domain}").copy_(std)
         return g, ConvertCritics(self.cfg, Discriminators())
 
+    def critics_partly_unused(self) -> bool:
+        # the vocoder's discriminators stay in D either way, so a checkpoint resumes with or
+        # without them
+        return not self.tc.vocoder_adversarial
+
     def config_info(self) -> dict:
         return {"converter_config": self.cfg.to_dict()}
 

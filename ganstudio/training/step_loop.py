@@ -99,7 +99,12 @@ class StepTrainer:
             from torch.nn.parallel import DistributedDataParallel as DDP
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.G_train = DDP(self.G, device_ids=ids)
-            self.D_train = DDP(self.D, device_ids=ids)
+            self.D_train = DDP(self.D, device_ids=ids, find_unused_parameters=self.critics_partly_unused())
+
+    def critics_partly_unused(self) -> bool:
+        """True when a step leaves some of D's parameters out of its loss (DDP must then look
+        for them each step, or it waits for their gradients forever)."""
+        return False
 
     def _restore(self, st: TrainState) -> None:
         for key, value in self.config_info().items():
