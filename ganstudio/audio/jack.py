@@ -139,25 +139,26 @@ def record_live(audio, client: str, converter, signal, tmp_dir, settle_s: float 
 def match_pieces(recording, reference, piece: int = 2400, max_lag: int = 9600, slip: int = 2048,
                  tol: float = 1e-4) -> dict:
     """Where each ``piece``-sample piece of ``reference`` lies in ``recording``, in order: the
-    first within ``max_lag`` samples, each next one at the same lag or up to ``slip`` later (a
-    dropout plays silence for part of a block, so everything after it comes that much later).
+    first within ``max_lag`` samples, each next one within ``slip`` of the last placed one (a
+    dropout plays silence for part of a block, so everything after it comes that much later; a
+    cycle the recording client missed makes it come earlier).
     A piece matches when it equals the recording there to ``tol`` of the reference's peak.
     Returns the ``lags`` of the pieces, which ``matched``, and the ``largest_difference`` of those
-    that did; pieces under a tenth of the peak are left out. A piece a dropout's silence fell into
-    cannot match; no other piece fails."""
+    that did; pieces under a tenth of the peak are left out. A piece a gap fell into cannot match;
+    nor can what a chain with memory made from input that lost a stretch on the way in."""
     import numpy as np
     from scipy.signal import correlate
     ref, rec = np.asarray(reference, np.float64), np.asarray(recording, np.float64)
     peak = np.abs(ref).max()
     bound = tol * peak
-    lags, matched, largest, lo, hi = [], [], 0.0, 0, max_lag
+    lags, matched, largest, lo, hi, last = [], [], 0.0, 0, max_lag, 0
     for start in range(0, len(ref) - piece + 1, piece):
         seg = ref[start:start + piece]
         if np.abs(seg).max() < 0.1 * peak:          # near silence lies anywhere: it places nothing
             continue
-        window = rec[start + lo:start + hi + piece]
-        if len(window) < piece:
+        if start + last + piece > len(rec):         # where it would be, the recording has ended
             break
+        window = rec[start + lo:start + hi + piece]
         # the lag of least squared difference (the correlation's peak favours louder places)
         energy = np.convolve(window ** 2, np.ones(piece), "valid")
         lag = lo + int(np.argmin(energy - 2 * correlate(window, seg, "valid")))
@@ -167,7 +168,7 @@ def match_pieces(recording, reference, piece: int = 2400, max_lag: int = 9600, s
         matched.append(ok)
         if ok:
             largest = max(largest, diff)
-            lo, hi = lag, lag + slip
+            lo, hi, last = max(0, lag - slip), lag + slip, lag
     return {"lags": lags, "matched": matched, "largest_difference": largest}
 
 
