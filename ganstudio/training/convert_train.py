@@ -7,8 +7,8 @@ Each step trains both parts:
   second adversarial step (a critic on the cycled frames) is left out: two more critics for a
   CPU budget of minutes;
 - the vocoder as HiFi-GAN / Vocos do, on the target folder's audio: log-mel L1 (x45) plus, with
-  ``vocoder_adversarial`` (off by default), least-squares losses and feature matching (x2) against the bandwidth
-  extender's multi-period + multi-resolution STFT discriminators.
+  ``vocoder_adversarial`` (off by default), least-squares losses and feature matching (x2)
+  against the bandwidth extender's multi-period + multi-resolution STFT discriminators.
 
 Batches are drawn from (seed, step, rollbacks), so a resumed run draws what the first would
 have. The loop, checkpoints, resume, rollback, hooks and DDP are :class:`~.step_loop.StepTrainer`'s.
