@@ -25,6 +25,9 @@ def add_parser(sub, int_in, float_in) -> None:
     c.add_argument("--class", dest="class_name", help="search this class only (conditioned models)")
     c.add_argument("--steps", type=int_in(0, 5000), default=100, help="refinement steps (more: closer, slower)")
     c.add_argument("--seed", type=int_in(0, 2**31 - 1), default=0)
+    c.add_argument("--latent-only", action="store_true",
+                   help="move the latent alone, no style: a sound the model also makes at random, "
+                        "usually further from the input")
     c.add_argument("--rate", default="model", choices=["model", "44100", "48000"],
                    help="output sample rate (above the model's through its bandwidth extender)")
     c.add_argument("--format", default="pcm24", choices=["pcm16", "pcm24", "float32"])
@@ -75,7 +78,7 @@ def cmd_convert(a: argparse.Namespace) -> int:
     except SkipFile as exc:
         print(f"error: {a.input} can't be used: {exc}", file=sys.stderr)
         return 1
-    res = invert(model.generator, target, steps=a.steps, seed=a.seed, label=label)
+    res = invert(model.generator, target, steps=a.steps, seed=a.seed, label=label, style=not a.latent_only)
     print(f"sound-alike: distance {res.distance:.3f} (best random latent {res.random_distance:.3f}, "
           f"{100 * res.gain:.0f}% closer) in {res.seconds:.1f} s")
     clips = res.clip[None]
@@ -94,7 +97,7 @@ def cmd_convert(a: argparse.Namespace) -> int:
     if len(played) - 1 < a.variations:
         print(f"note: only {len(played) - 1} of {a.variations} variations differed enough from it and each other")
     if a.nearest:
-        _print_nearest(a.nearest, generate(model.generator, res.latent[None], [res.label]), cfg)
+        _print_nearest(a.nearest, generate(model.generator, res.latent[None], [res.label], styles=[res.style]), cfg)
     return 0
 
 
@@ -107,7 +110,7 @@ def _variations(model, res, a) -> np.ndarray:
     from .models.variations import find_variations
     sr = model.config.sample_rate
     _, clips = find_variations(model.generator, res.latent, res.label, a.variations, a.amount,
-                               np.random.default_rng(a.seed), lambda x: clean_oneshots(x, sr))
+                               np.random.default_rng(a.seed), lambda x: clean_oneshots(x, sr), res.style)
     return clips
 
 

@@ -205,12 +205,13 @@ class KeepLibrary:
 
     def pad_of(self, kid: str) -> dict:
         """What sending keep ``kid`` back to a pad needs, from its checked sidecar: ``latent``,
-        ``label``, ``pad`` (settings) and ``model`` (name, path, weights_sha256)."""
+        ``label``, ``style`` (None: none), ``pad`` (settings) and ``model`` (name, path,
+        weights_sha256)."""
+        from .export.stems import source_fields
         doc = self.sidecar_doc(kid)
         if doc["source"]["type"] != "latent":
             raise KeepError("this keep was not made from a latent")
-        return {"latent": doc["source"]["latent"], "label": doc["source"].get("label"),
-                "pad": doc["pad"] or {}, "model": doc["model"]}
+        return {"style": None, **source_fields(doc["source"]), "pad": doc["pad"] or {}, "model": doc["model"]}
 
     def export(self, kids: list[str], folder: str | Path) -> list[Path]:
         """Copy keeps ``kids`` (WAV and sidecar) into ``folder`` named ``{model}_{name}_{index:03d}``;

@@ -54,8 +54,8 @@ PAD_DEFAULTS = {"name": "", "gain": 1.0, "pitch": 0.0, "reverse": False, "loop":
 def check_pad(d, where: str, latent_dim: int | None = None) -> dict:
     """A pad's settings from a file (session or sidecar), every field typed and ranged:
     ``{name, gain, pitch, reverse, loop, start, end, clean}`` and the envelope and filter
-    (:data:`ganstudio.dsp.pad.TONE_RANGES`) plus ``latent`` (float32 list or None) and
-    ``label`` (int or None) when present. Missing settings take their defaults; raises ValueError
+    (:data:`ganstudio.dsp.pad.TONE_RANGES`) plus ``latent`` (float32 list or None),
+    ``label`` (int or None) and ``style`` (float list) when present. Missing settings take their defaults; raises ValueError
     naming ``where`` and the field."""
     if not isinstance(d, dict):
         raise ValueError(f"{where} must be a JSON object")
@@ -85,6 +85,8 @@ def check_pad(d, where: str, latent_dim: int | None = None) -> dict:
             out["latent"] = [float(x) for x in v.latent(d["latent"], "latent", latent_dim)]
         if "label" in d:
             out["label"] = v.optional(d["label"], v.integer, "label", 0, 1023)
+        if d.get("style") is not None:
+            out["style"] = [float(x) for x in v.style(d["style"], "style")]
     except ValueError as exc:
         raise ValueError(f"{where}: {exc}") from None
     return out

@@ -24,6 +24,7 @@ def session_keeps(lib: KeepLibrary, model_sha256: str) -> list[dict]:
     """The keeps of ``lib`` made with the model whose weights hash is ``model_sha256``, newest
     last, as session entries (at most :data:`MAX_SESSION_KEEPS`, the newest; a keep whose sidecar
     can't be read is left out)."""
+    from .export.stems import source_fields
     out = []
     for k in lib.keeps:
         try:
@@ -33,7 +34,7 @@ def session_keeps(lib: KeepLibrary, model_sha256: str) -> list[dict]:
             continue
         if doc["model"]["weights_sha256"] != model_sha256 or doc["source"]["type"] != "latent":
             continue
-        pad = {**(doc["pad"] or {}), "latent": doc["source"]["latent"], "label": doc["source"].get("label")}
+        pad = {**(doc["pad"] or {}), **source_fields(doc["source"])}
         out.append({"id": k.id, "name": k.name, "model": k.model, "tags": list(k.tags), "star": k.star,
                     "created": k.created, "pad": pad, "processing": doc["settings"].processing()})
     return out[-MAX_SESSION_KEEPS:]

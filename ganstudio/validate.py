@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 
 MAX_LATENT_DIM = 4096
+MAX_STYLE_SIZE = 16384      # 2 x the channels of a generator's upsampling stages: the large preset has 1920
+STYLE_LIMIT = 4.0           # a style value's bound: the sound-alike search stays within it
 MAX_NAME_CHARS = 200
 
 
@@ -73,20 +75,32 @@ def text_list(value: Any, field: str, max_items: int, max_chars: int = MAX_NAME_
     return [text(v, f"{field}[{i}]", max_chars, allow_empty=False) for i, v in enumerate(value)]
 
 
-def latent(value: Any, field: str, dim: int | None = None) -> np.ndarray:
-    """A latent vector: a flat list of finite numbers, ``dim`` long when given; float32 [dim]."""
+def _vector(value: Any, field: str, dim: int | None, max_len: int, limit: float) -> np.ndarray:
+    """A flat list of 1 to ``max_len`` finite numbers within +-``limit``, ``dim`` long when
+    given; float32 [dim]."""
     if not isinstance(value, (list, tuple)):
         raise ValueError(f"{field} must be a list of numbers, not {type(value).__name__}")
-    if not 0 < len(value) <= MAX_LATENT_DIM:
-        raise ValueError(f"{field} must hold 1 to {MAX_LATENT_DIM} numbers, not {len(value)}")
+    if not 0 < len(value) <= max_len:
+        raise ValueError(f"{field} must hold 1 to {max_len} numbers, not {len(value)}")
     if dim is not None and len(value) != dim:
         raise ValueError(f"{field} has {len(value)} values; the model wants {dim}")
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
         raise ValueError(f"{field} must hold only numbers")
     z = np.asarray(value, dtype=np.float64)
-    if not np.all(np.isfinite(z)) or np.max(np.abs(z)) > 1e3:
-        raise ValueError(f"{field} holds non-finite or absurdly large values")
+    if not np.all(np.isfinite(z)) or np.max(np.abs(z)) > limit:
+        raise ValueError(f"{field} holds non-finite values or values beyond +-{limit:g}")
     return z.astype(np.float32)
+
+
+def latent(value: Any, field: str, dim: int | None = None) -> np.ndarray:
+    """A latent vector: a flat list of finite numbers, ``dim`` long when given; float32 [dim]."""
+    return _vector(value, field, dim, MAX_LATENT_DIM, 1e3)
+
+
+def style(value: Any, field: str, size: int | None = None) -> np.ndarray:
+    """A style (see :class:`ganstudio.models.wavegan.Generator`): a flat list of finite numbers
+    within +-:data:`STYLE_LIMIT`, ``size`` long when given; float32 [size]."""
+    return _vector(value, field, size, MAX_STYLE_SIZE, STYLE_LIMIT)
 
 
 def sha256_hex(value: Any, field: str) -> str:

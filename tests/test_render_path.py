@@ -132,6 +132,47 @@ def test_a_stereo_pad_plays_drags_out_exports_and_remakes_in_true_stereo(jack_de
     np.testing.assert_array_equal(again, exported)
 
 
+def test_a_pad_with_a_style_plays_drags_out_exports_and_remakes_the_same_samples(jack_device, tmp_path):
+    """Issue 17: a sound-alike's style goes wherever its latent goes: the sound card, drag-out,
+    the stem and its sidecar, which remakes it; a sidecar whose style was edited is refused."""
+    import json
+    from ganstudio.export import ExportError, remake_from_sidecar
+    from ganstudio.models.sampling import generate
+    with _playing_studio(jack_device, 3, {"width": 0.6, "gain": 0.4}) as (model, studio):   # under the limiter
+        g = model.generator
+        style = np.clip(np.random.default_rng(4).normal(0, 0.4, g.style_size), -1, 1).astype(np.float32)
+        z = studio.pad_latent(3)
+        plain = studio.pad_sound(3)
+        studio.set_pad_latent(3, z, None, style)
+        assert studio.worker.wait_idle(30)
+        dragged = studio.pad_sound(3)
+        assert not np.allclose(dragged[:len(plain)], plain[:len(dragged)], atol=1e-3)   # the style is heard
+        played = _played(studio, 3, len(dragged) + 4800)
+        st = studio.pads_state()[3]
+    np.testing.assert_array_equal(st["style"], style)
+    onset = int(np.flatnonzero(np.abs(played).max(axis=1) > 0)[0]) - int(np.flatnonzero(np.abs(dragged).max(axis=1))[0])
+    np.testing.assert_allclose(played[onset:onset + len(dragged)], dragged, atol=1e-6)
+    settings = ExportSettings(rate=48000, fmt="float", trim=False, dc=False, normalize="none", fade_out_ms=0.0,
+                              channels=2)
+    stem = export_stems(model, [pad_spec(3, st["latent"], st["label"], st)], tmp_path, settings)[0]
+    exported, _ = sf.read(stem.path, dtype="float32")
+    assert np.max(np.abs(exported - dragged)) < 1e-4 * np.abs(dragged).max()
+    doc = json.loads(stem.sidecar.read_text())
+    np.testing.assert_array_equal(doc["source"]["style"], style)
+    again, _, _, _ = remake_from_sidecar(stem.sidecar)
+    np.testing.assert_array_equal(again, exported)
+    # the model's own render of the latent with that style, without it: another sound
+    assert not np.allclose(generate(g, z[None], styles=[style]), generate(g, z[None]), atol=1e-3)
+    doc["source"]["style"][0] += 0.5
+    stem.sidecar.write_text(json.dumps(doc))
+    with pytest.raises(ExportError, match="differs"):
+        remake_from_sidecar(stem.sidecar)
+    doc["source"]["style"] = doc["source"]["style"][:-1]
+    stem.sidecar.write_text(json.dumps(doc))
+    with pytest.raises(ExportError, match="the model wants 480"):
+        remake_from_sidecar(stem.sidecar)
+
+
 def test_an_exact_full_band_render_is_the_same_with_any_thread_count():
     # a sidecar is remade on machines with other core counts: the extender's matrix products
     # summed in another order with 2 threads (7e-6 apart) before exact renders ran on one thread

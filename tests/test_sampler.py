@@ -81,3 +81,37 @@ def test_randomize_mutate_and_morph_rerender_pads():
         assert worker.renders >= 7
     finally:
         worker.stop()
+
+
+def test_a_pads_style_is_played_kept_by_mutate_blended_by_morph_and_dropped_by_randomize():
+    g = tiny_generator()
+    mixer = VoiceMixer(pads=4, voices=4, max_frames=8000, max_block=512)
+    worker = SamplerWorker(mixer, g, device_rate=16000, pads=4)
+    worker.start()
+    try:
+        assert worker.wait_idle()
+        slot = mixer.active_slot
+        plain = mixer.bank[0, slot[0]].copy()
+        style = np.full(g.style_size, 0.5, np.float32)
+        worker.set_pad(0, style=style)
+        assert worker.wait_idle()
+        slot = mixer.active_slot
+        assert not np.allclose(mixer.bank[0, slot[0]], plain, atol=1e-4)
+        worker.set_pad(0, label=None)                    # a change of something else keeps it
+        np.testing.assert_array_equal(worker.pads[0].style, style)
+        worker.mutate(0, 0.2)
+        np.testing.assert_array_equal(worker.pads[0].style, style)
+        worker.morph(1, 0, 2, 0.25)                     # pad 2 has none: counts as zeros
+        np.testing.assert_allclose(worker.pads[1].style, 0.75 * style)
+        worker.morph(3, 2, 2, 0.5)
+        assert worker.pads[3].style is None
+        worker.randomize(0)
+        assert worker.pads[0].style is None
+        # a training snapshot of another shape plays the pads without their styles
+        worker.set_pad(1, style=np.ones(g.style_size, np.float32))
+        wider = Generator(preset("tiny", model_dim=8, d_model_dim=4, clip_length=8000)).eval().requires_grad_(False)
+        assert wider.style_size != g.style_size
+        worker.submit_generator(wider)
+        assert worker.wait_idle() and worker.error is None
+    finally:
+        worker.stop()

@@ -637,12 +637,19 @@ def test_a_sound_dropped_on_a_pad_becomes_the_models_version_of_it(ctl, qtbot, t
     match = SoundMatch(16000)
     match.set_target(target_clip(clap, 44100, 16000, 16384))
     import torch
-    d_new, d_old = match(torch.from_numpy(generate(g, np.stack([z, np.asarray(before["latent"], np.float32)])))).tolist()
+    style = ctl.studio.pad_style(pad)
+    assert style is not None and "style" not in before and ctl.studio.pad_state(pad)["style"] == style.tolist()
+    d_new, d_old = match(torch.from_numpy(generate(g, np.stack([z, np.asarray(before["latent"], np.float32)]),
+                                                   styles=[style, None]))).tolist()
     assert d_new < d_old
     assert wait_for(qtbot, lambda: not ctl.studio.worker.busy, 20)
-    # one undoable step puts back the sound and the name
+    # one undoable step puts back the sound (latent, and no style) and the name
     ctl.history.stack.undo()
     assert np.allclose(ctl.studio.pad_latent(pad), before["latent"]) and ctl.studio.pad_settings[pad].name == name
+    assert ctl.studio.pad_style(pad) is None
+    ctl.history.stack.redo()
+    np.testing.assert_array_equal(ctl.studio.pad_style(pad), style)
+    ctl.history.stack.undo()
     # a cancelled search leaves the pad as it was
     _drop_file(button, src)
     ctl.sound_alike.cancel_b.click()

@@ -29,12 +29,17 @@ from .voices import VoiceMixer
 log = logging.getLogger(__name__)
 
 
+KEEP = object()     # set_pad: leave the pad's style as it is
+
+
 @dataclass
 class Pad:
-    """One pad's sound: a latent [latent_dim] and, for conditioned models, a class id."""
+    """One pad's sound: a latent [latent_dim], for conditioned models a class id, and a style
+    [style_size] when a sound-alike search found one (None: the generator as trained)."""
 
     latent: np.ndarray
     label: int | None = None
+    style: np.ndarray | None = None
     shape: dict = field(default_factory=dict)      # start, end, reverse, pitch (gain is the voice's)
     raw: np.ndarray | None = None                   # the rendered clip at the device rate, unshaped
     side: np.ndarray | None = None                  # its stereo side signal (rendered while width > 0)
@@ -102,14 +107,18 @@ class SamplerWorker:
     def extender(self):
         return self._extender
 
-    def set_pad(self, index: int, latent: np.ndarray | None = None, label: int | None = None) -> None:
-        """Change a pad's latent and/or class; it is re-rendered in the background."""
+    def set_pad(self, index: int, latent: np.ndarray | None = None, label: int | None = None,
+                style=KEEP) -> None:
+        """Change a pad's latent, class and/or style (float32 [style_size], or None for none);
+        it is re-rendered in the background."""
         with self._wake:
             pad = self.pads[index]
             if latent is not None:
                 pad.latent = np.asarray(latent, dtype=np.float32).copy()
             if label is not None:
                 pad.label = label
+            if style is not KEEP:
+                pad.style = None if style is None else np.asarray(style, dtype=np.float32).copy()
             self._dirty.add(index)
             self._wake.notify_all()
 
@@ -124,18 +133,26 @@ class SamplerWorker:
             self._wake.notify_all()
 
     def randomize(self, index: int) -> None:
-        """Give pad ``index`` a fresh random latent."""
-        self.set_pad(index, random_latent(len(self.pads[index].latent), self.rng))
+        """Give pad ``index`` a fresh random latent, and no style."""
+        self.set_pad(index, random_latent(len(self.pads[index].latent), self.rng), style=None)
 
     def mutate(self, index: int, amount: float) -> None:
         """Move pad ``index`` to a neighbour: ``amount`` 0 keeps it, 0.05 subtle, 0.25 audibly
-        different, 1 a new random sound (the calibrated scale of :mod:`models.variations`)."""
+        different, 1 a new random sound (the calibrated scale of :mod:`models.variations`). The
+        style stays: the neighbours of a sound-alike are neighbours of the matched sound."""
         self.set_pad(index, mutate(self.pads[index].latent, latent_amount(amount), self.rng))
 
     def morph(self, target: int, a: int, b: int, t: float) -> None:
-        """Set pad ``target`` to the spherical blend of pads ``a`` (t=0) and ``b`` (t=1)."""
-        label = self.pads[a].label if t < 0.5 else self.pads[b].label
-        self.set_pad(target, slerp(self.pads[a].latent, self.pads[b].latent, t), label)
+        """Set pad ``target`` to the spherical blend of pads ``a`` (t=0) and ``b`` (t=1), and the
+        straight blend of their styles (no style counts as all zeros)."""
+        pa, pb = self.pads[a], self.pads[b]
+        label = pa.label if t < 0.5 else pb.label
+        style = None
+        if pa.style is not None or pb.style is not None:
+            sa = pa.style if pa.style is not None else np.zeros_like(pb.style)
+            sb = pb.style if pb.style is not None else np.zeros_like(pa.style)
+            style = ((1 - t) * sa + t * sb).astype(np.float32)
+        self.set_pad(target, slerp(pa.latent, pb.latent, t), label, style)
 
     @property
     def busy(self) -> bool:
@@ -163,7 +180,7 @@ class SamplerWorker:
                 self._dirty.clear()
                 self._reshape.clear()
                 self._busy = True
-                pads = [(i, self.pads[i].latent.copy(), self.pads[i].label) for i in batch]
+                pads = [(i, self.pads[i].latent.copy(), self.pads[i].label, self.pads[i].style) for i in batch]
                 stereo = {i for i in batch if self.pads[i].stereo}
             try:
                 clips = self._render(pads, stereo) if pads else {}
@@ -185,13 +202,16 @@ class SamplerWorker:
             if work and self.on_rendered is not None:
                 self.on_rendered([i for i, *_ in work])
 
-    def _render(self, pads: list[tuple[int, np.ndarray, int | None]],
+    def _render(self, pads: list[tuple[int, np.ndarray, int | None, np.ndarray | None]],
                 stereo: set[int]) -> dict[int, tuple[np.ndarray, np.ndarray | None]]:
         """{index: (raw clip, side signal or None)} at the device rate for ``pads`` [(index,
-        latent, label)]; the pads in ``stereo`` get their side signal rendered too."""
+        latent, label, style)]; the pads in ``stereo`` get their side signal rendered too."""
         g, ext = self._generator, self._extender
+        # a training snapshot of another shape than the model the style was found for plays without it
+        pads = [p if p[3] is None or p[3].shape == (g.style_size,) else (*p[:3], None) for p in pads]
         bad: list = []
-        audio = generate(g, np.stack([p[1] for p in pads]), [p[2] for p in pads], problems=bad)
+        audio = generate(g, np.stack([p[1] for p in pads]), [p[2] for p in pads], problems=bad,
+                         styles=[p[3] for p in pads])
         audio = full_band(audio, g.cfg.sample_rate, self.device_rate, ext, problems=bad)
         if bad:   # never let a broken snapshot reach the speakers; say which pads went quiet
             self.error = "the model made unusable sound for pad(s) " + ", ".join(
@@ -199,6 +219,6 @@ class SamplerWorker:
             log.warning(self.error)
         wide = [p for p in pads if p[0] in stereo]
         sides = render_sides(g, np.stack([p[1] for p in wide]), [p[2] for p in wide], self.device_rate,
-                             ext) if wide else []
+                             ext, styles=[p[3] for p in wide]) if wide else []
         side_of = {p[0]: s for p, s in zip(wide, sides)}
-        return {i: (clip, side_of.get(i)) for (i, _, _), clip in zip(pads, audio)}
+        return {p[0]: (clip, side_of.get(p[0])) for p, clip in zip(pads, audio)}

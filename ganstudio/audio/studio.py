@@ -21,6 +21,7 @@ from ..models.extender_file import model_extender
 from ..models.modelfile import LoadedModel, ModelFileError
 from ..models.sampling import full_band, render_sides
 from ..models.variations import find_variations
+from ..models.wavegan import usable_style
 from ..models.wavegan import Generator
 from .engine import AudioDeviceError, AudioEngine
 from .process import AudioProcess
@@ -346,6 +347,11 @@ class Studio:
     def pad_label(self, pad: int) -> int | None:
         return self.worker.pads[pad].label
 
+    def pad_style(self, pad: int) -> np.ndarray | None:
+        """The pad's style (float32 [style_size]), or None: see :class:`~ganstudio.models.wavegan.Generator`."""
+        style = self.worker.pads[pad].style
+        return None if style is None else style.copy()
+
     def randomize(self, pad: int) -> None:
         self.worker.randomize(pad)
 
@@ -357,27 +363,31 @@ class Studio:
 
     def variations(self, pad: int, n: int = 8, amount: float = 0.25, seed: int | None = None) -> list[dict]:
         """Up to ``n`` variations of pad ``pad`` at ``amount`` (the calibrated scale) that are
-        neither copies of it nor of each other: dicts with ``latent``, ``label`` and ``clip`` (float32
-        [frames], or [frames, 2] for a stereo pad, at ``sample_rate``, shaped as the pad plays, gain
-        included). Runs the generator on
-        the calling thread (the window calls it from a worker thread)."""
+        neither copies of it nor of each other: dicts with ``latent``, ``label``, ``style`` (the
+        pad's) and ``clip`` (float32 [frames], or [frames, 2] for a stereo pad, at ``sample_rate``,
+        shaped as the pad plays, gain included). Runs the generator on the calling thread (the
+        window calls it from a worker thread)."""
         g, rate = self._generator, self._generator.cfg.sample_rate
         clean = self.pad_settings[pad].clean
-        label = self.pad_label(pad)
+        label, style = self.pad_label(pad), self.pad_style(pad)
+        if style is not None and style.shape != (g.style_size,):     # a snapshot of another shape
+            style = None
         zs, clips = find_variations(g, self.pad_latent(pad), label, n, amount, np.random.default_rng(seed),
-                                    (lambda x: clean_oneshots(x, rate)) if clean else None)
+                                    (lambda x: clean_oneshots(x, rate)) if clean else None, style)
         if not len(zs):
             return []
         audio = full_band(clips, rate, self.sample_rate, self.active_extender)
         shape = asdict(self.pad_settings[pad])
-        sides = render_sides(g, zs, [label] * len(zs), self.sample_rate, self.active_extender) \
+        sides = render_sides(g, zs, [label] * len(zs), self.sample_rate, self.active_extender,
+                             styles=[style] * len(zs)) \
             if is_stereo(shape) else [None] * len(zs)      # a stereo pad's variations in stereo
-        return [{"latent": z, "label": label, "clip": shape_pad(a, self.sample_rate, shape, side=sd)}
-                for z, a, sd in zip(zs, audio, sides)]
+        return [{"latent": z, "label": label, "style": style,
+                 "clip": shape_pad(a, self.sample_rate, shape, side=sd)} for z, a, sd in zip(zs, audio, sides)]
 
-    def set_pad_latent(self, pad: int, latent: np.ndarray, label: int | None = None) -> None:
-        """Give pad ``pad`` this latent (and class); it re-renders in the background."""
-        self.worker.set_pad(pad, latent, label)
+    def set_pad_latent(self, pad: int, latent: np.ndarray, label: int | None = None,
+                       style: np.ndarray | None = None) -> None:
+        """Give pad ``pad`` this latent, class and style (None: none); it re-renders in the background."""
+        self.worker.set_pad(pad, latent, label, style)
 
     def set_pad_class(self, pad: int, label: int) -> None:
         self.worker.set_pad(pad, label=label)
@@ -402,18 +412,21 @@ class Studio:
 
     # ---- sessions -------------------------------------------------------------------------
     def pad_state(self, pad: int) -> dict:
-        """One pad as JSON-ready data: settings, latent and class (undo, keeps, sessions)."""
-        label = self.pad_label(pad)
+        """One pad as JSON-ready data: settings, latent, class and, when it has one, style (undo,
+        keeps, sessions)."""
+        label, style = self.pad_label(pad), self.pad_style(pad)
         return {**asdict(self.pad_settings[pad]), "latent": [float(x) for x in self.pad_latent(pad)],
-                "label": None if label is None else int(label)}
+                "label": None if label is None else int(label),
+                **({} if style is None else {"style": [float(x) for x in style]})}
 
     def pads_state(self) -> list[dict]:
         """Every pad as :meth:`pad_state` data."""
         return [self.pad_state(i) for i in range(len(self.pad_settings))]
 
     def apply_pad_state(self, pad: int, d: dict) -> None:
-        """Restore one pad from :meth:`pad_state` data (a latent of the wrong size is ignored);
-        it re-renders only when its latent or class changed."""
+        """Restore one pad from :meth:`pad_state` data (a latent of the wrong size is ignored, and
+        so is a style, which then leaves none); it re-renders only when its latent, class or style
+        changed."""
         dim = self.model.config.latent_dim
         n_classes = self.model.config.num_classes
         self.pad_settings[pad] = PadSettings.from_dict(d)
@@ -422,9 +435,13 @@ class Studio:
         z = np.asarray(d.get("latent", []), dtype=np.float32)
         label = d.get("label")
         label = int(label) if (n_classes and isinstance(label, int) and 0 <= label < n_classes) else None
-        if z.shape == (dim,) and np.all(np.isfinite(z)) and (
-                not np.array_equal(z, self.pad_latent(pad)) or label != self.pad_label(pad)):
-            self.worker.set_pad(pad, z, label)
+        if not (z.shape == (dim,) and np.all(np.isfinite(z))):
+            return
+        style = usable_style(d.get("style"), self.model.generator.style_size)
+        old = self.pad_style(pad)
+        same_style = (style is None) == (old is None) and (style is None or np.array_equal(style, old))
+        if not np.array_equal(z, self.pad_latent(pad)) or label != self.pad_label(pad) or not same_style:
+            self.worker.set_pad(pad, z, label, style)
 
     def apply_pads_state(self, pads: list[dict]) -> None:
         """Restore pads saved by :meth:`pads_state`."""

@@ -17,13 +17,18 @@ from ..models.modelfile import LoadedModel, ModelFileError
 from .settings import ExportError, ExportSettings, SILENT_DBFS, StemSpec
 
 
-def render_exact(model: LoadedModel, latent: np.ndarray, label: int | None) -> np.ndarray:
-    """One clip float32 [clip_length] at the model rate, bit-identical from run to run."""
+def render_exact(model: LoadedModel, latent: np.ndarray, label: int | None, style=None) -> np.ndarray:
+    """One clip float32 [clip_length] at the model rate, bit-identical from run to run (``style``:
+    float32 [style_size] or None)."""
     if next(model.generator.parameters()).device.type != "cpu":
         raise ValueError("exact rendering needs the model on the CPU")
+    size = model.generator.style_size
+    if style is not None and np.shape(style) != (size,):
+        raise ExportError(f"this stem's style holds {np.size(style)} numbers; the model {model.name} takes "
+                          f"{size or 'no style'}: it was found for another model; nothing was written")
     problems: list = []
     x = generate(model.generator, np.asarray(latent, dtype=np.float32).reshape(1, -1), [label], exact=True,
-                 problems=problems)[0]
+                 problems=problems, styles=[style])[0]
     if problems:
         raise ExportError(f"the model {model.name} makes no usable sound for this latent ({problems[0][1]}); "
                           "nothing was written")
@@ -42,10 +47,11 @@ def stem_extender(model: LoadedModel, settings: ExportSettings, rate: int):
                           "export with Hi-fi off (--hifi off) to get the plain resampled sound") from None
 
 
-def render_clip(model: LoadedModel, latent, label: int | None, rate: int, ext, cap: int = CAP_RULE) -> np.ndarray:
+def render_clip(model: LoadedModel, latent, label: int | None, rate: int, ext, cap: int = CAP_RULE,
+                style=None) -> np.ndarray:
     """:func:`render_exact` brought to ``rate`` by the render path (soxr, then ``ext``; ``cap``
     as in :func:`~ganstudio.models.sampling.extend`)."""
-    x = render_exact(model, latent, label)
+    x = render_exact(model, latent, label, style)
     problems: list = []
     x = full_band(x[None], model.config.sample_rate, rate, ext, exact=True, problems=problems, cap=cap)[0]
     if problems:
@@ -84,7 +90,8 @@ def make_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings) -> 
     ext = stem_extender(model, settings, rate)
     if src["type"] == "latent":
         z = np.asarray(src["latent"], np.float32)
-        x = render_clip(model, z, src.get("label"), rate, ext, settings.cap_rule)
+        style = None if src.get("style") is None else np.asarray(src["style"], np.float32)
+        x = render_clip(model, z, src.get("label"), rate, ext, settings.cap_rule, style)
     elif src["type"] == "texture":
         x = render_texture(model, float(src["seconds"]), rate, int(src["seed"]), float(src["speed"]), ext,
                            settings.cap_rule)
@@ -94,7 +101,7 @@ def make_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings) -> 
     side = None
     if spec.pad and is_stereo(spec.pad) and src["type"] == "latent":
         side = render_sides(model.generator, z[None], [src.get("label")], rate, ext, exact=True,
-                            cap=settings.cap_rule)[0]
+                            cap=settings.cap_rule, styles=[style])[0]
     if settings.dc and cleaned:     # before the fades: a clean stem starts and ends on zero
         x = dsp.remove_dc(x)
         side = None if side is None else dsp.remove_dc(side)

@@ -52,11 +52,12 @@ def select_stems(model, pads: list[dict] | None, sel: Selection, where: str = "t
         if sel.variations_of:
             d = _pad(pads, sel.variations_of, dim, where)
             z, label, name = d["latent"], d.get("label"), pad_stem_name(sel.variations_of - 1, d.get("name"))
+            style = d.get("style")
         else:
             z = np.random.default_rng(sel.seed).standard_normal(dim)
-            label, name = sel.label, "variation"
+            label, name, style = sel.label, "variation", None
         specs += variation_specs(z, label, sel.variations, sel.amount, sel.seed, name,
-                                 sel.variations_of - 1 if sel.variations_of else None)
+                                 sel.variations_of - 1 if sel.variations_of else None, style)
     if sel.random:
         specs += random_specs(model, sel.random, sel.seed, sel.label)
     if sel.texture:

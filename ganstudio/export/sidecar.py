@@ -72,7 +72,10 @@ def remake_from_sidecar(sidecar: str | Path, model_path: str | Path | None = Non
         raise ExportError(f"{mp} is not the model this stem was made with (weights hash "
                           f"{model.weights_hash[:12]}…, the sidecar wants {doc['model']['weights_sha256'][:12]}…)")
     if doc["source"]["type"] == "latent":
-        check_source(doc["source"], model.config.latent_dim)
+        try:
+            check_source(doc["source"], model.config.latent_dim, model.generator.style_size)
+        except ValueError as exc:
+            raise ExportError(f"{sidecar}: the sidecar does not fit {model.name} ({exc})") from None
     settings = doc["settings"]
     ext = stem_extender(model, settings, settings.rate or model.config.sample_rate)
     if doc["extender_sha256"] and (ext is None or ext.weights_hash != doc["extender_sha256"]) \

@@ -34,15 +34,26 @@ from .settings import (MAX_STEM_SECONDS, MAX_TEXTURE_SPEED, SIDECAR_FORMAT, SIDE
 log = logging.getLogger(__name__)
 
 
-def latent_source(latent, label: int | None) -> dict:
-    return {"type": "latent", "latent": [float(x) for x in np.asarray(latent, np.float32)],
-            "label": None if label is None else int(label)}
+def latent_source(latent, label: int | None, style=None) -> dict:
+    """A stem made from a latent, class and (when not None) style."""
+    src = {"type": "latent", "latent": [float(x) for x in np.asarray(latent, np.float32)],
+           "label": None if label is None else int(label)}
+    if style is not None:
+        src["style"] = [float(x) for x in np.asarray(style, np.float32)]
+    return src
+
+
+def source_fields(src: dict) -> dict:
+    """The latent, class and (when there is one) style of a latent stem source, as pad data."""
+    return {"latent": src["latent"], "label": src.get("label"),
+            **({"style": src["style"]} if src.get("style") is not None else {})}
 
 
 def pad_spec(index: int, latent, label: int | None, pad: dict) -> StemSpec:
-    """A pad as it plays (its trim, reverse, pitch, gain, envelope and filter)."""
+    """A pad as it plays (its trim, reverse, pitch, gain, envelope and filter, and its style)."""
     keep = {k: pad[k] for k in ("start", "end", "reverse", "pitch", "gain", "clean", "tune", *TONE_RANGES) if k in pad}
-    return StemSpec("pad", latent_source(latent, label), pad_stem_name(index, pad.get("name")), keep, index)
+    return StemSpec("pad", latent_source(latent, label, pad.get("style")), pad_stem_name(index, pad.get("name")),
+                    keep, index)
 
 
 def pad_stem_name(index: int, name: str | None) -> str:
@@ -55,12 +66,13 @@ def pad_stem_name(index: int, name: str | None) -> str:
 
 
 def variation_specs(latent, label: int | None, n: int, amount: float, seed: int,
-                    name: str = "variation", pad_index: int | None = None) -> list[StemSpec]:
+                    name: str = "variation", pad_index: int | None = None, style=None) -> list[StemSpec]:
     """``n`` mutations of ``latent`` at distance ``amount`` (0 same, 0.05 subtle, 0.25 audibly
-    different, 1 unrelated: the calibrated scale of :mod:`ganstudio.models.variations`)."""
+    different, 1 unrelated: the calibrated scale of :mod:`ganstudio.models.variations`), each
+    with ``style``."""
     rng = np.random.default_rng(seed)
     z = np.asarray(latent, np.float32)
-    return [StemSpec("variation", latent_source(mutate(z, latent_amount(amount), rng), label),
+    return [StemSpec("variation", latent_source(mutate(z, latent_amount(amount), rng), label, style),
                      name, None, pad_index, seed) for _ in range(n)]
 
 
@@ -80,15 +92,16 @@ def texture_spec(seconds: float, seed: int = 0, speed: float = 0.15) -> StemSpec
     return StemSpec("texture", src, "texture", None, None, seed)
 
 
-def check_source(src, latent_dim: int | None = None) -> dict:
+def check_source(src, latent_dim: int | None = None, style_size: int | None = None) -> dict:
     """A stem's source (from a sidecar or an argument) with every field typed and ranged; raises
     ValueError naming the field."""
     if not isinstance(src, dict):
         raise ValueError("source must be a JSON object")
     kind = v.choice(src.get("type"), "source type", ("latent", "texture"))
     if kind == "latent":
-        return {"type": "latent", "latent": [float(x) for x in v.latent(src.get("latent"), "latent", latent_dim)],
-                "label": v.optional(src.get("label"), v.integer, "label", 0, 1023)}
+        z = v.latent(src.get("latent"), "latent", latent_dim)
+        style = v.optional(src.get("style"), v.style, "style", style_size)
+        return latent_source(z, v.optional(src.get("label"), v.integer, "label", 0, 1023), style)
     return {"type": "texture",
             "seconds": v.number(src.get("seconds"), "texture length (s)", 0.1, MAX_STEM_SECONDS),
             "seed": v.integer(src.get("seed"), "texture seed", 0, 2**63 - 1),

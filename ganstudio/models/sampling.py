@@ -47,6 +47,24 @@ def class_ids(num_classes: int, labels, n: int) -> torch.Tensor | None:
     return torch.tensor([0 if lab is None else int(lab) % num_classes for lab in labels], dtype=torch.long)
 
 
+def style_batch(size: int, styles, n: int) -> np.ndarray | None:
+    """The one rule for a batch's styles (see :class:`~.wavegan.Generator`): None when no clip
+    has one, else float32 [n, size] with zeros (the generator as trained) for None entries.
+    ``styles``: None, or [n] entries that are None or float32 [size]."""
+    if styles is None or all(s is None for s in styles):
+        return None
+    if len(styles) != n:
+        raise ValueError(f"{len(styles)} styles for {n} clips")
+    out = np.zeros((n, size), np.float32)
+    for i, s in enumerate(styles):
+        if s is not None:
+            s = np.asarray(s, np.float32)
+            if s.shape != (size,):
+                raise ValueError(f"a style of this model holds {size} numbers, not {s.size}")
+            out[i] = s
+    return out
+
+
 _EXACT = threading.Lock()
 
 
@@ -73,9 +91,10 @@ def rendering(exact: bool):
 
 
 def generate(generator, z: np.ndarray, labels=None, exact: bool = False,
-             problems: list | None = None) -> np.ndarray:
+             problems: list | None = None, styles=None) -> np.ndarray:
     """The one way a generator is run: latents ``z`` [n, latent_dim] (and ``labels``, see
-    :func:`class_ids`) to float32 audio [n, clip_length] at the model rate.
+    :func:`class_ids`, and ``styles``, see :func:`style_batch`) to float32 audio
+    [n, clip_length] at the model rate.
 
     ``exact`` renders one clip at a time on the CPU without oneDNN, whose kernels round
     differently from run to run, so a sidecar remakes the same samples. A clip that is
@@ -85,6 +104,7 @@ def generate(generator, z: np.ndarray, labels=None, exact: bool = False,
     if z.ndim != 2 or z.shape[1] != cfg.latent_dim:
         raise ValueError(f"latents must be [n, {cfg.latent_dim}], got {list(z.shape)}")
     ids = class_ids(cfg.num_classes, labels, len(z))
+    style = style_batch(generator.style_size, styles, len(z))
     dev = next(generator.parameters(), torch.empty(0)).device
     out = np.empty((len(z), cfg.clip_length), dtype=np.float32)
     step = 1 if exact else 16
@@ -92,7 +112,8 @@ def generate(generator, z: np.ndarray, labels=None, exact: bool = False,
         for i in range(0, len(z), step):
             zb = torch.from_numpy(z[i:i + step]).to(dev)
             yb = ids[i:i + step].to(dev) if ids is not None else None
-            out[i:i + len(zb)] = generator(zb, yb).squeeze(1).float().cpu().numpy()
+            sb = torch.from_numpy(style[i:i + step]).to(dev) if style is not None else None
+            out[i:i + len(zb)] = generator(zb, yb, sb).squeeze(1).float().cpu().numpy()
     bad = silence_bad_clips(out)
     if problems is not None:
         problems.extend(bad)
@@ -160,7 +181,7 @@ def full_band(clips: np.ndarray, model_rate: int, rate: int, ext=None, exact: bo
 
 
 def render_sides(generator, z: np.ndarray, labels, rate: int, ext=None, exact: bool = False,
-                 cap: int = CAP_RULE) -> np.ndarray:
+                 cap: int = CAP_RULE, styles=None) -> np.ndarray:
     """The side signals of true stereo (:mod:`ganstudio.dsp.stereo`) for latents ``z``
     [n, latent_dim]: half the difference of the two takes of :func:`~.latent.stereo_pair`, each
     rendered by :func:`generate` and brought to ``rate`` by :func:`full_band` (the extender is
@@ -169,6 +190,8 @@ def render_sides(generator, z: np.ndarray, labels, rate: int, ext=None, exact: b
     z = np.asarray(z, dtype=np.float32)
     pairs = np.stack([np.stack(stereo_pair(zi)) for zi in z]).reshape(-1, z.shape[1])
     labels = [None] * len(z) if labels is None else list(labels)
-    takes = generate(generator, pairs, [lab for lab in labels for _ in (0, 1)], exact=exact)
+    styles = [None] * len(z) if styles is None else list(styles)
+    takes = generate(generator, pairs, [lab for lab in labels for _ in (0, 1)], exact=exact,
+                     styles=[s for s in styles for _ in (0, 1)])
     takes = full_band(takes, generator.cfg.sample_rate, rate, ext, exact=exact, cap=cap)
     return ((takes[0::2] - takes[1::2]) * np.float32(0.5)).astype(np.float32)

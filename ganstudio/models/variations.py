@@ -71,8 +71,9 @@ def candidate_latents(z: np.ndarray, amount: float, k: int, rng: np.random.Gener
 
 
 def find_variations(generator, z: np.ndarray, label: int | None, n: int, amount: float,
-                    rng: np.random.Generator, heard=None) -> tuple[np.ndarray, np.ndarray]:
-    """Up to ``n`` variations of latent ``z`` [latent_dim] (class ``label``) at the user's
+                    rng: np.random.Generator, heard=None, style=None) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``n`` variations of latent ``z`` [latent_dim] (class ``label``, and ``style``, which
+    every variation keeps) at the user's
     ``amount`` that are neither copies of its sound nor of each other: (latents [k, latent_dim],
     clips float32 [k, clip_length] at the model rate). ``heard`` maps clips [m, T] to how they
     are played before comparing (e.g. :func:`~ganstudio.dsp.oneshot.clean_oneshots`, so a tail's
@@ -80,9 +81,10 @@ def find_variations(generator, z: np.ndarray, label: int | None, n: int, amount:
     from .sampling import generate, latents
     heard = heard or (lambda x: x)
     cands = candidate_latents(z, amount, 3 * n, rng)
-    src = heard(generate(generator, z[None], [label]))[0]
-    clips = generate(generator, cands, [label] * len(cands))
-    ref = generate(generator, latents(32, generator.cfg.latent_dim, SCALE_SEED), [label] * 32)
+    src = heard(generate(generator, z[None], [label], styles=[style]))[0]
+    clips = generate(generator, cands, [label] * len(cands), styles=[style] * len(cands))
+    ref = generate(generator, latents(32, generator.cfg.latent_dim, SCALE_SEED), [label] * 32,
+                   styles=[style] * 32)
     rate = generator.cfg.sample_rate
     chosen = pick_variations(src, heard(clips), rate, n, model_scale(heard(ref), rate), near_duplicate(amount))
     return cands[chosen], clips[chosen]

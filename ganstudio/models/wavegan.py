@@ -5,10 +5,12 @@ upsamples by 4 (and once by 2 where needed) to the next power of two >= ``clip_l
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .. import validate as v
 from ..data.settings import ImportSettings
 from .config import ModelConfig
 from .stft_body import STFTBody
@@ -71,11 +73,44 @@ def envelope_gain(logits: torch.Tensor) -> torch.Tensor:
     return torch.pow(10.0, -ENVELOPE_RANGE_DB / 20.0 * torch.sigmoid(logits))
 
 
+
+
+def style_widths(cfg: ModelConfig) -> list[int]:
+    """The channel counts a style modulates: the output of every upsampling stage but the last
+    (none for the inverse-STFT body)."""
+    if cfg.upsample == "istft":
+        return []
+    return _widths(cfg.model_dim, len(strides_for(cfg.clip_length)), cfg.max_mult)[1:-1]
+
+
+def style_size(cfg: ModelConfig) -> int:
+    """How many numbers a style of this model holds: a gain and an offset per channel of
+    :func:`style_widths` (0: the model takes no style)."""
+    return 2 * sum(style_widths(cfg))
+
+
+def usable_style(value, size: int) -> np.ndarray | None:
+    """``value`` (a list of numbers, or None) as a style of a model of ``size`` numbers when it
+    is one (:func:`ganstudio.validate.style`); None otherwise."""
+    if value is None or not size:
+        return None
+    try:
+        return v.style(list(value) if isinstance(value, np.ndarray) else value, "style", size)
+    except ValueError:
+        return None
+
+
 class Generator(nn.Module):
-    """z [B, latent_dim] (+ labels [B] long) -> audio [B, 1, clip_length].
+    """z [B, latent_dim] (+ labels [B] long) (+ style [B, style_size]) -> audio [B, 1, clip_length].
 
     ``cfg.upsample`` "istft" replaces the waveform upsampling stack with a frame-rate body that
     ends in an inverse STFT (:mod:`.stft_body`); the latent and class inputs are the same.
+
+    A *style* moves the sound beyond what a latent reaches (the sound-alike search finds one,
+    :mod:`.invert`): per channel of each upsampling stage but the last, ``x * (1 + gain) +
+    offset`` before the nonlinearity, the gains then the offsets of each stage in turn. All zeros
+    (or None) is the generator as trained. It is feature-wise modulation (FiLM, Perez et al.
+    2018) of the layers whose outputs image-GAN inversion also optimises (Bau et al. 2019).
     """
 
     def __init__(self, cfg: ModelConfig):
@@ -101,7 +136,25 @@ class Generator(nn.Module):
         if self.envelope is not None:
             nn.init.constant_(self.envelope.bias, -3.0)  # starts open (about -4 dB)
 
-    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+    @property
+    def style_size(self) -> int:
+        return style_size(self.cfg)
+
+    def _styles(self, style: torch.Tensor | None, batch: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """[B, style_size] -> per modulated stage (gain, offset), each [B, channels, 1]."""
+        if style is None:
+            return []
+        if style.shape != (batch, self.style_size):
+            raise ValueError(f"style must be [{batch}, {self.style_size}], got {list(style.shape)}")
+        out, at = [], 0
+        for c in style_widths(self.cfg):
+            out.append((style[:, at:at + c, None], style[:, at + c:at + 2 * c, None]))
+            at += 2 * c
+        return out
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None,
+                style: torch.Tensor | None = None) -> torch.Tensor:
+        styles = self._styles(style, z.shape[0])
         if self.embed is not None:
             if labels is None:
                 raise ValueError("this generator is class-conditioned: pass labels")
@@ -113,6 +166,9 @@ class Generator(nn.Module):
         env = None
         for i, up in enumerate(self.ups):
             x = up(x)
+            if i < len(styles):
+                gain, offset = styles[i]
+                x = x * (1 + gain) + offset
             x = torch.tanh(x) if i == len(self.ups) - 1 else F.relu(x)
             if self.envelope is not None and i == self.env_at:
                 env = envelope_gain(self.envelope(x))

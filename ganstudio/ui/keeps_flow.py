@@ -96,7 +96,7 @@ class KeepsFlow:
             return
         pad = ctl.selected
         state = {**ctl.studio.pad_state(pad), **src["pad"], "latent": src["latent"], "label": src["label"],
-                 "name": self.lib.get(kid).name}
+                 "style": src["style"], "name": self.lib.get(kid).name}
         ctl.history.record(pad, "keep to", lambda: ctl.studio.apply_pad_state(pad, state))
         ctl.select(pad)
         ctl.pad_names()

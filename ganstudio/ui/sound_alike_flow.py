@@ -23,6 +23,7 @@ from ..metrics import NearestIndex
 from ..metrics.nearest import NEAR_COPY
 from ..models.invert import InversionCancelled, invert, target_clip
 from ..models.sampling import generate
+from ..models.wavegan import usable_style
 from .workers import CallThread
 
 MAX_SOURCE_S = 60.0
@@ -115,7 +116,7 @@ class SoundAlikeFlow:
         name = f"~{Path(path).stem}"[:40]
 
         def apply():
-            ctl.studio.set_pad_latent(pad, res.latent, res.label)
+            ctl.studio.set_pad_latent(pad, res.latent, res.label, res.style)
             ctl.studio.change_pad(pad, {"name": name})
         ctl.history.record(pad, "sound-alike", apply)
         ctl.refresh_pad(pad)
@@ -146,7 +147,8 @@ class SoundAlikeFlow:
         if index is None:
             return []
         st = self.ctl.studio
-        clip = generate(st.generator, st.pad_latent(pad)[None], [st.pad_label(pad)])
+        style = usable_style(st.pad_style(pad), st.generator.style_size)
+        clip = generate(st.generator, st.pad_latent(pad)[None], [st.pad_label(pad)], styles=[style])
         return index.query(clip, k)[0]
 
     def category(self, pad: int, k: int = 5) -> str | None:

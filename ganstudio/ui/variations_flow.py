@@ -87,7 +87,8 @@ class VariationsFlow:
         if i >= len(self.items):
             return
         ctl, it, pad = self.ctl, self.items[i], self.pad
-        ctl.history.record(pad, "variation", lambda: ctl.studio.set_pad_latent(pad, it["latent"], it["label"]))
+        ctl.history.record(pad, "variation",
+                           lambda: ctl.studio.set_pad_latent(pad, it["latent"], it["label"], it.get("style")))
         ctl.w.status.showMessage(f"Pad {pad + 1} now plays variation {i + 1}", 3000)
 
     def keep(self, i: int) -> None:
@@ -95,7 +96,8 @@ class VariationsFlow:
             return
         ctl, it = self.ctl, self.items[i]
         st = ctl.studio
-        state = {**st.pad_state(self.pad), "latent": [float(x) for x in it["latent"]], "label": it["label"]}
+        state = {**st.pad_state(self.pad), "latent": [float(x) for x in it["latent"]], "label": it["label"],
+                 "style": it.get("style")}
         try:
             ctl.keeps.lib.add(st.model, self.pad, state, st.sample_rate, st.hifi)
         except KeepError as exc:
