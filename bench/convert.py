@@ -8,7 +8,9 @@ it is the mean absolute difference in dB of 64-band log-mel spectrograms (1024-p
 256) over the cells where either clip is above the floor, each clip as a pad plays it (onset to decay), peak-normalised and floored at -60 dB, as a sound
 designer would compare two spectrograms. Real clips come from ``bench/prepare_datasets.py --large`` (kits, effects).
 
-    python bench/convert.py [--n 12] [--steps 100] [--sets kits,effects]
+    python bench/convert.py [--n 12] [--steps N] [--keep K] [--no-style] [--sets kits,effects]
+
+``--no-style``: the search moves the latent alone (as before the style), for comparison.
 """
 from __future__ import annotations
 
@@ -62,7 +64,9 @@ def training_set(name: str, settings: ImportSettings) -> np.ndarray:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=12, help="real clips per set")
-    ap.add_argument("--steps", type=int, default=100)
+    ap.add_argument("--steps", type=int, default=None, help="Adam steps (default: invert's)")
+    ap.add_argument("--keep", type=int, default=None, help="latents refined together (default: invert's)")
+    ap.add_argument("--no-style", action="store_true", help="move the latent alone, as before the style")
     ap.add_argument("--sets", default="kits,effects")
     ap.add_argument("--models", default="demo-model,base")
     ap.add_argument("--seed", type=int, default=0)
@@ -70,7 +74,9 @@ def main() -> int:
     torch.set_num_threads(2)
     settings = ImportSettings()
     rate = settings.sample_rate
-    report: dict = {"threads": 2, "steps": a.steps, "distance": "log-mel L1 in dB, peak-normalised, floor -80 dB",
+    knobs = {k: v for k, v in (("steps", a.steps), ("keep", a.keep)) if v is not None}
+    report: dict = {"threads": 2, "knobs": knobs, "style": not a.no_style,
+                    "distance": f"log-mel L1 in dB, peak-normalised, floor {FLOOR_DB:g} dB",
                     "results": {}}
     for model_name in a.models.split(","):
         model = load_model(ROOT / "resources" / model_name)
@@ -84,7 +90,7 @@ def main() -> int:
             for i in pick:
                 target = ds.clips[i]
                 t0 = time.perf_counter()
-                res = invert(g, target, steps=a.steps, seed=a.seed)
+                res = invert(g, target, seed=a.seed, style=not a.no_style, **knobs)
                 seconds = time.perf_counter() - t0
                 # the best random latent, on this measure too: the inversion's own start
                 rand = invert(g, target, steps=0, seed=a.seed).clip

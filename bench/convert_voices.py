@@ -74,19 +74,7 @@ def dtw_mcd(a: np.ndarray, b: np.ndarray) -> float:
 
 def dtw_mean(a: np.ndarray, b: np.ndarray) -> float:
     """The mean Euclidean distance between frames of a [N, D] and b [M, D] along their DTW path."""
-    cost = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1))
-    n, m = cost.shape
-    acc = np.full((n + 1, m + 1), np.inf)
-    steps = np.zeros((n + 1, m + 1), np.int64)
-    acc[0, 0] = 0.0
-    for i in range(1, n + 1):
-        for j in range(1, m + 1):
-            moves = (acc[i - 1, j - 1], acc[i - 1, j], acc[i, j - 1])
-            k = int(np.argmin(moves))
-            prev = ((i - 1, j - 1), (i - 1, j), (i, j - 1))[k]
-            acc[i, j] = cost[i - 1, j - 1] + moves[k]
-            steps[i, j] = steps[prev] + 1
-    return float(acc[n, m] / steps[n, m])
+    return float(dtw_batch(a, [b])[0])
 
 
 WORD_CEPS = 12          # the envelope's coarse shape says the word; the finer cepstra say more of the voice
@@ -104,8 +92,9 @@ def word_features(x: np.ndarray) -> np.ndarray:
 
 
 def dtw_batch(a: np.ndarray, refs: list[np.ndarray]) -> np.ndarray:
-    """:func:`dtw_mean` of a [N, D] against each of ``refs`` ([M_k, D]), all at once (the
-    templates padded to the longest, a padded frame out of reach): [K]."""
+    """The mean Euclidean distance between frames along the DTW path of a [N, D] and each of
+    ``refs`` ([M_k, D]), all at once (the templates padded to the longest, a padded frame out of
+    reach): [K]."""
     k, m = len(refs), max(len(r) for r in refs)
     pad = np.zeros((k, m, a.shape[1]))
     for i, r in enumerate(refs):

@@ -22,10 +22,13 @@ def test_a_sessions_keeps_come_back_into_an_empty_library_exactly(tmp_path):
     model = load_demo_model()
     lib = KeepLibrary(tmp_path / "home")
     a = lib.add(model, 2, _pad(1), 48000, tags=["kick"])
-    b = lib.add(model, 5, _pad(2, width=0.8, pitch=-2.0), 48000)
+    style = [float(x) for x in np.linspace(-0.3, 0.3, model.generator.style_size, dtype=np.float32)]   # a sound-alike's
+    b = lib.add(model, 5, _pad(2, width=0.8, pitch=-2.0, style=style), 48000)
     lib.update(a.id, name="deep kick", star=True)
     entries = session_keeps(lib, model.weights_hash)
     assert [e["id"] for e in entries] == [a.id, b.id]
+    assert entries[1]["pad"]["style"] == style and "style" not in entries[0]["pad"]
+    assert lib.pad_of(b.id)["style"] == style and lib.pad_of(a.id)["style"] is None
     assert session_keeps(lib, "0" * 64) == []                       # another model's session: none
     path = save_session(tmp_path / "s", model_path=None, model_hash=model.weights_hash, pads=[], keeps=entries)
     doc = load_session(path)
@@ -53,9 +56,10 @@ def test_a_sessions_keeps_come_back_into_an_empty_library_exactly(tmp_path):
     (lambda e: e["pad"].update(latent=["loud"] * 8), "latent"),
     (lambda e: e["pad"].pop("latent"), "pad.latent is missing"),
     (lambda e: e["pad"].update(width=3.0), "width"),
+    (lambda e: e["pad"].update(style=[9.0] * 480), "style holds non-finite values or values beyond"),
     (lambda e: e["processing"].update(rate=10**9), "sample rate"),
     (lambda e: e.update(tags=["x"] * 99), "tags"),
-], ids=["path-id", "text-latent", "no-latent", "width", "rate", "tags"])
+], ids=["path-id", "text-latent", "no-latent", "width", "style", "rate", "tags"])
 def test_a_strangers_session_keep_is_refused_with_the_field_named(tmp_path, change, message):
     model = load_demo_model()
     lib = KeepLibrary(tmp_path / "home")

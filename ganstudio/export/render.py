@@ -82,26 +82,32 @@ def render_texture(model: LoadedModel, seconds: float, rate: int, seed: int, spe
     return out[:total]
 
 
+def _source_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings, rate: int,
+                  ext) -> tuple[np.ndarray, np.ndarray | None]:
+    """The stem's raw sound at ``rate`` (float32 [frames]) and, for a pad with a stereo width,
+    its side signal (else None)."""
+    src = spec.source
+    if src["type"] == "texture":
+        return render_texture(model, float(src["seconds"]), rate, int(src["seed"]), float(src["speed"]), ext,
+                              settings.cap_rule), None
+    if src["type"] != "latent":
+        raise ValueError(f"unknown stem source {src['type']!r}")
+    z = np.asarray(src["latent"], np.float32)
+    style = None if src.get("style") is None else np.asarray(src["style"], np.float32)
+    x = render_clip(model, z, src.get("label"), rate, ext, settings.cap_rule, style)
+    if not (spec.pad and is_stereo(spec.pad)):
+        return x, None
+    return x, render_sides(model.generator, z[None], [src.get("label")], rate, ext, exact=True,
+                           cap=settings.cap_rule, styles=[style])[0]
+
+
 def make_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings) -> tuple[np.ndarray, int, dict]:
     """The stem's audio at its rate (float32 [frames] mono, [frames, 2] stereo: a pad with a
     stereo width in true stereo, any other sound on both channels) and what processing did."""
     rate = settings.rate or model.config.sample_rate
-    src = spec.source
     ext = stem_extender(model, settings, rate)
-    if src["type"] == "latent":
-        z = np.asarray(src["latent"], np.float32)
-        style = None if src.get("style") is None else np.asarray(src["style"], np.float32)
-        x = render_clip(model, z, src.get("label"), rate, ext, settings.cap_rule, style)
-    elif src["type"] == "texture":
-        x = render_texture(model, float(src["seconds"]), rate, int(src["seed"]), float(src["speed"]), ext,
-                           settings.cap_rule)
-    else:
-        raise ValueError(f"unknown stem source {src['type']!r}")
-    cleaned = bool(spec.pad.get("clean")) if spec.pad else (settings.clean and src["type"] == "latent")
-    side = None
-    if spec.pad and is_stereo(spec.pad) and src["type"] == "latent":
-        side = render_sides(model.generator, z[None], [src.get("label")], rate, ext, exact=True,
-                            cap=settings.cap_rule, styles=[style])[0]
+    x, side = _source_audio(model, spec, settings, rate, ext)
+    cleaned = bool(spec.pad.get("clean")) if spec.pad else (settings.clean and spec.source["type"] == "latent")
     if settings.dc and cleaned:     # before the fades: a clean stem starts and ends on zero
         x = dsp.remove_dc(x)
         side = None if side is None else dsp.remove_dc(side)
