@@ -104,7 +104,7 @@ def generate(generator, z: np.ndarray, labels=None, exact: bool = False,
     if z.ndim != 2 or z.shape[1] != cfg.latent_dim:
         raise ValueError(f"latents must be [n, {cfg.latent_dim}], got {list(z.shape)}")
     ids = class_ids(cfg.num_classes, labels, len(z))
-    style = style_batch(generator.style_size, styles, len(z))
+    style = style_batch(getattr(generator, "style_size", 0), styles, len(z))
     dev = next(generator.parameters(), torch.empty(0)).device
     out = np.empty((len(z), cfg.clip_length), dtype=np.float32)
     step = 1 if exact else 16
@@ -112,8 +112,8 @@ def generate(generator, z: np.ndarray, labels=None, exact: bool = False,
         for i in range(0, len(z), step):
             zb = torch.from_numpy(z[i:i + step]).to(dev)
             yb = ids[i:i + step].to(dev) if ids is not None else None
-            sb = torch.from_numpy(style[i:i + step]).to(dev) if style is not None else None
-            out[i:i + len(zb)] = generator(zb, yb, sb).squeeze(1).float().cpu().numpy()
+            args = (zb, yb) if style is None else (zb, yb, torch.from_numpy(style[i:i + step]).to(dev))
+            out[i:i + len(zb)] = generator(*args).squeeze(1).float().cpu().numpy()
     bad = silence_bad_clips(out)
     if problems is not None:
         problems.extend(bad)
