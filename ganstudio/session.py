@@ -54,9 +54,9 @@ PAD_DEFAULTS = {"name": "", "gain": 1.0, "pitch": 0.0, "reverse": False, "loop":
 def check_pad(d, where: str, latent_dim: int | None = None) -> dict:
     """A pad's settings from a file (session or sidecar), every field typed and ranged:
     ``{name, gain, pitch, reverse, loop, start, end, clean}`` and the envelope and filter
-    (:data:`ganstudio.dsp.pad.TONE_RANGES`) plus ``latent`` (float32 list or None),
-    ``label`` (int or None) and ``style`` (float list) when present. Missing settings take their defaults; raises ValueError
-    naming ``where`` and the field."""
+    (:data:`ganstudio.dsp.pad.TONE_RANGES`) plus ``latent`` (float32 list or None), ``label``
+    (int or None) and ``style`` (float list) when present. Missing settings take their defaults;
+    raises ValueError naming ``where`` and the field."""
     if not isinstance(d, dict):
         raise ValueError(f"{where} must be a JSON object")
     out = dict(PAD_DEFAULTS)

@@ -22,7 +22,7 @@ from ..dsp.pad import is_stereo, shape_pad
 from ..models.latent import mutate, random_latent, slerp
 from ..models.sampling import full_band, generate, render_sides
 from ..models.variations import latent_amount
-from ..models.wavegan import Generator
+from ..models.wavegan import Generator, style_for
 from .engine import lower_thread_priority
 from .voices import VoiceMixer
 
@@ -207,8 +207,7 @@ class SamplerWorker:
         """{index: (raw clip, side signal or None)} at the device rate for ``pads`` [(index,
         latent, label, style)]; the pads in ``stereo`` get their side signal rendered too."""
         g, ext = self._generator, self._extender
-        # a training snapshot of another shape than the model the style was found for plays without it
-        pads = [p if p[3] is None or p[3].shape == (g.style_size,) else (*p[:3], None) for p in pads]
+        pads = [(*p[:3], style_for(g, p[3])) for p in pads]
         bad: list = []
         audio = generate(g, np.stack([p[1] for p in pads]), [p[2] for p in pads], problems=bad,
                          styles=[p[3] for p in pads])

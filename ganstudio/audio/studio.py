@@ -21,8 +21,7 @@ from ..models.extender_file import model_extender
 from ..models.modelfile import LoadedModel, ModelFileError
 from ..models.sampling import full_band, render_sides
 from ..models.variations import find_variations
-from ..models.wavegan import usable_style
-from ..models.wavegan import Generator
+from ..models.wavegan import Generator, style_for, usable_style
 from .engine import AudioDeviceError, AudioEngine
 from .process import AudioProcess
 from .pad_settings import PadSettings
@@ -369,9 +368,7 @@ class Studio:
         window calls it from a worker thread)."""
         g, rate = self._generator, self._generator.cfg.sample_rate
         clean = self.pad_settings[pad].clean
-        label, style = self.pad_label(pad), self.pad_style(pad)
-        if style is not None and style.shape != (g.style_size,):     # a snapshot of another shape
-            style = None
+        label, style = self.pad_label(pad), style_for(g, self.pad_style(pad))
         zs, clips = find_variations(g, self.pad_latent(pad), label, n, amount, np.random.default_rng(seed),
                                     (lambda x: clean_oneshots(x, rate)) if clean else None, style)
         if not len(zs):
@@ -438,8 +435,7 @@ class Studio:
         if not (z.shape == (dim,) and np.all(np.isfinite(z))):
             return
         style = usable_style(d.get("style"), self.model.generator.style_size)
-        old = self.pad_style(pad)
-        same_style = (style is None) == (old is None) and (style is None or np.array_equal(style, old))
+        same_style = np.array_equal(style, self.pad_style(pad))        # None equals None only
         if not np.array_equal(z, self.pad_latent(pad)) or label != self.pad_label(pad) or not same_style:
             self.worker.set_pad(pad, z, label, style)
 

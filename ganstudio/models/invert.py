@@ -28,9 +28,9 @@ import torch
 from ..data.prepare import prepare_clip
 from ..data.settings import ImportSettings
 from ..dsp.mel import mel_filterbank
-from .sampling import generate
 from ..validate import STYLE_LIMIT
-from .wavegan import style_widths
+from .sampling import generate
+from .wavegan import style_parts, style_widths
 
 FFT_SIZES = (256, 512, 1024, 2048)      # 16-128 ms at 16 kHz: clicks to tails
 ENVELOPE_HOP = 128
@@ -98,7 +98,7 @@ class Inversion:
     closest sound found, ``clip`` its generated audio float32 [clip_length] at the model rate, the
     prepared ``target`` [clip_length], and the :class:`SoundMatch` distances of the best random
     latent (``random_distance``) and of the result (``distance``); ``style`` (None: the latent
-alone) goes with the latent wherever the sound is remade."""
+    alone) goes with the latent wherever the sound is remade."""
 
     latent: np.ndarray
     label: int | None
@@ -143,11 +143,7 @@ def _random_search(generator, match: SoundMatch, z0: np.ndarray, labels, stop, r
 def _style_penalty(style: torch.Tensor, widths: list[int]) -> torch.Tensor:
     """[k, style_size] -> [k]: the mean square of each stage's gains and of its offsets, summed
     over stages, so a narrow stage costs as much as a wide one."""
-    total, at = style.new_zeros(style.shape[0]), 0
-    for c in widths:
-        total = total + style[:, at:at + c].pow(2).mean(dim=1) + style[:, at + c:at + 2 * c].pow(2).mean(dim=1)
-        at += 2 * c
-    return total
+    return sum(gain.pow(2).mean(dim=1) + offset.pow(2).mean(dim=1) for gain, offset in style_parts(style, widths))
 
 
 class _Adam:

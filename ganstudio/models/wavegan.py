@@ -73,8 +73,6 @@ def envelope_gain(logits: torch.Tensor) -> torch.Tensor:
     return torch.pow(10.0, -ENVELOPE_RANGE_DB / 20.0 * torch.sigmoid(logits))
 
 
-
-
 def style_widths(cfg: ModelConfig) -> list[int]:
     """The channel counts a style modulates: the output of every upsampling stage but the last
     (none for the inverse-STFT body)."""
@@ -87,6 +85,22 @@ def style_size(cfg: ModelConfig) -> int:
     """How many numbers a style of this model holds: a gain and an offset per channel of
     :func:`style_widths` (0: the model takes no style)."""
     return 2 * sum(style_widths(cfg))
+
+
+def style_parts(style: torch.Tensor, widths: list[int]) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """[B, 2 * sum(widths)] -> per stage (gains, offsets), each [B, channels]: the layout of a
+    style, the gains then the offsets of each stage in turn."""
+    out, at = [], 0
+    for c in widths:
+        out.append((style[:, at:at + c], style[:, at + c:at + 2 * c]))
+        at += 2 * c
+    return out
+
+
+def style_for(generator, style: np.ndarray | None) -> np.ndarray | None:
+    """A pad's ``style`` when it fits ``generator``, else None: a training snapshot of another
+    shape than the model the style was found for plays without it."""
+    return style if style is not None and style.shape == (generator.style_size,) else None
 
 
 def usable_style(value, size: int) -> np.ndarray | None:
@@ -146,11 +160,7 @@ class Generator(nn.Module):
             return []
         if style.shape != (batch, self.style_size):
             raise ValueError(f"style must be [{batch}, {self.style_size}], got {list(style.shape)}")
-        out, at = [], 0
-        for c in style_widths(self.cfg):
-            out.append((style[:, at:at + c, None], style[:, at + c:at + 2 * c, None]))
-            at += 2 * c
-        return out
+        return [(gain[..., None], offset[..., None]) for gain, offset in style_parts(style, style_widths(self.cfg))]
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None,
                 style: torch.Tensor | None = None) -> torch.Tensor:

@@ -23,7 +23,7 @@ from ..metrics import NearestIndex
 from ..metrics.nearest import NEAR_COPY
 from ..models.invert import InversionCancelled, invert, target_clip
 from ..models.sampling import generate
-from ..models.wavegan import usable_style
+from ..models.wavegan import style_for
 from .workers import CallThread
 
 MAX_SOURCE_S = 60.0
@@ -147,7 +147,7 @@ class SoundAlikeFlow:
         if index is None:
             return []
         st = self.ctl.studio
-        style = usable_style(st.pad_style(pad), st.generator.style_size)
+        style = style_for(st.generator, st.pad_style(pad))
         clip = generate(st.generator, st.pad_latent(pad)[None], [st.pad_label(pad)], styles=[style])
         return index.query(clip, k)[0]
 
