@@ -181,26 +181,24 @@ def set_entry(a, name: str, shipped) -> dict:
         label, path = other.split("=", 1)
         methods[label] = extend(load_extender(path), limited, RATE, MODEL_RATE)
     entry = {"clips_train": int(len(train)), "clips_test": int(len(test))}
+    exts = {"shipped_extender": shipped}
     if a.minutes > 0:
         out = Path(f"/tmp/ganstudio-bench-hifi-{name}")
         t = time.monotonic()
         ExtenderTrainer(ds.clips[train], out, tc=ExtenderTrainConfig(max_minutes=a.minutes), resume=False).run()
         entry["train_s"] = round(time.monotonic() - t, 1)
-        methods["folder_extender"] = extend(load_extender(out), limited, RATE, MODEL_RATE)
+        exts["folder_extender"] = load_extender(out)
+        methods["folder_extender"] = extend(exts["folder_extender"], limited, RATE, MODEL_RATE)
     if a.fd_minutes > 0:
         model, _ = train_generator_on(Path(a.data) / name, ImportSettings(), {ds.files[j] for j in train},
                                       Path(f"/tmp/ganstudio-bench-hifi-gen-{name}"), a.fd_minutes)
-        exts = {"shipped_extender": shipped}
-        if a.minutes > 0:
-            exts["folder_extender"] = load_extender(Path(f"/tmp/ganstudio-bench-hifi-{name}"))
         entry["fd_generated_48k"] = frechet_rows(model, ds.clips[test], exts)
     real_share = np.array([energy_above(c, RATE, HIGH) for c in real])
     for m, rebuilt in methods.items():
         entry[m] = summarise([measure(r, b) for r, b in zip(real, rebuilt)], real_share, families)
-    base = entry["soxr"]["lsd_high"]
-    entry["lsd_high_vs_soxr"] = {m: round(entry[m]["lsd_high"] / base, 3) for m in methods}
-    entry["lsd_8k_20k_vs_soxr"] = {m: round(entry[m]["lsd_8k_20k"] / entry["soxr"]["lsd_8k_20k"], 3)
-                                   for m in methods}
+    for measure_name in ("lsd_high", "lsd_8k_20k"):
+        base = entry["soxr"][measure_name]
+        entry[f"{measure_name}_vs_soxr"] = {m: round(entry[m][measure_name] / base, 3) for m in methods}
     return entry
 
 

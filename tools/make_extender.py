@@ -47,13 +47,14 @@ def main() -> int:
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "resources" / "extender"))
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    clips = render_air(per_class=PER_CLASS, seed=a.seed)
+    rate = ExtenderConfig().sample_rate
+    clips = render_air(per_class=PER_CLASS, seed=a.seed, rate=rate)
     if a.recorded_at:
-        clips = np.stack([band_limit(c, 48000, a.recorded_at) for c in clips])
+        clips = np.stack([band_limit(c, rate, a.recorded_at) for c in clips])
     work = Path(a.out).with_name(Path(a.out).name + ".training")
     shutil.rmtree(work, ignore_errors=True)
     summary = {"source": "ganstudio.library.air_kit.render_air(per_class=%d, seed=%d)" % (PER_CLASS, a.seed),
-               "clips": int(len(clips)), "sample_rate": 48000, "floor_share": a.floor_share,
+               "clips": int(len(clips)), "sample_rate": rate, "floor_share": a.floor_share,
                "recorded_at": a.recorded_at}
     result = ExtenderTrainer(clips, work, ExtenderConfig(), ExtenderTrainConfig(
         max_minutes=0.0 if a.steps else a.minutes, max_steps=a.steps, seed=a.seed,
