@@ -1,9 +1,11 @@
-"""Training: the hook-driven loop, losses, augmentation, EMA, checkpoints and DDP."""
-from .checkpoint import CheckpointError, load_state, save_state
+"""Training: the hook-driven loop, losses, augmentation, EMA, checkpoints and DDP. The settings load
+at once; what needs torch loads on first use (``ganstudio.lazy``)."""
+from ..lazy import lazy_names
 from .config import LOSSES, TrainConfig, recipe
-from .control import Progress, TrainControl, TrainingDiverged, TrainResult, resolve_device
-from .loop import Trainer, frozen_copy, model_config_for, train
 
-__all__ = ["CheckpointError", "LOSSES", "Progress", "TrainConfig", "TrainControl", "Trainer",
-           "TrainResult", "TrainingDiverged", "frozen_copy", "load_state", "model_config_for",
-           "recipe", "resolve_device", "save_state", "train"]
+_LAZY = {"CheckpointError": "checkpoint", "load_state": "checkpoint", "save_state": "checkpoint",
+         "Progress": "control", "TrainControl": "control", "TrainingDiverged": "control",
+         "TrainResult": "control", "resolve_device": "control",
+         "Trainer": "loop", "frozen_copy": "loop", "model_config_for": "loop", "train": "loop"}
+__all__ = ["LOSSES", "TrainConfig", "recipe", *_LAZY]
+__getattr__ = lazy_names(__name__, _LAZY)
