@@ -45,3 +45,25 @@ def test_callback_modules_import_no_torch():
     for name in ("ringbuffer.py", "voices.py", "master.py", "engine.py"):
         imported = {m.split(".")[0] for m in imported_modules(ROOT / "audio" / name)}
         assert "torch" not in imported, name
+
+
+def test_the_parser_needs_no_torch_and_opening_models_no_compiler(tmp_path):
+    """``ganstudio --help`` and the parser start without torch; opening a model (a conditional one:
+    its class table is where torch's compiler came in) and an extender does not import torch's
+    compiler stack (about 2 s at every start on a 2-core machine)."""
+    import subprocess
+    import sys
+    from ganstudio.models import Generator, preset
+    from ganstudio.models.modelfile import save_model
+    cfg = preset("tiny", model_dim=4, d_model_dim=4, clip_length=8000, class_names=("kick", "snare"))
+    save_model(tmp_path / "m", Generator(cfg), cfg)
+    code = ("import sys\n"
+            "from ganstudio.cli import build_parser\n"
+            "build_parser().parse_args(['train', 'x', '--out', 'y'])\n"
+            "print('torch' in sys.modules)\n"
+            "from ganstudio.models.extender_file import SHIPPED, load_extender\n"
+            "from ganstudio.models.modelfile import load_model\n"
+            f"load_model({str(tmp_path / 'm')!r}), load_extender(SHIPPED)\n"
+            "print('torch' in sys.modules, 'torch._dynamo' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True", "False"]

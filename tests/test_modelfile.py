@@ -117,3 +117,23 @@ def test_class_names(model_dir):
     assert class_index(m, "snare") == 1
     with pytest.raises(ValueError, match="has no class 'clap'; it has kick, snare"):
         class_index(m, "clap")
+
+
+def test_shapes_read_on_the_meta_device_are_the_built_networks_shapes():
+    """A model file's shapes are checked against a network built on the meta device with its random
+    initialisation skipped (modelfile._ShapesOnly): every family gives the shapes a real build has."""
+    import dataclasses
+    from ganstudio.models import PRESETS, Discriminator
+    from ganstudio.models.converter import Converter, ConverterConfig
+    from ganstudio.models.extender import Extender, ExtenderConfig
+    from ganstudio.models.modelfile import net_shapes
+    from ganstudio.models.vocoder import Vocoder
+    cases = [(Extender, ExtenderConfig()), (Converter, ConverterConfig()), (Vocoder, ConverterConfig())]
+    for name in PRESETS:
+        for classes in ((), ("kick", "snare")):
+            for up in ("transposed", "nearest", "istft"):
+                cfg = dataclasses.replace(preset(name, class_names=classes), upsample=up)
+                cases += [(Generator, cfg), (Discriminator, cfg)]
+    for build, cfg in cases:
+        built = {k: tuple(t.shape) for k, t in build(cfg).state_dict().items()}
+        assert net_shapes(build, cfg) == built, (build.__name__, cfg)

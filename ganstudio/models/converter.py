@@ -29,6 +29,7 @@ from torch.nn import functional as F
 
 from .. import validate
 from ..dsp.mel import mel_filterbank
+from .buffers import hann
 from .causal import CausalConv1d
 
 LOG_FLOOR = -11.5           # log(1e-5): the log-mel of silence
@@ -92,7 +93,7 @@ class MelFrames(nn.Module):
         self.n_fft, self.hop = cfg.n_fft, cfg.hop
         fb = mel_filterbank(cfg.sample_rate, cfg.n_fft, cfg.n_mels, 0.0, cfg.sample_rate / 2)
         self.register_buffer("fb", torch.from_numpy(np.ascontiguousarray(fb)), persistent=False)
-        self.register_buffer("window", torch.hann_window(cfg.n_fft), persistent=False)
+        self.register_buffer("window", hann(cfg.n_fft), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         spec = torch.stft(x, self.n_fft, self.hop, window=self.window, center=True, pad_mode="constant",

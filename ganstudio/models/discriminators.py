@@ -12,6 +12,8 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
+from .buffers import hann
+
 PERIODS = (2, 3, 5, 7, 11)
 FFT_SIZES = (2048, 1024, 512)
 
@@ -48,7 +50,7 @@ class SpecD(nn.Module):
     def __init__(self, n_fft: int, width: int = 16):
         super().__init__()
         self.n_fft = n_fft
-        self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
+        self.register_buffer("window", hann(n_fft), persistent=False)
         self.convs = nn.ModuleList([
             weight_norm(nn.Conv2d(2, width, (3, 9), padding=(1, 4))),
             weight_norm(nn.Conv2d(width, width, (3, 9), (1, 2), padding=(1, 4))),

@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from .. import validate
+from .buffers import hann, rfft_freqs
 
 OUTPUT_RATES = (44100, 48000)
 SOXR_EDGE = 0.95        # soxr VHQ is -3 dB at 0.95 of Nyquist (measured: flat to 0.925, -31 dB at 0.975)
@@ -127,8 +128,8 @@ class Extender(nn.Module):
         self.blocks = nn.ModuleList(_Block(cfg.channels, cfg.kernel) for _ in range(cfg.blocks))
         self.norm = nn.LayerNorm(cfg.channels)
         self.out = nn.Conv1d(cfg.channels, 2 * bins, 1)
-        self.register_buffer("window", torch.hann_window(cfg.n_fft), persistent=False)
-        self.register_buffer("freqs", torch.fft.rfftfreq(cfg.n_fft, 1.0 / cfg.sample_rate), persistent=False)
+        self.register_buffer("window", hann(cfg.n_fft), persistent=False)
+        self.register_buffer("freqs", rfft_freqs(cfg.n_fft, cfg.sample_rate), persistent=False)
 
     def forward(self, x: torch.Tensor, cutoff: torch.Tensor) -> torch.Tensor:
         cfg = self.cfg

@@ -29,6 +29,7 @@ from ..data.prepare import prepare_clip
 from ..data.settings import ImportSettings
 from ..dsp.mel import mel_filterbank
 from ..validate import STYLE_LIMIT
+from .buffers import hann
 from .sampling import generate
 from .wavegan import style_parts, style_widths
 
@@ -60,7 +61,7 @@ class SoundMatch(torch.nn.Module):
         super().__init__()
         self.sample_rate = sample_rate
         for n in FFT_SIZES:
-            self.register_buffer(f"window{n}", torch.hann_window(n), persistent=False)
+            self.register_buffer(f"window{n}", hann(n), persistent=False)
             bank = mel_filterbank(sample_rate, n, min(80, n // 4))
             self.register_buffer(f"mel{n}", torch.from_numpy(bank), persistent=False)
         self._target: list[torch.Tensor] | None = None

@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
+from torch.overrides import TorchFunctionMode
 
 from .. import __version__, validate
 from ..fileio import atomic_write_bytes, sha256_bytes
@@ -247,9 +248,26 @@ def expected_shapes(cfg: ModelConfig) -> dict[str, tuple[int, ...]]:
     return net_shapes(Generator, cfg)
 
 
+class _ShapesOnly(TorchFunctionMode):
+    """Random initialisation is skipped while a network is built on the meta device: there is
+    nothing to fill, and torch would fill through its Python decompositions, whose first use
+    imports its compiler stack (about 2 s on a 2-core machine, at every start of the app)."""
+
+    FILLS = frozenset({torch.Tensor.normal_, torch.Tensor.uniform_, torch.Tensor.bernoulli_,
+                       torch.Tensor.exponential_, torch.Tensor.random_, torch.nn.init.normal_,
+                       torch.nn.init.uniform_, torch.nn.init.trunc_normal_, torch.nn.init.kaiming_normal_,
+                       torch.nn.init.kaiming_uniform_, torch.nn.init.xavier_normal_,
+                       torch.nn.init.xavier_uniform_, torch.nn.init.orthogonal_})
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if func in self.FILLS:          # the tensor to fill comes first, by position or as "tensor"
+            return args[0] if args else (kwargs or {})["tensor"]
+        return func(*args, **(kwargs or {}))
+
+
 def net_shapes(build, cfg) -> dict[str, tuple[int, ...]]:
     """Tensor names and shapes of ``build(cfg)``, built on torch's meta device (nothing allocated)."""
-    with torch.device("meta"):
+    with torch.device("meta"), _ShapesOnly():
         net = build(cfg)
     return {k: tuple(t.shape) for k, t in net.state_dict().items()}
 

@@ -25,6 +25,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .buffers import frame_times, hann
+
 UPSAMPLINGS = 3          # frame-rate feature maps double this many times from the first linear layer
 LOG_MAG_MAX = 6.0        # e^6 ~ 400: above a full-scale sine's bin (n_fft / 4 = 128 at 16 kHz)
 LOG_MAG_START = -1.0     # the untrained body plays a decaying noise burst at about -15 dBFS
@@ -97,7 +99,7 @@ class STFTBody(nn.Module):
         self.decay = nn.Linear(in_dim, self.n_fft // 2 + 1)
         nn.init.zeros_(self.decay.weight)
         nn.init.zeros_(self.decay.bias)
-        seconds = torch.arange(self.frames, dtype=torch.float32) * (self.hop / sample_rate)
+        seconds = frame_times(self.frames, self.hop, sample_rate)
         self.register_buffer("seconds", seconds, persistent=False)
         bins = self.n_fft // 2 + 1
         self.out = nn.Conv1d(width, 3 * bins, 1)       # log-magnitude, phase, tonality
@@ -105,7 +107,7 @@ class STFTBody(nn.Module):
             self.out.weight[:bins].mul_(0.25)
             self.out.bias.zero_()
             self.out.bias[2 * bins:].fill_(TONALITY_START)
-        self.register_buffer("window", torch.hann_window(self.n_fft), persistent=False)
+        self.register_buffer("window", hann(self.n_fft), persistent=False)
         # noise phase: a fixed table over (bin, frame), turned per clip by a fixed projection of
         # the latent features; buffers from an integer hash, not saved (rebuilt identically)
         table = 2 * math.pi * _splitmix(bins * self.frames, seed=1).reshape(bins, self.frames)

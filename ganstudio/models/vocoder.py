@@ -19,6 +19,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .buffers import hann
 from .causal import CausalConv1d, Pointwise
 from .converter import ConverterConfig, FrameNorm
 
@@ -67,7 +68,7 @@ class Vocoder(nn.Module):
         self.blocks = nn.Sequential(*(_Block(w, cfg.causal) for _ in range(cfg.vocoder_blocks)))
         self.out_norm = FrameNorm(w)
         self.head = Pointwise(w, 2 * bins)
-        self.register_buffer("window", torch.hann_window(cfg.n_fft), persistent=False)
+        self.register_buffer("window", hann(cfg.n_fft), persistent=False)
 
     def forward(self, frames: torch.Tensor, start: int = 0) -> torch.Tensor:
         return self.overlap_add(self.time_frames(frames, start))

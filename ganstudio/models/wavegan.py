@@ -12,6 +12,7 @@ import torch.nn.functional as F
 
 from .. import validate as v
 from ..data.settings import ImportSettings
+from .buffers import hann
 from .config import ModelConfig
 from .stft_body import STFTBody
 
@@ -218,7 +219,7 @@ class SpectralHead(nn.Module):
     def __init__(self, width: int, n_fft: int, mbstd: bool = False):
         super().__init__()
         self.n_fft, self.mbstd = n_fft, mbstd
-        self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
+        self.register_buffer("window", hann(n_fft), persistent=False)
         chans = [1, width, 2 * width, 4 * width, 8 * width]
         self.convs = nn.ModuleList(nn.Conv2d(chans[i], chans[i + 1], 3, 2, 1) for i in range(4))
         self.fc = nn.Linear(chans[-1] + (1 if mbstd else 0), 1)
