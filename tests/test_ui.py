@@ -183,18 +183,24 @@ def test_import_and_train_from_the_panels(ctl, qtbot, kit_dir, tmp_path):
     ctl.ask = lambda title, text, yes, no: questions.append(title) or True
     t.out.setText(str(tmp_path / "model"))
     t.minutes.setValue(5)
-    t.steps.setValue(40)            # whichever limit comes first
+    t.steps.setValue(8)             # whichever limit comes first
     t.start_b.click()
     assert not t.start_b.isEnabled() and t.stop_b.isEnabled() and t.hear_b.isEnabled()
-    # the limits only guard against a hang: a busy machine may train ten times slower
+    # Paused, Hear now puts this step's model on the pads however slowly the machine trains
+    # (the limits only guard against a hang: a busy machine may train ten times slower).
+    assert wait_for(qtbot, lambda: len(t.losses.steps) > 0, 600)
+    t.pause_b.click()
+    assert t.pause_b.text() == "Resume"
+    t.hear_b.click()
     assert wait_for(qtbot, lambda: ctl.studio.snapshot_step is not None, 600)
-    assert "hearing training step" in ctl.w.snapshot_label.text()
+    assert "hearing training step" in ctl.w.snapshot_label.text() and ctl.studio.snapshot_step < 8
+    t.pause_b.click()
     assert wait_for(qtbot, lambda: t.start_b.isEnabled(), 600)
     assert len(t.losses.steps) > 5 and any(t.losses.curves)
-    # 40 steps would replace the demo model: the window asked first (and was told yes)
+    # 8 steps would replace the demo model: the window asked first (and was told yes)
     assert questions == ["Use the new model?"]
     assert ctl.studio.model.path == tmp_path / "model"
-    assert ctl.studio.model.meta["training"]["step"] == 40
+    assert ctl.studio.model.meta["training"]["step"] == 8
     assert not ctl.w.model_label.text().startswith("Demo")
 
 
