@@ -1,15 +1,37 @@
-import pytest
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
 
+import pytest
 import soundfile as sf
 
 
 def run(*args, check=True, env=None):
+    """``python -m ganstudio ARGS`` in a new process."""
     proc = subprocess.run([sys.executable, "-m", "ganstudio", *map(str, args)], capture_output=True,
                           text=True, timeout=240, env={**os.environ, **(env or {})})
+    return _checked(proc, check)
+
+
+def cli(*args, check=True):
+    """``ganstudio ARGS`` in this process: the same parsing, checks, work and messages as
+    :func:`run` without a new process's start (2-3 s of importing torch on a 2-core machine).
+    What only a new process shows (the entry point, the same sound in another process, signals,
+    training's threads) stays with :func:`run`."""
+    from ganstudio.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            rc = main([str(a) for a in args])
+        except SystemExit as exc:            # argparse refusing an argument
+            rc = exc.code
+    return _checked(subprocess.CompletedProcess(args, rc, out.getvalue(), err.getvalue()), check)
+
+
+def _checked(proc, check):
     if check and proc.returncode != 0:
         raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
     return proc
@@ -36,18 +58,18 @@ def test_kit_train_generate_info(tmp_path):
     first = sf.read(files[0])[0]
     # cleaned as export cleans a one-shot: it starts on zero and ends in 10 ms of silence
     assert first[0] == 0.0 and not first[-480:].any()
-    run("generate", model, "-n", 1, "--out", tmp_path / "raw", "--format", "pcm16", "--seed", 4, "--raw")
+    cli("generate", model, "-n", 1, "--out", tmp_path / "raw", "--format", "pcm16", "--seed", 4, "--raw")
     assert sf.info(next((tmp_path / "raw").glob("*.wav"))).frames == 24000
-    assert run("generate", model, "-n", 3, "--out", out, "--seed", 4, check=False).returncode == 1
+    assert cli("generate", model, "-n", 3, "--out", out, "--seed", 4, check=False).returncode == 1
     run("generate", model, "-n", 3, "--out", out, "--seed", 4, "--format", "pcm16", "--overwrite")
     # Same seed, same sound: equal to within one 16-bit step (oneDNN may pick another kernel
     # in another process, which moves float results by ~1e-6).
     assert abs(sf.read(files[0])[0] - first).max() <= 1 / 32768
-    p = run("info", model)
+    p = cli("info", model)
     assert "preset      tiny" in p.stdout and "step 3" in p.stdout and "8000 samples at 16000 Hz" in p.stdout
-    p = run("pack", model, tmp_path / "drums.gsm")
-    assert "wrote" in p.stdout and "preset      tiny" in run("info", tmp_path / "drums.gsm").stdout
-    meta = json.loads(run("info", model, "--json").stdout)
+    p = cli("pack", model, tmp_path / "drums.gsm")
+    assert "wrote" in p.stdout and "preset      tiny" in cli("info", tmp_path / "drums.gsm").stdout
+    meta = json.loads(cli("info", model, "--json").stdout)
     assert meta["format"] == "ganstudio.model" and meta["training"]["step"] == 3
 
 
@@ -66,14 +88,14 @@ def test_train_hifi_and_full_band_generate(tmp_path):
     shares = {}
     for mode in ("on", "off"):
         out = tmp_path / mode
-        run("generate", model, "-n", 2, "--out", out, "--hifi", mode, "--format", "float")
+        cli("generate", model, "-n", 2, "--out", out, "--hifi", mode, "--format", "float")
         audio, rate = sf.read(sorted(out.glob("*.wav"))[0], dtype="float32")
         shares[mode] = energy_above(audio, rate)
     assert shares["off"] < 1e-4 < shares["on"]
     plain = tmp_path / "plain"
-    run("generate", model, "-n", 1, "--out", plain, "--rate", "model")
+    cli("generate", model, "-n", 1, "--out", plain, "--rate", "model")
     assert sf.info(sorted(plain.glob("*.wav"))[0]).samplerate == 16000
-    p = run("train-hifi", kit, "--out", tmp_path / "x", "--model", model, check=False)
+    p = cli("train-hifi", kit, "--out", tmp_path / "x", "--model", model, check=False)
     assert p.returncode == 2 and "not allowed with" in p.stderr
 
 
@@ -83,19 +105,19 @@ def test_conditional_generate_by_class(tmp_path):
     p = run("train", kit, "--out", model, "--steps", 1, "--length", 8000, "--batch", 4, "--conditional",
             "--start", "scratch")
     assert "starting from" not in p.stdout
-    run("generate", model, "-n", 2, "--out", tmp_path / "o", "--class", "snare")
+    cli("generate", model, "-n", 2, "--out", tmp_path / "o", "--class", "snare")
     assert all("_snare_" in f.name for f in (tmp_path / "o").glob("*.wav"))
-    p = run("generate", model, "-n", 2, "--out", tmp_path / "o", "--class", "cowbell", check=False)
+    p = cli("generate", model, "-n", 2, "--out", tmp_path / "o", "--class", "cowbell", check=False)
     assert p.returncode == 1 and "has no class 'cowbell'" in p.stderr
 
 
 def test_clear_errors(tmp_path):
-    p = run("info", tmp_path / "nope", check=False)
+    p = cli("info", tmp_path / "nope", check=False)
     assert p.returncode == 1 and p.stderr.startswith("error: no model at")
     (tmp_path / "empty").mkdir()
     p = run("train", tmp_path / "empty", "--out", tmp_path / "m", "--steps", 1, check=False)
     assert p.returncode == 1 and "no usable sounds" in p.stderr
-    p = run("train", tmp_path, "--out", tmp_path / "m", "--rate", "12345", check=False)
+    p = cli("train", tmp_path, "--out", tmp_path / "m", "--rate", "12345", check=False)
     assert p.returncode == 2  # argparse rejects the rate
 
 

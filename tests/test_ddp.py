@@ -11,14 +11,14 @@ def test_torchrun_two_processes_gloo(kit_dir, tmp_path):
     out = tmp_path / "ddp-model"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MASTER_ADDR": "127.0.0.1"}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29533",
-           "-m", "ganstudio", "train", str(kit_dir), "--out", str(out), "--steps", "3",
+           "-m", "ganstudio", "train", str(kit_dir), "--out", str(out), "--steps", "2",
            "--length", "8000", "--batch", "4", "--device", "cpu", "--no-cache"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.count("done at step 3") == 1          # only rank 0 reports
-    assert load_state(out).step == 3
+    assert proc.stdout.count("done at step 2") == 1          # only rank 0 reports
+    assert load_state(out).step == 2
     model = load_model(out)                                  # the GUI / CLI can open DDP checkpoints
-    assert model.meta["training"]["step"] == 3
+    assert model.meta["training"]["step"] == 2
     from ganstudio.audio.studio import Studio               # what the window plays a model with
     studio = Studio(model, device=999)
     studio.start()
@@ -28,10 +28,10 @@ def test_torchrun_two_processes_gloo(kit_dir, tmp_path):
     finally:
         studio.close()
     # Resume under torchrun continues from the checkpoint.
-    cmd[cmd.index("--steps") + 1] = "5"
+    cmd[cmd.index("--steps") + 1] = "3"
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "resuming" in proc.stdout and load_state(out).step == 5
+    assert "resuming" in proc.stdout and load_state(out).step == 3
 
 
 def test_train_convert_under_torchrun_two_processes_and_resume(tmp_path):
@@ -47,12 +47,12 @@ def test_train_convert_under_torchrun_two_processes_and_resume(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MASTER_ADDR": "127.0.0.1"}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29537",
            "-m", "ganstudio", "train-convert", str(tmp_path / "low"), str(tmp_path / "high"), "--out", str(out),
-           "--steps", "2", "--device", "cpu"]
+           "--steps", "1", "--device", "cpu"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.count("done at step 2") == 1
-    cmd[cmd.index("--steps") + 1] = "3"
+    assert proc.stdout.count("done at step 1") == 1
+    cmd[cmd.index("--steps") + 1] = "2"
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "resuming" in proc.stdout and load_state(out).step == 3
-    assert load_converter(out).meta["training"]["step"] == 3
+    assert "resuming" in proc.stdout and load_state(out).step == 2
+    assert load_converter(out).meta["training"]["step"] == 2

@@ -176,14 +176,17 @@ def match_offline(conv, signal, recording, rate: int = 48000, **kw) -> dict:
     """:func:`match_pieces` of the recording of a live conversion against
     :func:`~.live.converted_offline` of ``signal`` at each of the 4 places the chain's frame count
     may have been at when the signal came (it sets the vocoder's phase advance), the one that
-    matches most pieces, with its ``reference``."""
+    matches most pieces, with its ``reference`` (the first that matches every piece: no other
+    can match more; without a converter there is no phase to try)."""
     from .live import converted_offline
     best = None
-    for j in range(4):
+    for j in range(4 if conv is not None else 1):
         ref = converted_offline(conv, signal, rate, lead_blocks=188 + j)
         got = match_pieces(recording, ref, **kw)
         if best is None or sum(got["matched"]) > sum(best["matched"]):
             best = {**got, "reference": ref}
+        if all(got["matched"]):
+            break
     return best
 
 
