@@ -847,13 +847,13 @@ def test_convert_tab_converts_a_long_recording_plays_drags_saves_and_trains(ctl,
     assert flow.open_converter(tmp_path / "conv") and "low -> high" in panel.converter_label.text()
     assert not flow.open_converter(tmp_path)                       # not a converter: one clear error
     assert messages[-1][0].startswith("Can't open the converter") and "converter.json" in messages[-1][1]
-    rec = np.concatenate([_voice(110, 3.0, 0, 700), _voice(140, 3.0, 1, 900)])     # 6 s: past a pad's 4 s
+    rec = np.concatenate([_voice(110, 2.5, 0, 700), _voice(140, 2.0, 1, 900)])     # 4.5 s: past a pad's 4 s
     sf.write(tmp_path / "take.wav", rec, 16000)
     assert flow.load_file(str(tmp_path / "take.wav")) and panel.converted_b.isEnabled()
     panel.converted_b.click()
     assert wait_for(qtbot, lambda: flow.result is not None and ctl.studio.stream is not None, 60)
     stream = ctl.studio.stream
-    assert wait_for(qtbot, lambda: stream.played_s > 5.9, 20)         # the whole recording was streamed
+    assert wait_for(qtbot, lambda: stream.played_s > 4.4, 20)         # the whole recording was streamed
     assert wait_for(qtbot, lambda: not stream.playing and not ctl.studio.engine.stream_on, 10)
     audio, rate, _ = flow.result
     assert rate == 16000 and len(audio) == len(rec) and np.abs(audio).max() <= 10 ** (-1 / 20) + 1e-6
