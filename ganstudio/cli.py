@@ -87,9 +87,10 @@ def _train_bar(preset: str, max_steps: int, main: bool):
     return progress
 
 
-def _train_recipe(a: argparse.Namespace, main: bool):
-    """The training config ``train``'s arguments ask for (the preset's recipe with overrides)."""
-    from .library.base_model import start_from
+def _train_recipe(a: argparse.Namespace, main: bool, dataset):
+    """The training config ``train``'s arguments ask for (the preset's recipe with overrides) and
+    the model settings it shares with the model it starts from (:func:`start_settings`)."""
+    from .library.base_model import start_from, start_settings
     from .training import recipe
     from .training.extender_train import HIFI_SHARE
     overrides = {k: v for k, v in {"loss": a.loss, "batch_size": a.batch, "seed": a.seed,
@@ -98,13 +99,16 @@ def _train_recipe(a: argparse.Namespace, main: bool):
     minutes = a.minutes or 0.0
     if a.hifi and minutes:
         minutes *= 1 - HIFI_SHARE      # the rest of the budget trains the extender afterwards
-    tc = recipe(a.preset, max_steps=a.steps or 0, max_minutes=minutes,
-                conditional=a.conditional, init_from=start_from(a.preset, a.start), **overrides)
+    profile = dataset.profile
+    tc = recipe(a.preset, max_steps=a.steps or 0, max_minutes=minutes, conditional=a.conditional,
+                init_from=start_from(a.preset, a.start, profile["kind"]), **overrides)
     if main and tc.init_from and not (Path(a.out) / "train_state.safetensors").exists():
-        print(f"starting from {tc.init_from} (--start scratch trains from nothing)")
+        why = (f" (a folder of {profile['kind']} sounds: loud for {profile['loud_seconds']:.2f} s)"
+               if a.start == "base" else "")
+        print(f"starting from {tc.init_from}{why}; --start scratch trains from nothing")
     if not tc.max_steps and not tc.max_minutes:
         print("note: no --steps or --minutes given; training runs until Ctrl-C", file=sys.stderr)
-    return tc
+    return tc, start_settings(a.preset, tc.init_from, None if a.fresh else a.out)
 
 
 def cmd_train(a: argparse.Namespace) -> int:
@@ -124,10 +128,11 @@ def cmd_train(a: argparse.Namespace) -> int:
         print(f"imported {s['clips']} clips from {a.folder} ({s['sound_seconds']} s of sound, "
               f"{len(dataset.class_names)} class(es): {', '.join(dataset.class_names)})")
         _print_skips(dataset)
-    tc = _train_recipe(a, main)
+    tc, shared = _train_recipe(a, main, dataset)
     control = TrainControl()
     _stop_on_sigint(control)
-    trainer = Trainer(dataset, a.out, model_config_for(dataset, a.preset, a.conditional), tc, resume=not a.fresh,
+    trainer = Trainer(dataset, a.out, model_config_for(dataset, a.preset, a.conditional, **shared), tc,
+                      resume=not a.fresh,
                       progress_fn=_train_bar(a.preset, tc.max_steps, main), control=control)
     if main and (Path(a.out) / "train_state.safetensors").exists() and not a.fresh:
         print(f"resuming from the checkpoint in {a.out}")

@@ -114,9 +114,10 @@ def _train(sub, commands: dict) -> None:
     g.add_argument("--seconds", type=float_in(0.5, 4.0), help="clip length in seconds (0.5-4)")
     t.add_argument("--loss", choices=LOSSES)
     t.add_argument("--start", default="base", metavar="base|scratch|MODEL",
-                   help="what a new model starts from: the pretrained base shipped with GAN Studio "
-                        "(default, for the tiny preset: 2-3x closer to real sounds at equal time), "
-                        "nothing, or another model folder (ignored when resuming)")
+                   help="what a new model starts from: a pretrained base shipped with GAN Studio "
+                        "(default, for the tiny preset: 2-3x closer to real sounds at equal time; one for "
+                        "short sounds such as drum hits, one for sustained ones such as notes), nothing, "
+                        "or another model folder, whose upsampling it takes (ignored when resuming)")
     t.add_argument("--batch", type=int_in(2, 512))
     t.add_argument("--conditional", action="store_true", help="condition on subfolder classes")
     t.add_argument("--seed", type=int_in(0, 2**31 - 1))

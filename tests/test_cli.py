@@ -152,3 +152,19 @@ def test_ctrl_c_twice_aborts_with_one_line_and_keeps_the_checkpoint(tmp_path, ki
         assert "training aborted; the last checkpoint" in err
     from ganstudio.training.checkpoint import load_state
     assert load_state(model).step >= 0
+
+
+@pytest.mark.slow
+def test_a_sustained_folder_starts_from_its_own_base_and_resumes(tmp_path):
+    from test_profile import swells
+    folder, model = tmp_path / "swells", tmp_path / "model"
+    folder.mkdir()
+    for i, clip in enumerate(swells(8)):
+        sf.write(folder / f"swell_{i}.wav", clip, 16000)
+    p = run("train", folder, "--out", model, "--steps", 1, "--batch", 4, "--threads", 1)
+    assert "resources/base_sustained (a folder of sustained sounds" in p.stdout and "done at step 1" in p.stdout
+    settings = json.loads((model / "config.json").read_text())["model"]
+    assert (settings["upsample"], settings["peak_norm"]) == ("istft", True)     # the base's weights fit
+    p = run("train", folder, "--out", model, "--steps", 2, "--batch", 4, "--threads", 1, "--start", "scratch")
+    assert "resuming from the checkpoint" in p.stdout and "done at step 2" in p.stdout
+    assert json.loads((model / "config.json").read_text())["model"]["upsample"] == "istft"

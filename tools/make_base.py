@@ -5,6 +5,9 @@ kit's kicks, snares, hats, toms, claps and sweeps, and the air corpus's noise bu
 discriminator, so the weights carry the project's own licence (resources/README.md).
 
     .venv/bin/python tools/make_base.py [--minutes 10] [--out resources/base]
+    # the base for folders of sustained sounds (library/base_model.py):
+    .venv/bin/python tools/make_base.py --steps 1128 --set upsample=istft --set peak_norm=true \
+        --out resources/base_sustained
 """
 from __future__ import annotations
 

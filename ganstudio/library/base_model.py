@@ -1,27 +1,58 @@
-"""The pretrained base shipped in ``resources/base``: the `tiny` pair (generator and discriminator)
+"""The pretrained bases shipped in ``resources/``: `tiny` pairs (generator and discriminator)
 trained on the project's own procedural one-shots (``tools/make_base.py``). A new `tiny` model
-starts from it by default and fine-tunes on the user's folder: at equal CPU time that ends 2-3x
-closer to real recordings than starting from scratch (docs/quality.md, "Transfer")."""
+starts from one by default and fine-tunes on the user's folder: at equal CPU time that ends 2-3x
+closer to real recordings than starting from scratch (docs/quality.md, "Transfer").
+
+Which base depends on the folder (``data.profile``): folders of short sounds (drum hits, spoken
+words) start from ``base`` (transposed-convolution generator), folders of sustained sounds (notes,
+most sound effects) from ``base_sustained`` (inverse-STFT generator with peak normalisation);
+docs/quality.md, run 12.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 from .demo_model import resources_dir
 
-BASE_DIR = "base"
+BASES = {"short": "base", "sustained": "base_sustained"}
+# model settings a run must share with the model it starts from for its weights to fit
+SHARED_SETTINGS = ("upsample", "peak_norm")
 
 
-def base_model_path() -> Path:
-    return resources_dir() / BASE_DIR
+def base_model_path(kind: str = "short") -> Path:
+    return resources_dir() / BASES.get(kind, BASES["short"])
 
 
-def start_from(preset: str, start: str = "base") -> str:
-    """What a new run of ``preset`` starts from, as ``TrainConfig.init_from``: the base for `tiny`
-    (its widths are the base's) when ``start`` is "base" and the base is there, a model folder
-    given as ``start``, or "" (from scratch)."""
+def start_from(preset: str, start: str = "base", kind: str = "short") -> str:
+    """What a new run of ``preset`` starts from, as ``TrainConfig.init_from``: for `tiny` (the
+    bases' widths) when ``start`` is "base", the base for folders of this ``kind`` (the
+    short base when that one is missing); a model folder given as ``start``; or "" (from scratch)."""
     if start == "scratch":
         return ""
     if start == "base":
-        path = base_model_path()
-        return str(path) if preset == "tiny" and (path / "generator.safetensors").exists() else ""
+        if preset != "tiny":
+            return ""
+        for path in (base_model_path(kind), base_model_path("short")):
+            if (path / "generator.safetensors").exists():
+                return str(path)
+        return ""
     return start
+
+
+def start_settings(preset: str, init_from: str, out: str | Path | None = None) -> dict:
+    """The model settings (``SHARED_SETTINGS``) a run of ``preset`` takes from the model it starts
+    from, so the base's weights fit: an inverse-STFT base only fits an inverse-STFT generator. A
+    run that resumes (``out`` holds a training state) keeps the settings it was made with, read
+    from its own config.json. {} when neither is a model of the same preset."""
+    from ..models.modelfile import CONFIG, ModelFileError, read_model_config
+    from ..training.checkpoint import STATE_FILE
+    resuming = out is not None and (Path(out) / STATE_FILE).exists() and (Path(out) / CONFIG).exists()
+    if not (resuming or init_from):
+        return {}
+    try:
+        cfg = read_model_config(Path(out) if resuming else Path(init_from))
+    except ModelFileError:
+        if not resuming:
+            raise           # a --start model that can't be read is an error of its own
+        return {}           # the training state's own check says what is wrong
+    return {k: getattr(cfg, k) for k in SHARED_SETTINGS} if cfg.preset == preset else {}

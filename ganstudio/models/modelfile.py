@@ -323,6 +323,17 @@ def load_checked(path: Path, names: tuple[str, str], what: str, parse, build,
     return net.eval().requires_grad_(False).to(device), cfg, meta
 
 
+def read_model_config(path: str | Path) -> ModelConfig:
+    """A model folder's or ``.gsm`` file's settings alone, read (capped) and checked as
+    :func:`load_model` checks them; its weights are not read."""
+    path = Path(path)
+    parts = _Parts(path, (WEIGHTS, CONFIG), "GAN Studio model")
+    try:
+        return parse_meta(parts.read(CONFIG, MAX_CONFIG_BYTES), path)[1]
+    finally:
+        parts.close()
+
+
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
     """Load a model folder or ``.gsm`` file into an eval-mode :class:`Generator` on ``device``,
     every part checked before the generator is built (:func:`load_checked`)."""

@@ -132,6 +132,7 @@ class DatasetPanel(QtWidgets.QWidget):
         classes = ", ".join(f"{k} ({v})" for k, v in s["classes"].items())
         self.summary.setText(f"<b>{s['clips']} clips</b>, {s['sound_seconds']:.1f} s of sound (median "
                              f"{s['median_sound_seconds']:.2f} s a clip) at {s['sample_rate']} Hz"
+                             f" · {s['profile']['kind']} sounds (loud for {s['profile']['loud_seconds']:.2f} s)"
                              f" · {len(s['classes'])} classes: {classes}"
                              f" · {s['skipped']} skipped · {Path(ds.source).name}")
         self._filling = True
@@ -206,8 +207,10 @@ class TrainingPanel(QtWidgets.QWidget):
         self.from_base = QtWidgets.QCheckBox("Start from the pretrained base", checked=True)
         self.from_base.setToolTip("A new tiny model starts from a pair trained on GAN Studio's own procedural "
                                   "one-shots and learns your sounds from there: at equal time it ends 2-3x "
-                                  "closer to real recordings than starting from nothing (a resumed model "
-                                  "keeps its own weights)")
+                                  "closer to real recordings than starting from nothing. Folders of short "
+                                  "sounds (drum hits, words) and of sustained ones (notes, most effects) each have "
+                                  "their own base; the Dataset tab says which kind yours is (a resumed model keeps "
+                                  "its own weights)")
         self.hifi = QtWidgets.QCheckBox("Hi-fi: also train its bandwidth extender")
         self.hifi.setToolTip("After the generator, train the model's own extender on the folder at 48 kHz, "
                              "so its sounds get the air above 8 kHz that your recordings have "
