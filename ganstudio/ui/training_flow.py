@@ -124,26 +124,10 @@ class TrainingFlow(QtCore.QObject):
                 out = str(proposed_folder(Path(out).parent, dataset.source))
                 t.out.setText(out)
         preset = t.preset.currentText()
-        minutes, hifi = t.minutes.value(), None
-        if t.hifi.isChecked():
-            hifi = {"folder": dataset.source, "rate": 48000, "minutes": minutes * HIFI_SHARE if minutes else 10.0,
-                    "snapshot_every": 100}
-            minutes *= 1 - HIFI_SHARE
-        overrides = {"max_minutes": minutes, "max_steps": t.steps.value(), "snapshot_every": 25, "quality_every": 100,
-                     "conditional": t.conditional.isChecked(),
-                     "init_from": start_from(preset, "base" if t.from_base.isChecked() else "scratch",
-                                             dataset.profile["kind"])}
-        if t.loss.currentData():
-            overrides["loss"] = t.loss.currentData()
-        try:
-            tc = recipe(preset, **overrides)
-            mc = model_config_for(dataset, preset, tc.conditional, **start_settings(preset, tc.init_from, out))
-        except ModelFileError as exc:
-            self.show_error("Can't start from that model", str(exc))
+        configs = self._configs(dataset, out, preset)
+        if configs is None:
             return False
-        except ValueError as exc:
-            self.show_error("Can't train with these settings", str(exc))
-            return False
+        tc, mc, hifi = configs
         t.losses.clear_curves()
         self._before = self.studio_fn().model
         self._out = out
@@ -157,6 +141,31 @@ class TrainingFlow(QtCore.QObject):
         t.set_running(True)
         self.status(f"Training {preset} into {out}", 0)
         return True
+
+    def _configs(self, dataset, out: str, preset: str):
+        """(training config, model config, hi-fi job or None) the panel asks for, or None after
+        saying why they can't be made."""
+        t = self.panel
+        minutes, hifi = t.minutes.value(), None
+        if t.hifi.isChecked():
+            hifi = {"folder": dataset.source, "rate": 48000, "minutes": minutes * HIFI_SHARE if minutes else 10.0,
+                    "snapshot_every": 100}
+            minutes *= 1 - HIFI_SHARE
+        overrides = {"max_minutes": minutes, "max_steps": t.steps.value(), "snapshot_every": 25, "quality_every": 100,
+                     "conditional": t.conditional.isChecked(),
+                     "init_from": start_from(preset, "base" if t.from_base.isChecked() else "scratch",
+                                             dataset.profile["kind"])}
+        if t.loss.currentData():
+            overrides["loss"] = t.loss.currentData()
+        try:
+            tc = recipe(preset, **overrides)
+            shared = start_settings(preset, tc.init_from, out)
+            return tc, model_config_for(dataset, preset, tc.conditional, **shared), hifi
+        except ModelFileError as exc:
+            self.show_error("Can't start from that model", str(exc))
+        except ValueError as exc:
+            self.show_error("Can't train with these settings", str(exc))
+        return None
 
     def stop(self) -> None:
         if self.thread:
