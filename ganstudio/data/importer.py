@@ -89,7 +89,7 @@ class Dataset:
     @cached_property
     def profile(self) -> dict:
         """How long the clips stay loud, how much of their energy comes in their first 50 ms, and
-        the kind of folder that makes (:func:`.profile.sound_profile`); measured once (under 0.1 s
+        the kind of folder that makes (:func:`.profile.sound_profile`); measured once (0.06-0.7 s
         for 666 clips)."""
         from .profile import sound_profile
         return sound_profile(self.clips, self.settings.sample_rate)
