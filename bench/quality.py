@@ -164,7 +164,7 @@ def against_real(name: str, ds: Dataset, a, variants: list[tuple[str, tuple[dict
     budgets = [float(b) for b in a.budgets.split(",")]
     for vname, (model_over, train_over) in variants:
         runs = []
-        for seed in range(a.seeds):
+        for seed in range(a.first_seed, a.first_seed + a.seeds):
             t0 = time.monotonic()
             snaps, steps, rollbacks, _ = train(ds, "tiny", max(budgets), a.snapshots,
                                                (model_over, {**train_over, "seed": seed}))
@@ -200,6 +200,7 @@ def main() -> int:
                     help="override a model or training setting of the tiny preset (for ablations)")
     ap.add_argument("--budgets", default="", help="issue 13 mode: score tiny at these minutes (e.g. 2,5,10)")
     ap.add_argument("--seeds", type=int, default=1)
+    ap.add_argument("--first-seed", type=int, default=0, help="seeds run from this one (to add seeds to a run)")
     ap.add_argument("--n-gen", type=int, default=128, help="generated clips per score (issue 13 mode)")
     ap.add_argument("--variant", action="append", default=[], metavar="NAME:FIELD=VALUE[,FIELD=VALUE]",
                     help="issue 13 mode: also train this variant of tiny (the current recipe always runs)")
