@@ -89,8 +89,8 @@ def _train_bar(preset: str, max_steps: int, main: bool):
 
 def _train_recipe(a: argparse.Namespace, main: bool, dataset):
     """The training config ``train``'s arguments ask for (the preset's recipe with overrides) and
-    the model settings it shares with the model it starts from (:func:`start_settings`)."""
-    from .library.base_model import start_from, start_settings
+    the model settings it shares with the model it starts from (:func:`starting_point`)."""
+    from .library.base_model import starting_point
     from .training import recipe
     from .training.extender_train import HIFI_SHARE
     overrides = {k: v for k, v in {"loss": a.loss, "batch_size": a.batch, "seed": a.seed,
@@ -100,15 +100,16 @@ def _train_recipe(a: argparse.Namespace, main: bool, dataset):
     if a.hifi and minutes:
         minutes *= 1 - HIFI_SHARE      # the rest of the budget trains the extender afterwards
     profile = dataset.profile
+    init_from, shared = starting_point(a.preset, a.start, profile["kind"], None if a.fresh else a.out)
     tc = recipe(a.preset, max_steps=a.steps or 0, max_minutes=minutes, conditional=a.conditional,
-                init_from=start_from(a.preset, a.start, profile["kind"]), **overrides)
+                init_from=init_from, **overrides)
     if main and tc.init_from and not (Path(a.out) / "train_state.safetensors").exists():
         why = (f" (a folder of {profile['kind']} sounds: loud for {profile['loud_seconds']:.2f} s)"
                if a.start == "base" else "")
         print(f"starting from {tc.init_from}{why}; --start scratch trains from nothing")
     if not tc.max_steps and not tc.max_minutes:
         print("note: no --steps or --minutes given; training runs until Ctrl-C", file=sys.stderr)
-    return tc, start_settings(a.preset, tc.init_from, None if a.fresh else a.out)
+    return tc, shared
 
 
 def cmd_train(a: argparse.Namespace) -> int:

@@ -56,3 +56,12 @@ def start_settings(preset: str, init_from: str, out: str | Path | None = None) -
             raise           # a --start model that can't be read is an error of its own
         return {}           # the training state's own check says what is wrong
     return {k: getattr(cfg, k) for k in SHARED_SETTINGS} if cfg.preset == preset else {}
+
+
+def starting_point(preset: str, start: str, kind: str, out: str | Path | None = None) -> tuple[str, dict]:
+    """(``TrainConfig.init_from``, model settings) of a run of ``preset`` into ``out`` (None: a
+    fresh run) asked to start from ``start`` ("base", "scratch" or a model folder) on a folder of
+    ``kind`` sounds: :func:`start_from` and :func:`start_settings` together, as the CLI and the
+    training panel both need them."""
+    init_from = start_from(preset, start, kind)
+    return init_from, start_settings(preset, init_from, out)

@@ -16,7 +16,7 @@ from typing import Callable
 from PySide6 import QtCore
 
 from ..models.modelfile import CONFIG, MAX_CONFIG_BYTES, LoadedModel, ModelFileError, load_model
-from ..library.base_model import start_from, start_settings
+from ..library.base_model import starting_point
 from ..training import model_config_for, recipe
 from ..training.checkpoint import STATE_FILE
 from ..validate import read_regular_file
@@ -152,14 +152,13 @@ class TrainingFlow(QtCore.QObject):
                     "snapshot_every": 100}
             minutes *= 1 - HIFI_SHARE
         overrides = {"max_minutes": minutes, "max_steps": t.steps.value(), "snapshot_every": 25, "quality_every": 100,
-                     "conditional": t.conditional.isChecked(),
-                     "init_from": start_from(preset, "base" if t.from_base.isChecked() else "scratch",
-                                             dataset.profile["kind"])}
+                     "conditional": t.conditional.isChecked()}
         if t.loss.currentData():
             overrides["loss"] = t.loss.currentData()
         try:
+            overrides["init_from"], shared = starting_point(
+                preset, "base" if t.from_base.isChecked() else "scratch", dataset.profile["kind"], out)
             tc = recipe(preset, **overrides)
-            shared = start_settings(preset, tc.init_from, out)
             return tc, model_config_for(dataset, preset, tc.conditional, **shared), hifi
         except ModelFileError as exc:
             self.show_error("Can't start from that model", str(exc))
