@@ -41,6 +41,8 @@ class TrainConfig:
     conditional: bool = False    # condition on subfolder classes
     init_from: str = ""          # a model folder to start from (transfer): its generator's weights, and its
                                  # discriminator's from a discriminator.safetensors or a training state
+    spectral_start: bool = True  # with init_from: an inverse-STFT generator starts with the folder's mean
+                                 # spectrum (training/spectral_start.py)
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:

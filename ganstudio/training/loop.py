@@ -31,6 +31,7 @@ from .quality import QualityProbe
 from .warm_start import BASE_DISCRIMINATOR, _load_matching, read_discriminator
 from .config import TrainConfig, recipe
 from .precision import autocast_dtype
+from .spectral_start import match_spectrum
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,8 @@ class Trainer(GanSteps):
         from ..models.modelfile import load_model
         model = load_model(base)
         loaded = _load_matching(self.G, model.generator.state_dict())
+        if self.tc.spectral_start:
+            match_spectrum(self.G, torch.from_numpy(self.dataset.clips), self.tc.seed)
         self.G_ema.load_state_dict(self.G.state_dict())
         if (base / BASE_DISCRIMINATOR).exists():
             loaded += _load_matching(self.D, read_discriminator(base / BASE_DISCRIMINATOR))
