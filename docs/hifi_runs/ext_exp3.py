@@ -1,0 +1,38 @@
+"""Extender variants trained side by side (1 thread each) on one set's train half, scored on both
+sets' test clips as a 16 kHz model's output: high-band LSD over soxr's, and the share of energy
+above 8 kHz against real per family. python ext_exp3.py VARIANT MINUTES drums|sfx"""
+import sys, json, numpy as np, torch, pathlib
+root = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(root)); sys.path.insert(0, str(root / 'bench'))
+torch.set_num_threads(1)
+variant, minutes, data = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+from ganstudio.training.extender_train import ExtenderTrainer, ExtenderTrainConfig
+from ganstudio.models.extender_file import load_extender
+from ganstudio.models.sampling import extend
+from ganstudio.dsp.bands import band_limit, lsd, energy_above
+import hifi
+sets = {n: hifi.load_set(root / 'bench/data' / n) for n in ('hifi_drums', 'hifi_sfx')}
+ds, train, test = sets['hifi_' + data]
+VARIANTS = {'base': {}, 'focus': {'model_rate_share': 2 / 3}, 'comp': {'compressed': 1.0},
+            'active': {'active_db': 60.0}, 'focus_comp': {'model_rate_share': 2 / 3, 'compressed': 1.0},
+            'norm': {}, 'norm_focus': {'model_rate_share': 2 / 3}}
+ECFG = {'norm': {'embed_norm': True}, 'norm_focus': {'embed_norm': True}}
+kw = dict(max_minutes=minutes, snapshot_every=10**9, **VARIANTS[variant])
+out = f'/tmp/exp/ext3_{variant}_{data}'
+from ganstudio.models.extender import ExtenderConfig
+r = ExtenderTrainer(ds.clips[train], out, ExtenderConfig(**ECFG.get(variant, {})), tc=ExtenderTrainConfig(**kw),
+                   resume=False).run()
+ext = load_extender(out)
+res = {'variant': variant, 'data': data, 'steps': r.step, 'settings': {**VARIANTS[variant], **ECFG.get(variant, {})}}
+for name, (ds, train, test) in sets.items():
+    real = ds.clips[test][:80]
+    fam = [ds.class_names[ds.labels[i]] for i in test[:80]]
+    lim = np.stack([band_limit(c, 48000, 16000) for c in real])
+    reb = extend(ext, lim, 48000, 16000)
+    sh = np.array([energy_above(b, 48000) for b in reb]); shr = np.array([energy_above(b, 48000) for b in real])
+    res[name] = {'lsd_high_ratio': round(float(np.mean([lsd(a, b, 48000, lo=8000) for a, b in zip(real, reb)]) /
+                                               np.mean([lsd(a, b, 48000, lo=8000) for a, b in zip(real, lim)])), 4),
+                 'share_ratio': {f: round(float(np.median(sh[[i for i, g in enumerate(fam) if g == f]]) /
+                                 max(1e-9, np.median(shr[[i for i, g in enumerate(fam) if g == f]]))), 2)
+                                 for f in sorted(set(fam))}}
+print(json.dumps(res))
