@@ -92,27 +92,17 @@ def feature_matching(real_out, fake_out) -> torch.Tensor:
 
 
 def multires_logmag(x: torch.Tensor, y: torch.Tensor, fft_sizes=(2048, 1024, 512, 256),
-                    convergence: float = 1.0, compressed: float = 0.0, active_db: float = 0.0) -> torch.Tensor:
+                    convergence: float = 1.0) -> torch.Tensor:
     """The multi-resolution STFT loss of Parallel WaveGAN, mean over resolutions: L1 distance of
     log-magnitudes (natural log, floor 1e-5), which hears quiet bins as well as loud ones, plus
     ``convergence`` times the spectral convergence (||S_y| - |S_x|| / ||S_y||), which keeps the
-    energy of the loud ones right, plus ``compressed`` times the L1 distance of magnitudes to the
-    power 0.3 (loud bins count more, as in speech enhancement). With ``active_db`` > 0 the log term
-    counts only the frames of ``y`` within that many dB of its loudest (as the LSD measure does)."""
+    energy of the loud ones right."""
     total = x.new_zeros(())
     for n in fft_sizes:
         w = torch.hann_window(n, device=x.device, dtype=x.dtype)
         a = torch.stft(x, n, n // 4, window=w, return_complex=True).abs()
         b = torch.stft(y, n, n // 4, window=w, return_complex=True).abs()
-        d = (a.clamp_min(1e-5).log() - b.clamp_min(1e-5).log()).abs()
-        if active_db > 0:
-            e = b.pow(2).sum(1, keepdim=True)                                   # [B, 1, frames]
-            keep = (e >= e.amax(-1, keepdim=True) * 10 ** (-active_db / 10)).to(d.dtype)
-            total = total + (d * keep).sum() / (keep.sum() * d.shape[1]).clamp_min(1)
-        else:
-            total = total + d.mean()
+        total = total + (a.clamp_min(1e-5).log() - b.clamp_min(1e-5).log()).abs().mean()
         if convergence:
             total = total + convergence * torch.linalg.vector_norm(b - a) / torch.linalg.vector_norm(b).clamp_min(1e-5)
-        if compressed:
-            total = total + compressed * (a.clamp_min(1e-8).pow(0.3) - b.clamp_min(1e-8).pow(0.3)).abs().mean()
     return total / len(fft_sizes)

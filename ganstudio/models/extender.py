@@ -48,9 +48,6 @@ class ExtenderConfig:
     channels: int = 128
     blocks: int = 4
     kernel: int = 7
-    # a LayerNorm on the input embedding, as Vocos has: without it the embedding's activations
-    # are ~100 and the blocks' residual updates ~0.2, so the stack is nearly linear (docs/hifi.md)
-    embed_norm: bool = False
 
     def validate(self) -> "ExtenderConfig":
         validate.choice(self.sample_rate, "sample_rate", OUTPUT_RATES)
@@ -59,7 +56,6 @@ class ExtenderConfig:
         validate.integer(self.channels, "channels", 8, 512)
         validate.integer(self.blocks, "blocks", 1, 16)
         validate.integer(self.kernel, "kernel", 1, 31)
-        validate.boolean(self.embed_norm, "embed_norm")
         if self.kernel % 2 == 0:
             raise ValueError(f"kernel must be odd, got {self.kernel}")
         return self
@@ -129,7 +125,6 @@ class Extender(nn.Module):
         self.cfg = cfg
         bins = cfg.n_fft // 2 + 1
         self.inp = nn.Conv1d(2 * bins, cfg.channels, cfg.kernel, padding=cfg.kernel // 2)
-        self.inp_norm = nn.LayerNorm(cfg.channels) if cfg.embed_norm else None
         self.blocks = nn.ModuleList(_Block(cfg.channels, cfg.kernel) for _ in range(cfg.blocks))
         self.norm = nn.LayerNorm(cfg.channels)
         self.out = nn.Conv1d(cfg.channels, 2 * bins, 1)
@@ -149,8 +144,6 @@ class Extender(nn.Module):
         feat = torch.cat([logmag * have[..., None] + LOG_FLOOR * (1 - have[..., None]),
                           have[..., None].expand_as(logmag)], dim=1)
         h = self.inp(feat)
-        if self.inp_norm is not None:
-            h = self.inp_norm(h.transpose(1, 2)).transpose(1, 2)
         for block in self.blocks:
             h = block(h)
         h = self.out(self.norm(h.transpose(1, 2)).transpose(1, 2))

@@ -46,9 +46,6 @@ class ExtenderTrainConfig(StepTrainConfig):
     convergence: float = 0.0         # weight of spectral convergence inside the reconstruction loss
     min_nyquist: float = 4000.0
     max_nyquist: float = 11000.0
-    model_rate_share: float = 1 / 3  # of the inputs, the share band-limited as the default model's rate
-    compressed: float = 0.0          # weight of the compressed-magnitude term (see multires_logmag)
-    active_db: float = 0.0           # > 0: the log term only over frames within this of the loudest
     # a young generator leaves noise in its top band; this share of inputs carries a hiss floor
     # (white noise, band-limited like the input, at floor_db below the piece's peak) that the
     # target keeps below the cutoff but not above it, so the extender learns not to continue
@@ -120,7 +117,7 @@ class ExtenderTrainer(StepTrainer):
         wide = random_pieces(self.clips, tc.batch_size, tc.segment + 2 * margin, self.rng)
         inputs, targets, cutoffs = [], [], []
         for piece in wide:
-            nyquist = DEFAULT_MODEL_RATE / 2 if self.rng.random() < tc.model_rate_share else \
+            nyquist = DEFAULT_MODEL_RATE / 2 if self.rng.random() < 1 / 3 else \
                 float(self.rng.uniform(tc.min_nyquist, tc.max_nyquist))
             floor = self._floor(piece, rate, 2 * nyquist)
             inputs.append((band_limit(piece, rate, 2 * nyquist) + floor)[margin:margin + tc.segment])
@@ -162,8 +159,7 @@ class ExtenderTrainer(StepTrainer):
             ld.backward()
             self.opt_d.step()
             losses["d/adv"] = float(ld.detach())
-        rec = multires_logmag(fake, y, convergence=self.tc.convergence, compressed=self.tc.compressed,
-                              active_db=self.tc.active_db)
+        rec = multires_logmag(fake, y, convergence=self.tc.convergence)
         lg = self.tc.lambda_rec * rec
         if adversarial:
             with self.critics_frozen():
