@@ -9,7 +9,7 @@ variant, minutes, data = sys.argv[1], float(sys.argv[2]), sys.argv[3]
 from ganstudio.training.extender_train import ExtenderTrainer, ExtenderTrainConfig
 from ganstudio.models.extender_file import load_extender
 from ganstudio.models.sampling import extend
-from ganstudio.dsp.bands import band_limit, lsd, energy_above
+from ganstudio.dsp.bands import band_limit, energy_above
 import hifi
 sets = {n: hifi.load_set(root / 'bench/data' / n) for n in ('hifi_drums', 'hifi_sfx')}
 ds, train, test = sets['hifi_' + data]
@@ -28,11 +28,9 @@ for name, (ds, train, test) in sets.items():
     real = ds.clips[test][:80]
     fam = [ds.class_names[ds.labels[i]] for i in test[:80]]
     lim = np.stack([band_limit(c, 48000, 16000) for c in real])
-    reb = extend(ext, lim, 48000, 16000)
-    sh = np.array([energy_above(b, 48000) for b in reb]); shr = np.array([energy_above(b, 48000) for b in real])
-    res[name] = {'lsd_high_ratio': round(float(np.mean([lsd(a, b, 48000, lo=8000) for a, b in zip(real, reb)]) /
-                                               np.mean([lsd(a, b, 48000, lo=8000) for a, b in zip(real, lim)])), 4),
-                 'share_ratio': {f: round(float(np.median(sh[[i for i, g in enumerate(fam) if g == f]]) /
-                                 max(1e-9, np.median(shr[[i for i, g in enumerate(fam) if g == f]]))), 2)
-                                 for f in sorted(set(fam))}}
+    real_share = np.array([energy_above(c, 48000) for c in real])
+    soxr, reb = (hifi.summarise([hifi.measure(a, b) for a, b in zip(real, x)], real_share, fam)
+                 for x in (lim, extend(ext, lim, 48000, 16000)))
+    res[name] = {'lsd_high_ratio': round(reb['lsd_high'] / soxr['lsd_high'], 4),
+                 'share_ratio': {f: round(v['ratio'], 2) for f, v in reb['share_above_8k'].items()}}
 print(json.dumps(res))
