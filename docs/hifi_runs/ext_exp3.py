@@ -1,6 +1,7 @@
 """Extender variants trained side by side (1 thread each) on one set's train half, scored on both
 sets' test clips as a 16 kHz model's output: high-band LSD over soxr's, and the share of energy
-above 8 kHz against real per family. python ext_exp3.py VARIANT MINUTES drums|sfx"""
+above 8 kHz against real per family. python ext_exp3.py VARIANT MINUTES drums|sfx
+(the variants' options lived in commit 6ddda93 and were removed after this run)"""
 import sys, json, numpy as np, torch, pathlib
 root = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(root)); sys.path.insert(0, str(root / 'bench'))
@@ -14,9 +15,8 @@ import hifi
 sets = {n: hifi.load_set(root / 'bench/data' / n) for n in ('hifi_drums', 'hifi_sfx')}
 ds, train, test = sets['hifi_' + data]
 VARIANTS = {'base': {}, 'focus': {'model_rate_share': 2 / 3}, 'comp': {'compressed': 1.0},
-            'active': {'active_db': 60.0}, 'focus_comp': {'model_rate_share': 2 / 3, 'compressed': 1.0},
-            'norm': {}, 'norm_focus': {'model_rate_share': 2 / 3}}
-ECFG = {'norm': {'embed_norm': True}, 'norm_focus': {'embed_norm': True}}
+            'active': {'active_db': 60.0}, 'norm': {}}
+ECFG = {'norm': {'embed_norm': True}}
 kw = dict(max_minutes=minutes, snapshot_every=10**9, **VARIANTS[variant])
 out = f'/tmp/exp/ext3_{variant}_{data}'
 from ganstudio.models.extender import ExtenderConfig

@@ -5,11 +5,10 @@ bright; fine-tuned on a folder of dull sound effects, its top band took 10 minut
 (docs/quality.md, run 12: 0.144 of the clips' energy above 4 kHz after 3 minutes, against the
 real 0.0004). Its log-magnitude head has one bias per STFT bin, and Adam moves a bias by about the
 learning rate a step (5e-4 for `tiny`, times the head's gain of 4: 0.002 nats): a 40 dB correction
-takes over 2 000 steps, about 20 CPU minutes. So
-before the first step the bias is moved by the difference between the folder's mean
-log-magnitude per bin and the generator's own, measured on a batch of its clips: a
-data-dependent start, as weight normalisation's (Salimans and Kingma, 2016) starts a layer with
-the statistics of the data it sees.
+takes over 2 000 steps, about 20 CPU minutes. So before the first step the bias is moved by the
+difference between the folder's mean log-magnitude per bin and the generator's own, measured on a
+batch of its clips: a data-dependent start, as weight normalisation's (Salimans and Kingma, 2016)
+starts a layer with the statistics of the data it sees (docs/quality.md, run 14).
 """
 from __future__ import annotations
 
@@ -42,8 +41,8 @@ def mean_log_magnitude(clips: torch.Tensor, body: STFTBody) -> torch.Tensor:
 @torch.no_grad()
 def match_spectrum(G: torch.nn.Module, real: torch.Tensor, seed: int = 0) -> float | None:
     """Move an inverse-STFT generator's per-bin log-magnitude bias so its clips' mean spectrum
-    matches ``real`` (float [N, 1, samples] or [N, samples], at the model's rate, on any device). Returns the
-    largest shift in dB, or None for a generator without an STFT body (nothing to move)."""
+    matches ``real`` (float [N, 1, samples] or [N, samples], at the model's rate, on any device).
+    Returns the largest shift in dB, or None for a generator without an STFT body (nothing to move)."""
     body = getattr(G, "body", None)
     if not isinstance(body, STFTBody):
         return None
