@@ -31,10 +31,10 @@ def _stft(x: torch.Tensor, n_fft: int = 2048) -> torch.Tensor:
                       center=False, return_complex=True)
 
 
-@pytest.mark.parametrize("length", [RATE, 7000])
-def test_extender_keeps_the_band_below_the_cutoff(length):
+@pytest.mark.parametrize("length,features", [(RATE, "relative"), (7000, "relative"), (7000, "absolute")])
+def test_extender_keeps_the_band_below_the_cutoff(length, features):
     torch.manual_seed(0)
-    net = Extender(ExtenderConfig()).double().eval()
+    net = Extender(ExtenderConfig(features=features)).double().eval()
     x = torch.from_numpy(np.stack([_limited_noise(length, 1), _limited_noise(length, 2, 22050)])).double()
     cutoff = torch.tensor([band_edge(16000), band_edge(22050)], dtype=torch.float64)
     with torch.no_grad():
@@ -68,9 +68,33 @@ def test_extender_and_discriminators_have_gradients():
 
 def test_config_is_validated():
     for bad in ({"n_fft": 300}, {"sample_rate": 16000}, {"kernel": 4}, {"channels": True},
-                {"blocks": 10**6}, {"hop": 1024}, {"what": 1}):
+                {"blocks": 10**6}, {"hop": 1024}, {"what": 1}, {"features": "loud"}, {"features": ["relative"]}):
         with pytest.raises(ValueError):
             ExtenderConfig.from_dict({**ExtenderConfig().to_dict(), **bad})
+
+
+def test_files_without_features_read_as_absolute(tmp_path):
+    """Extenders saved before the net read relative log-magnitudes (the shipped ones among them)
+    have no "features" key: they load as "absolute" and play exactly as before, while a new
+    extender is "relative" and the two read the same clip differently."""
+    assert ExtenderConfig().features == "relative"
+    legacy = {k: v for k, v in SMALL.to_dict().items() if k != "features"}
+    assert ExtenderConfig.from_dict(legacy).features == "absolute"
+    assert ExtenderConfig.from_dict(SMALL.to_dict()).features == "relative"
+    assert load_extender(SHIPPED).net.cfg.features == "absolute"
+    torch.manual_seed(0)
+    net = Extender(SMALL).eval()
+    old = Extender(ExtenderConfig.from_dict(legacy)).eval()
+    old.load_state_dict(net.state_dict())
+    x = torch.from_numpy(_limited_noise(RATE)[None])
+    cutoff = torch.full((1,), band_edge(16000))
+    with torch.no_grad():
+        assert not torch.allclose(net(x, cutoff), old(x, cutoff), atol=1e-4)
+    folder = tmp_path / "legacy"
+    save_extender(folder, old, old.cfg, {"step": 1})
+    assert "features" not in json.loads((folder / CONFIG).read_text())["extender"]   # as files before the key
+    with torch.no_grad():
+        np.testing.assert_array_equal(load_extender(folder).net(x, cutoff).numpy(), old(x, cutoff).numpy())
 
 
 def test_file_round_trip_and_refusals(tmp_path):
@@ -165,6 +189,28 @@ def test_training_resumes_bit_exactly(tmp_path):
     assert all(np.isfinite(v) for _, losses in a.info["history"] for v in losses.values())
     ext = load_extender(tmp_path / "a")           # what training exported is a valid extender
     assert ext.meta["training"]["step"] == 4
+
+
+def test_a_checkpoint_from_before_relative_features_resumes_as_it_was_trained(tmp_path):
+    """A killed run of an older extender (absolute log-magnitudes; its checkpoint's settings have
+    no "features") resumes with today's default settings and goes on reading absolute ones."""
+    from ganstudio.training.checkpoint import CheckpointError, load_state
+    from ganstudio.training.extender_train import ExtenderTrainConfig, ExtenderTrainer
+    clips = np.stack([_limited_noise(12000, s, 48000) for s in range(4)])
+    tc = dict(batch_size=2, segment=2048, max_minutes=0, seed=3)
+    legacy = ExtenderConfig(channels=16, blocks=1, features="absolute")
+    ExtenderTrainer(clips, tmp_path / "a", legacy, ExtenderTrainConfig(max_steps=4, **tc), resume=False).run()
+    ExtenderTrainer(clips, tmp_path / "b", legacy, ExtenderTrainConfig(max_steps=2, **tc), resume=False).run()
+    assert "features" not in load_state(tmp_path / "b").info["extender_config"]
+    resumed = ExtenderTrainer(clips, tmp_path / "b", SMALL, ExtenderTrainConfig(max_steps=4, **tc))
+    assert resumed.run().step == 4 and resumed.cfg.features == "absolute"
+    a, b = load_state(tmp_path / "a"), load_state(tmp_path / "b")
+    for k in a.generator_ema:
+        assert torch.equal(a.generator_ema[k], b.generator_ema[k]), k
+    assert load_extender(tmp_path / "b").net.cfg.features == "absolute"
+    with pytest.raises(CheckpointError, match="other settings"):     # other settings still refuse
+        ExtenderTrainer(clips, tmp_path / "b", ExtenderConfig(channels=32, blocks=1),
+                        ExtenderTrainConfig(max_steps=5, **tc)).run()
 
 
 def test_training_inputs_may_carry_a_hiss_floor_the_target_does_not_continue(tmp_path):

@@ -31,6 +31,7 @@ LOG_FLOOR = -11.5       # log(1e-5): the log-magnitude of an empty bin
 MAX_LOG_MAG = 9.0       # a bin of a unit-RMS clip never needs more (white noise at n_fft 2048: 3.8)
 NOISE_SEED = 20261126   # the noise excitation is the same at every call outside training: exact remakes
 MIN_CUTOFF, MAX_CUTOFF = 2000.0, 16000.0
+FEATURES = ("relative", "absolute")
 
 
 def band_edge(rate: float) -> float:
@@ -48,6 +49,11 @@ class ExtenderConfig:
     channels: int = 128
     blocks: int = 4
     kernel: int = 7
+    # what the net reads: "relative", each frame's log-magnitudes over the mean of its top octave
+    # (the level the prior starts from), so one frame's spectral shape is what it learns from;
+    # "absolute", the unit-RMS clip's log-magnitudes, as extenders made before it (docs/hifi.md,
+    # "what the net reads") - a model file without this key is one of those
+    features: str = "relative"
 
     def validate(self) -> "ExtenderConfig":
         validate.choice(self.sample_rate, "sample_rate", OUTPUT_RATES)
@@ -56,15 +62,23 @@ class ExtenderConfig:
         validate.integer(self.channels, "channels", 8, 512)
         validate.integer(self.blocks, "blocks", 1, 16)
         validate.integer(self.kernel, "kernel", 1, 31)
+        validate.choice(self.features, "features", FEATURES)
         if self.kernel % 2 == 0:
             raise ValueError(f"kernel must be odd, got {self.kernel}")
         return self
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The settings as JSON; "absolute" is written as files before the key were, without it, so
+        a checkpoint of such an extender still matches its run's settings on resume."""
+        d = asdict(self)
+        if d["features"] == "absolute":
+            del d["features"]
+        return d
 
     @classmethod
     def from_dict(cls, d) -> "ExtenderConfig":
+        if isinstance(d, dict) and "features" not in d:
+            d = {**d, "features": "absolute"}
         return validate.settings_from_dict(cls, d, "extender")
 
 
@@ -141,16 +155,18 @@ class Extender(nn.Module):
         logmag = spec.abs().clamp_min(1e-5).log()                          # [B, bins, frames]
         have = (self.freqs[None] < JOIN_LOW * cutoff[:, None]).to(x.dtype)  # [B, bins]
         top = have * (self.freqs[None] >= 0.5 * cutoff[:, None])            # the input's top octave
-        feat = torch.cat([logmag * have[..., None] + LOG_FLOOR * (1 - have[..., None]),
-                          have[..., None].expand_as(logmag)], dim=1)
-        h = self.inp(feat)
+        ref = (logmag * top[..., None]).sum(1, keepdim=True) / top.sum(1).clamp_min(1)[:, None, None]
+        if cfg.features == "relative":
+            feat = (logmag - ref) * have[..., None]
+        else:
+            feat = logmag * have[..., None] + LOG_FLOOR * (1 - have[..., None])
+        h = self.inp(torch.cat([feat, have[..., None].expand_as(logmag)], dim=1))
         for block in self.blocks:
             h = block(h)
         h = self.out(self.norm(h.transpose(1, 2)).transpose(1, 2))
         amp, tonal = h.chunk(2, dim=1)
-        # the prior the net corrects: the input's top octave, its level and its slope continued upwards
-        # (without the slope, high bands came out 10-20 dB too quiet on hats and cymbals)
-        ref = (logmag * top[..., None]).sum(1, keepdim=True) / top.sum(1).clamp_min(1)[:, None, None]
+        # the prior the net corrects: the input's top octave (ref), its level and its slope continued
+        # upwards (without the slope, high bands came out 10-20 dB too quiet on hats and cymbals)
         mag = (ref + self._slope(logmag, top, cutoff) + amp).clamp(max=MAX_LOG_MAG).exp()
         excitation = self._excitation(spec, cutoff, n)
         mix = torch.sigmoid(tonal)

@@ -11,7 +11,7 @@ The loop, checkpoints, resume, rollback, hooks and DDP are the side models' shar
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -103,6 +103,16 @@ class ExtenderTrainer(StepTrainer):
 
     def config_info(self) -> dict:
         return {"extender_config": self.cfg.to_dict()}
+
+    def _restore(self, st) -> None:
+        """A checkpoint of an extender that read absolute log-magnitudes (made before "features"
+        existed, or asked for) resumes as one: the setting changes no weight's shape."""
+        saved = st.info.get("extender_config")
+        if isinstance(saved, dict) and "features" not in saved and self.cfg.features != "absolute":
+            legacy = replace(self.cfg, features="absolute")
+            if legacy.to_dict() == saved:
+                self.cfg = self.G.cfg = self.G_ema.cfg = legacy
+        super()._restore(st)
 
     def export(self, elapsed: float) -> None:
         save_extender(self.out, self.G_ema, self.cfg,

@@ -34,6 +34,13 @@ EXIT_GRACE_S = 60.0     # after its last word, the child has this long to flush 
 
 
 _SIGNALLED = [False]
+# an extender snapshot's kind names what its net reads (a resumed run of an older extender keeps
+# reading absolute log-magnitudes), so the window rebuilds the net the child trains
+EXTENDER_KINDS = {"extender": "relative", "extender-absolute": "absolute"}
+
+
+def extender_kind(cfg) -> str:
+    return next(k for k, v in EXTENDER_KINDS.items() if v == cfg.features)
 
 
 def _die_with_parent(parent_pid: int, on_orphaned: Callable[[], None]) -> None:
@@ -67,7 +74,7 @@ def _train_extender(hifi: dict, out_dir: str, resume: bool, progress, poll_flags
         progress(p)
     return ExtenderTrainer(clips, Path(out_dir) / SUBFOLDER, ExtenderConfig(sample_rate=rate), tc,
                            resume=resume, progress_fn=tagged, abort_fn=poll_flags,
-                           snapshot_fn=lambda net, step: snapshot(net, step, "extender"), control=control,
+                           snapshot_fn=lambda net, step: snapshot(net, step, extender_kind(net.cfg)), control=control,
                            data_summary=data.summary()).run()
 
 
@@ -299,10 +306,10 @@ class TrainerProcess:
             net = Converter(self.converter_cfg)
             net.load_state_dict(tensors)
             self.snapshot_fn(net.eval().requires_grad_(False), step)
-        elif kind == "extender" and self.extender_fn:
+        elif kind in EXTENDER_KINDS and self.extender_fn:
             from ..models.extender import Extender, ExtenderConfig
             from ..models.extender_file import LoadedExtender
-            cfg = ExtenderConfig(sample_rate=self.hifi_rate)
+            cfg = ExtenderConfig(sample_rate=self.hifi_rate, features=EXTENDER_KINDS[kind])
             net = Extender(cfg)
             net.load_state_dict(tensors)
             self.extender_fn(LoadedExtender(net.eval().requires_grad_(False), cfg,
