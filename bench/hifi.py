@@ -69,6 +69,23 @@ def summarise(rows: list[dict], real_share: np.ndarray, families: list[str]) -> 
     return out
 
 
+def variant_scores(ext, sets: dict, n: int = 80) -> dict:
+    """The extender experiments' scores (docs/hifi_runs/ext_exp*.py): per set of ``sets`` ({name:
+    load_set(...)}), on its first ``n`` test clips made as a 16 kHz model's, high-band LSD over
+    soxr's and the median share above 8 kHz over real's per family."""
+    res = {}
+    for name, (ds, _, test) in sets.items():
+        real = ds.clips[test][:n]
+        fam = [ds.class_names[ds.labels[i]] for i in test[:n]]
+        lim = np.stack([band_limit(c, RATE, MODEL_RATE) for c in real])
+        real_share = np.array([energy_above(c, RATE) for c in real])
+        soxr, reb = (summarise([measure(a, b) for a, b in zip(real, x)], real_share, fam)
+                     for x in (lim, extend(ext, lim, RATE, MODEL_RATE)))
+        res[name] = {"lsd_high_ratio": round(reb["lsd_high"] / soxr["lsd_high"], 4),
+                     "share_ratio": {f: round(v["ratio"], 2) for f, v in reb["share_above_8k"].items()}}
+    return res
+
+
 def speed(ext, seconds: float = 1.0, repeats: int = 5) -> dict:
     x = np.random.default_rng(0).standard_normal((1, int(seconds * RATE))).astype(np.float32) * 0.1
     extend(ext, x, RATE, MODEL_RATE)

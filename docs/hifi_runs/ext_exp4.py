@@ -15,7 +15,6 @@ import json
 import pathlib
 import sys
 
-import numpy as np
 import torch
 
 root = pathlib.Path(__file__).resolve().parents[2]
@@ -25,9 +24,7 @@ variant, minutes, data = sys.argv[1], float(sys.argv[2]), sys.argv[3]
 import hifi                                                             # noqa: E402
 import ganstudio.models.extender as E                                   # noqa: E402
 import ganstudio.training.extender_train as ET                          # noqa: E402
-from ganstudio.dsp.bands import band_limit, energy_above                # noqa: E402
 from ganstudio.models.extender_file import load_extender, shipped_path  # noqa: E402
-from ganstudio.models.sampling import extend                            # noqa: E402
 
 
 def smoothed_slope(self, logmag, top, cutoff, frames=9):
@@ -93,13 +90,5 @@ r = Trainer(ds.clips[train], out, E.ExtenderConfig(features='relative' if varian
             tc=ET.ExtenderTrainConfig(max_minutes=minutes, snapshot_every=10**9), resume=False).run()
 ext = load_extender(out)
 res = {'variant': variant, 'data': data, 'steps': r.step}
-for name, (ds, train, test) in sets.items():
-    real = ds.clips[test][:80]
-    fam = [ds.class_names[ds.labels[i]] for i in test[:80]]
-    lim = np.stack([band_limit(c, 48000, 16000) for c in real])
-    real_share = np.array([energy_above(c, 48000) for c in real])
-    soxr, reb = (hifi.summarise([hifi.measure(a, b) for a, b in zip(real, x)], real_share, fam)
-                 for x in (lim, extend(ext, lim, 48000, 16000)))
-    res[name] = {'lsd_high_ratio': round(reb['lsd_high'] / soxr['lsd_high'], 4),
-                 'share_ratio': {f: round(v['ratio'], 2) for f, v in reb['share_above_8k'].items()}}
+res.update(hifi.variant_scores(ext, sets))
 print(json.dumps(res))
