@@ -1,6 +1,6 @@
 """python ext_calib4.py EXT drums|sfx (tried, not kept). Post-hoc energy calibration: per output bin, shift the net's log-magnitude bias by half the log of
 (real energy / extended energy) above the cutoff, summed over the train half's clips made at
-random rates as in training; then score."""
+12, 16 and 20 kHz; then score."""
 import sys, json, pathlib, numpy as np, torch
 root = pathlib.Path(__file__).resolve().parents[2]; sys.path.insert(0, str(root)); sys.path.insert(0, str(root / 'bench'))
 torch.set_num_threads(2)
