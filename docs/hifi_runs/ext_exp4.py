@@ -8,6 +8,8 @@ the share of energy above 8 kHz against real per family. The variants patch the 
   relmel   rel, plus an L1 loss on log-mel energies (128 bands, n_fft 1024 at 48 kHz, as HiFi-GAN's mel
            loss: power pooled over bins before the log, so it sees energy where the per-bin log loss
            sees a median)
+  relpool  rel, plus 17 channels: the frame's power pooled in bands up to 6.9 kHz, in log relative to
+           the top octave (what hatdiag4_probe.py's MLP read), 0 for bands above the input's band
   smooth9  the slope prior fitted to a power spectrum smoothed over 9 frames (24 ms), not one frame
   loudw    the log-magnitude loss weighted per frame by sqrt(frame energy / the piece's loudest)
   loud20   ... weight 1 for frames within 20 dB of the piece's loudest, 0.1 below"""
@@ -73,6 +75,47 @@ if variant == 'smooth9':
     E.Extender._slope = smoothed_slope
 if variant.startswith('loud'):
     ET.multires_logmag = weighted_logmag
+
+
+POOL_EDGES = (0, 200, 400, 700, 1000, *[round(float(f)) for f in torch.logspace(torch.log10(torch.tensor(1500.)), torch.log10(torch.tensor(6900.)), 13)])
+
+
+class PooledExtender(E.Extender):
+    def __init__(self, cfg):
+        super().__init__(cfg)
+        bins = cfg.n_fft // 2 + 1
+        self.inp = torch.nn.Conv1d(2 * bins + len(POOL_EDGES) - 1, cfg.channels, cfg.kernel, padding=cfg.kernel // 2)
+        pool = torch.stack([((self.freqs >= a) & (self.freqs < b)).float() for a, b in zip(POOL_EDGES[:-1], POOL_EDGES[1:])])
+        self.register_buffer("pool", pool / pool.sum(1, keepdim=True).clamp_min(1), persistent=False)
+        self.register_buffer("pool_top", torch.tensor(POOL_EDGES[1:], dtype=torch.float32), persistent=False)
+
+    def forward(self, x, cutoff):
+        cfg, n = self.cfg, x.shape[-1]
+        level = x.pow(2).mean(-1, keepdim=True).sqrt().clamp_min(1e-4)
+        spec = torch.stft(x / level, cfg.n_fft, cfg.hop, window=self.window, center=True, return_complex=True)
+        logmag = spec.abs().clamp_min(1e-5).log()
+        have = (self.freqs[None] < E.JOIN_LOW * cutoff[:, None]).to(x.dtype)
+        top = have * (self.freqs[None] >= 0.5 * cutoff[:, None])
+        ref = (logmag * top[..., None]).sum(1, keepdim=True) / top.sum(1).clamp_min(1)[:, None, None]
+        pooled = 0.5 * torch.einsum('kf,bft->bkt', self.pool, spec.abs().pow(2)).clamp_min(1e-10).log() - ref
+        inside = (self.pool_top[None] < E.JOIN_LOW * cutoff[:, None]).to(x.dtype)[..., None]
+        feat = torch.cat([(logmag - ref) * have[..., None], have[..., None].expand_as(logmag), pooled * inside], 1)
+        h = self.inp(feat)
+        for block in self.blocks:
+            h = block(h)
+        amp, tonal = self.out(self.norm(h.transpose(1, 2)).transpose(1, 2)).chunk(2, dim=1)
+        mag = (ref + self._slope(logmag, top, cutoff) + amp).clamp(max=E.MAX_LOG_MAG).exp()
+        exc = self._excitation(spec, cutoff, n)
+        mix = torch.sigmoid(tonal)
+        high = torch.istft(mag * (exc[0] * mix + exc[1] * (1 - mix)), cfg.n_fft, cfg.hop, window=self.window,
+                           center=True, length=n)
+        return E.join_bands(x, high * level, cfg.sample_rate, cutoff)
+
+
+if variant == 'relpool':
+    ET.Extender = PooledExtender                     # what the trainer builds
+    import ganstudio.models.extender_file as EF
+    EF.Extender = PooledExtender                     # and what load_extender rebuilds for scoring
 
 
 class Trainer(ET.ExtenderTrainer):
