@@ -69,16 +69,22 @@ def summarise(rows: list[dict], real_share: np.ndarray, families: list[str]) -> 
     return out
 
 
+def held_out(ds, test) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
+    """The clips at indices ``test`` of a full-rate set: (real [n, samples] at 48 kHz, their families,
+    the same made as a 16 kHz model's, the real share of energy above 8 kHz [n])."""
+    real = ds.clips[test]
+    families = [ds.class_names[ds.labels[i]] for i in test]
+    limited = np.stack([band_limit(c, RATE, MODEL_RATE) for c in real])
+    return real, families, limited, np.array([energy_above(c, RATE, HIGH) for c in real])
+
+
 def variant_scores(ext, sets: dict, n: int = 80) -> dict:
     """The extender experiments' scores (docs/hifi_runs/ext_exp*.py): per set of ``sets`` ({name:
     load_set(...)}), on its first ``n`` test clips made as a 16 kHz model's, high-band LSD over
     soxr's and the median share above 8 kHz over real's per family."""
     res = {}
     for name, (ds, _, test) in sets.items():
-        real = ds.clips[test][:n]
-        fam = [ds.class_names[ds.labels[i]] for i in test[:n]]
-        lim = np.stack([band_limit(c, RATE, MODEL_RATE) for c in real])
-        real_share = np.array([energy_above(c, RATE) for c in real])
+        real, fam, lim, real_share = held_out(ds, test[:n])
         soxr, reb = (summarise([measure(a, b) for a, b in zip(real, x)], real_share, fam)
                      for x in (lim, extend(ext, lim, RATE, MODEL_RATE)))
         res[name] = {"lsd_high_ratio": round(reb["lsd_high"] / soxr["lsd_high"], 4),
@@ -186,9 +192,7 @@ def set_entry(a, name: str, shipped) -> dict:
     """Every method on one set's test clips (see the module docstring): the JSON entry."""
     ds, train, test = load_set(Path(a.data) / name)
     test = test[:a.max_test]
-    real = ds.clips[test]
-    families = [ds.class_names[ds.labels[i]] for i in test]
-    limited = np.stack([band_limit(c, RATE, MODEL_RATE) for c in real])
+    real, families, limited, real_share = held_out(ds, test)
     methods = {"soxr": limited,
                "band_replication": np.stack([replicate_band(c, RATE, band_edge(MODEL_RATE)) for c in limited]),
                "shipped_extender": extend(shipped, limited, RATE, MODEL_RATE),
@@ -210,7 +214,6 @@ def set_entry(a, name: str, shipped) -> dict:
         model, _ = train_generator_on(Path(a.data) / name, ImportSettings(), {ds.files[j] for j in train},
                                       Path(f"/tmp/ganstudio-bench-hifi-gen-{name}"), a.fd_minutes)
         entry["fd_generated_48k"] = frechet_rows(model, ds.clips[test], exts)
-    real_share = np.array([energy_above(c, RATE, HIGH) for c in real])
     for m, rebuilt in methods.items():
         entry[m] = summarise([measure(r, b) for r, b in zip(real, rebuilt)], real_share, families)
     for measure_name in ("lsd_high", "lsd_8k_20k"):

@@ -191,6 +191,17 @@ def test_training_resumes_bit_exactly(tmp_path):
     assert ext.meta["training"]["step"] == 4
 
 
+def test_snapshot_kinds_name_what_the_net_reads():
+    """The child names each extender snapshot by its features, and the window rebuilds that net
+    from the name: every kind maps back, and a relative extender keeps the kind it always had."""
+    from ganstudio.models.extender import FEATURES
+    from ganstudio.training.subprocess import EXTENDER_KINDS, extender_kind
+    assert sorted(EXTENDER_KINDS.values()) == sorted(FEATURES)
+    for features in FEATURES:
+        assert EXTENDER_KINDS[extender_kind(ExtenderConfig(features=features))] == features
+    assert extender_kind(ExtenderConfig()) == "extender"
+
+
 def test_a_checkpoint_from_before_relative_features_resumes_as_it_was_trained(tmp_path):
     """A killed run of an older extender (absolute log-magnitudes; its checkpoint's settings have
     no "features") resumes with today's default settings and goes on reading absolute ones."""

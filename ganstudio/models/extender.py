@@ -68,8 +68,9 @@ class ExtenderConfig:
         return self
 
     def to_dict(self) -> dict:
-        """The settings as JSON; "absolute" is written as files before the key were, without it, so
-        a checkpoint of such an extender still matches its run's settings on resume."""
+        """The settings as JSON. An "absolute" extender is written without the "features" key, as
+        files were before the key existed, so an older run's checkpoint still matches its settings
+        on resume."""
         d = asdict(self)
         if d["features"] == "absolute":
             del d["features"]
