@@ -58,14 +58,14 @@ def cmd_generate(a: argparse.Namespace) -> int:
 
 
 def clean_clip(x, rate: int):
-    """A generated clip (float32 [frames] at ``rate``) as a stem: DC removed, from its onset to
+    """A generated clip (float32 [frames] at ``rate``) as a stem: DC blocked, from its onset to
     where it has decayed with fades to zero (:func:`~ganstudio.dsp.oneshot.clean_oneshot`), a
     peak above full scale scaled down to the export ceiling, never clipped."""
     import numpy as np
 
     from .dsp import processing as dsp
     from .dsp.oneshot import clean_oneshot
-    x = clean_oneshot(dsp.remove_dc(x), rate)
+    x = clean_oneshot(dsp.block_dc(x, rate), rate)
     if np.max(np.abs(x), initial=0.0) > 1.0:
         x = dsp.normalize_peak(x, dsp.PEAK_CEILING_DBFS)[0]
     return x

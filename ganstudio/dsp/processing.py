@@ -7,6 +7,8 @@ import numpy as np
 
 PEAK_CEILING_DBFS = -0.3     # loudness normalisation never pushes a peak above this
 MIN_LOUDNESS_S = 0.4         # BS.1770 gating blocks are 400 ms; shorter sounds are padded to measure
+DC_BLOCK_HZ = 10.0
+DC_METHODS = ("mean", "highpass")    # how a stem's DC is removed: remove_dc, block_dc
 
 
 def trim_bounds(n: int, start: float, end: float) -> tuple[int, int]:
@@ -51,9 +53,34 @@ def fade(x: np.ndarray, sample_rate: int, in_ms: float = 0.0, out_ms: float = 0.
     return y
 
 
+def dc_removed(x: np.ndarray, rate: int, method: str) -> np.ndarray:
+    """``x`` without its DC offset by ``method`` (one of :data:`DC_METHODS`)."""
+    if method == "mean":
+        return remove_dc(x)
+    if method == "highpass":
+        return block_dc(x, rate)
+    raise ValueError(f"unknown DC method {method!r}")
+
+
 def remove_dc(x: np.ndarray) -> np.ndarray:
-    """Subtract the mean of each channel (a one-shot's DC offset)."""
+    """Subtract the mean of each channel. The DC removal of stems made before :func:`block_dc`
+    (``dc_method`` "mean"): on a clip whose tail is silent it writes the body's offset, negated,
+    into that tail."""
     return (x - x.mean(axis=0, keepdims=True)).astype(np.float32)
+
+
+def block_dc(x: np.ndarray, rate: int, hz: float = DC_BLOCK_HZ) -> np.ndarray:
+    """A DC blocker: a first-order Butterworth high-pass at ``hz`` run forward in time over float32
+    ``x`` ([frames] or [frames, channels]) at ``rate`` Hz, from silence (a one-shot starts there).
+
+    Unlike :func:`remove_dc` it puts no offset where the sound was silent: a generated clip whose
+    tail is silence keeps a silent tail (what is left of the body's offset dies away, 55 dB in
+    100 ms at 10 Hz), and nothing rings before the onset (causal, not zero-phase). At 10 Hz a
+    40 Hz kick loses 0.26 dB."""
+    from scipy.signal import butter, sosfilt
+    x = np.asarray(x, dtype=np.float32)
+    sos = butter(1, hz, "highpass", fs=rate, output="sos")
+    return sosfilt(sos, x.astype(np.float64), axis=0).astype(np.float32)
 
 
 def normalize_peak(x: np.ndarray, target_dbfs: float = -1.0) -> tuple[np.ndarray, float]:

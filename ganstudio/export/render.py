@@ -109,8 +109,8 @@ def make_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings) -> 
     x, side = _source_audio(model, spec, settings, rate, ext)
     cleaned = bool(spec.pad.get("clean")) if spec.pad else (settings.clean and spec.source["type"] == "latent")
     if settings.dc and cleaned:     # before the fades: a clean stem starts and ends on zero
-        x = dsp.remove_dc(x)
-        side = None if side is None else dsp.remove_dc(side)
+        x = dsp.dc_removed(x, rate, settings.dc_method)
+        side = None if side is None else dsp.dc_removed(side, rate, settings.dc_method)
     if spec.pad:        # the pad's own render path (dsp.pad), exactly as the pad plays it
         x = shape_pad(x, rate, spec.pad, side=side)
         if x.ndim == 2 and settings.channels == 1:      # a mono stem of a stereo pad: its mid, exactly
@@ -119,7 +119,7 @@ def make_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings) -> 
         x = clean_oneshot(x, rate)
     info: dict = {"extender_sha256": ext.weights_hash} if ext is not None else {}
     if settings.dc and not cleaned:  # where stems made before clean one-shots did it: they remake exactly
-        x = dsp.remove_dc(x)
+        x = dsp.dc_removed(x, rate, settings.dc_method)
     if settings.trim and not cleaned:   # a clean one-shot is trimmed already, and ends in silence on purpose
         x = dsp.trim_silence(x, settings.trim_db, pad_frames=int(0.002 * rate))
     x = dsp.fade(x, rate, settings.fade_in_ms, settings.fade_out_ms)

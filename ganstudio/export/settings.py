@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .. import validate as v
 from ..dsp.bands import CAP_RULE, CAP_RULES
+from ..dsp.processing import DC_METHODS
 from .wav import SUBTYPES
 
 
@@ -43,6 +44,7 @@ class ExportSettings:
     fade_in_ms: float = 0.0
     fade_out_ms: float = 10.0
     dc: bool = True
+    dc_method: str = "highpass"     # how: a 10 Hz DC blocker ("mean": the whole clip's mean, as stems made before it)
     normalize: str = "peak"
     peak_dbfs: float = -1.0
     lufs: float = -16.0
@@ -64,6 +66,7 @@ class ExportSettings:
         v.number(self.fade_in_ms, "fade-in (ms)", 0.0, MAX_FADE_MS)
         v.number(self.fade_out_ms, "fade-out (ms)", 0.0, MAX_FADE_MS)
         v.boolean(self.dc, "dc")
+        v.choice(self.dc_method, "dc_method", DC_METHODS)
         v.choice(self.normalize, "normalisation", NORMALIZE)
         v.number(self.peak_dbfs, "peak target (dBFS)", -60.0, 0.0)
         v.number(self.lufs, "loudness target (LUFS)", -70.0, 0.0)
@@ -93,8 +96,9 @@ class ExportSettings:
         if not isinstance(d, dict):
             raise ValueError("processing must be a JSON object")
         known = {f.name for f in fields(cls)}
-        # sidecars from before clean one-shots, Hi-fi and the cap rules existed remake as they were made
-        return cls(**{"clean": False, "hifi": False, "hifi_cap": False, "hifi_cap_rule": 1,
+        # sidecars from before clean one-shots, Hi-fi, the cap rules and the DC blocker existed
+        # remake as they were made
+        return cls(**{"clean": False, "hifi": False, "hifi_cap": False, "hifi_cap_rule": 1, "dc_method": "mean",
                       **{k: val for k, val in d.items() if k in known}})
 
 
