@@ -58,6 +58,21 @@ def test_the_profile_is_in_the_data_summary():
     assert ds.summary()["profile"]["kind"] == "sustained"
 
 
+def test_a_subset_reads_its_profile_from_the_measures_of_its_parent(monkeypatch):
+    """The window measures every clip once, off the GUI thread; the clips left ticked at Train
+    get the same profile as if measured again, without measuring."""
+    import ganstudio.data.profile as profile
+    ds = Dataset.from_arrays({"hit": list(words(30)), "swell": list(swells(30))}, ImportSettings())
+    keep = list(range(25, 60))                      # mostly swells: another kind than the whole folder
+    fresh = ds.subset(keep).profile                 # measured from the clips
+    ds.clip_measures
+    monkeypatch.setattr(profile, "clip_measures", lambda *a: pytest.fail("measured again"))
+    sub = ds.subset(keep)
+    assert sub.profile == fresh and fresh != ds.profile and fresh["kind"] == "sustained"
+    assert ds.subset(keep[:3]).profile == sound_profile(ds.clips[keep[:3]], RATE, (sub.clip_measures[0][:3],
+                                                                                  sub.clip_measures[1][:3]))
+
+
 def test_each_kind_starts_from_its_own_base():
     short, sustained = start_from("tiny", "base", "short"), start_from("tiny", "base", "sustained")
     assert short == str(base_model_path("short")) and sustained == str(base_model_path("sustained"))

@@ -36,16 +36,23 @@ def clip_measures(clips: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray]
     return share, loud.sum(1) * w / rate
 
 
-def sound_profile(clips: np.ndarray, rate: int) -> dict:
+def picked(n: int) -> np.ndarray:
+    """The indices of the clips a profile of ``n`` clips reads: all, or :data:`MAX_CLIPS` evenly
+    spaced ones."""
+    return np.linspace(0, n - 1, min(n, MAX_CLIPS)).round().astype(int)
+
+
+def sound_profile(clips: np.ndarray, rate: int, measures: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
     """A JSON-able profile of [N, T] float32 clips at ``rate`` Hz: the median ``loud_seconds`` of
     a clip (how long it stays within 20 dB of its peak), the median ``attack_share`` (0-1), and
     the ``kind`` the first makes: "short" (drum hits, spoken words) or "sustained" (notes, most
-    sound effects)."""
+    sound effects). ``measures``: :func:`clip_measures` of all N clips when known already (the
+    same profile, without measuring again)."""
     clips = np.asarray(clips, dtype=np.float32)
     if clips.ndim != 2 or len(clips) == 0:
         return {"loud_seconds": 0.0, "attack_share": 0.0, "kind": "short"}
-    pick = np.linspace(0, len(clips) - 1, min(len(clips), MAX_CLIPS)).round().astype(int)
-    share, loud_s = clip_measures(clips[pick], rate)
+    pick = picked(len(clips))
+    share, loud_s = clip_measures(clips[pick], rate) if measures is None else (measures[0][pick], measures[1][pick])
     loud = float(np.median(loud_s))
     return {"loud_seconds": round(loud, 3), "attack_share": round(float(np.median(share)), 3),
             "kind": "sustained" if loud >= SUSTAINED_S else "short"}

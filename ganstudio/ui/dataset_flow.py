@@ -12,7 +12,7 @@ from .workers import CallThread
 
 def _load(folder: str, settings: ImportSettings, progress):
     ds = import_folder(folder, settings, progress_fn=progress)
-    ds.flags, ds.profile, ds.sound_seconds            # measured here, off the GUI thread
+    ds.flags, ds.clip_measures, ds.profile, ds.sound_seconds    # measured here, off the GUI thread
     return ds
 
 
