@@ -1,10 +1,14 @@
 """Extender variants of the sixteenth stop, trained and scored as ext_exp4.py does (1 thread each,
 side by side, one set's train half; both sets' test clips as a 16 kHz model's output).
-python ext_exp5.py VARIANT MINUTES drums|sfx
+python ext_exp5.py VARIANT BUDGET drums|sfx   (BUDGET: minutes, or steps as "2400steps": equal
+steps where other work shares the cores, as the losses cost the same)
   rel       as shipped since the fifteenth stop (features "relative"), for a same-run reference
   clipW     rel, plus W x an L1 loss on the log of each training piece's energy in 2 kHz bands from
             2 to 22 kHz (one FFT of the whole 170 ms piece: the loud frames decide it, as they
-            decide the share above 8 kHz; the per-bin log loss fits a median over all frames)"""
+            decide the share above 8 kHz; the per-bin log loss fits a median over all frames)
+  glob      rel, plus the piece's (at inference the clip's) relative spectrum pooled over frames,
+            weighted by each frame's energy, as channels beside every frame's: what kind of sound
+            this is, from its loud frames, where a frame of a hat's tail alone may not tell"""
 import json
 import pathlib
 import sys
@@ -14,7 +18,9 @@ import torch
 root = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(root)); sys.path.insert(0, str(root / 'bench'))
 torch.set_num_threads(1)
-variant, minutes, data = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+variant, budget, data = sys.argv[1], sys.argv[2], sys.argv[3]
+steps = int(budget[:-5]) if budget.endswith('steps') else 0
+minutes = 0.0 if steps else float(budget)
 import hifi                                                             # noqa: E402
 import ganstudio.models.extender as E                                   # noqa: E402
 import ganstudio.training.extender_train as ET                          # noqa: E402
@@ -30,7 +36,7 @@ def band_energy_loss(x, y):
     f = torch.fft.rfftfreq(n, 1 / 48000.0)
     bands = torch.stack([((f >= a) & (f < b)).to(x) for a, b in zip(EDGES[:-1], EDGES[1:])])   # [K, F]
     ex, ey = ((torch.fft.rfft(z).abs().pow(2)) @ bands.T for z in (x, y))                       # [B, K]
-    eps = 1e-6 * y.pow(2).sum(-1, keepdim=True) * n      # bands 60 dB under the piece do not count
+    eps = 1e-6 * y.pow(2).sum(-1, keepdim=True) * n + 1e-6   # bands 60 dB under the piece (or a silent piece) do not count
     return ((ex + eps).log() - (ey + eps).log()).abs().mean() / 2
 
 
@@ -41,11 +47,45 @@ if variant.startswith('clip'):
         return PLAIN_LOSS(x, y, fft_sizes, convergence) + weight * band_energy_loss(x, y)
     ET.multires_logmag = with_bands
 
+class GlobalExtender(E.Extender):
+    def __init__(self, cfg):
+        super().__init__(cfg)
+        bins = cfg.n_fft // 2 + 1
+        self.inp = torch.nn.Conv1d(3 * bins, cfg.channels, cfg.kernel, padding=cfg.kernel // 2)
+
+    def forward(self, x, cutoff):
+        cfg, n = self.cfg, x.shape[-1]
+        level = x.pow(2).mean(-1, keepdim=True).sqrt().clamp_min(1e-4)
+        spec = torch.stft(x / level, cfg.n_fft, cfg.hop, window=self.window, center=True, return_complex=True)
+        logmag = spec.abs().clamp_min(1e-5).log()
+        have = (self.freqs[None] < E.JOIN_LOW * cutoff[:, None]).to(x.dtype)
+        top = have * (self.freqs[None] >= 0.5 * cutoff[:, None])
+        ref = (logmag * top[..., None]).sum(1, keepdim=True) / top.sum(1).clamp_min(1)[:, None, None]
+        feat = (logmag - ref) * have[..., None]
+        w = (spec.abs().pow(2) * have[..., None]).sum(1, keepdim=True)              # [B, 1, T]
+        pooled = (feat * w).sum(-1, keepdim=True) / w.sum(-1, keepdim=True).clamp_min(1e-10)
+        h = self.inp(torch.cat([feat, have[..., None].expand_as(logmag), pooled.expand_as(feat)], 1))
+        for block in self.blocks:
+            h = block(h)
+        amp, tonal = self.out(self.norm(h.transpose(1, 2)).transpose(1, 2)).chunk(2, dim=1)
+        mag = (ref + self._slope(logmag, top, cutoff) + amp).clamp(max=E.MAX_LOG_MAG).exp()
+        exc = self._excitation(spec, cutoff, n)
+        mix = torch.sigmoid(tonal)
+        high = torch.istft(mag * (exc[0] * mix + exc[1] * (1 - mix)), cfg.n_fft, cfg.hop, window=self.window,
+                           center=True, length=n)
+        return E.join_bands(x, high * level, cfg.sample_rate, cutoff)
+
+
+if variant == 'glob':
+    ET.Extender = GlobalExtender                     # what the trainer builds
+    import ganstudio.models.extender_file as EF
+    EF.Extender = GlobalExtender                     # and what load_extender rebuilds for scoring
+
 sets = {n: hifi.load_set(root / 'bench/data' / n) for n in ('hifi_drums', 'hifi_sfx')}
 ds, train, test = sets['hifi_' + data]
 out = f'/tmp/exp5/ext_{variant}_{data}'
 r = ET.ExtenderTrainer(ds.clips[train], out, E.ExtenderConfig(features='relative'),
-                       tc=ET.ExtenderTrainConfig(max_minutes=minutes, snapshot_every=10**9), resume=False).run()
+                       tc=ET.ExtenderTrainConfig(max_minutes=minutes, max_steps=steps, snapshot_every=10**9), resume=False).run()
 ext = load_extender(out)
 res = {'variant': variant, 'data': data, 'steps': r.step}
 res.update(hifi.variant_scores(ext, sets))
