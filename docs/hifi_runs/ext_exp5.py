@@ -53,27 +53,12 @@ class GlobalExtender(E.Extender):
         bins = cfg.n_fft // 2 + 1
         self.inp = torch.nn.Conv1d(3 * bins, cfg.channels, cfg.kernel, padding=cfg.kernel // 2)
 
-    def forward(self, x, cutoff):
-        cfg, n = self.cfg, x.shape[-1]
-        level = x.pow(2).mean(-1, keepdim=True).sqrt().clamp_min(1e-4)
-        spec = torch.stft(x / level, cfg.n_fft, cfg.hop, window=self.window, center=True, return_complex=True)
-        logmag = spec.abs().clamp_min(1e-5).log()
-        have = (self.freqs[None] < E.JOIN_LOW * cutoff[:, None]).to(x.dtype)
-        top = have * (self.freqs[None] >= 0.5 * cutoff[:, None])
-        ref = (logmag * top[..., None]).sum(1, keepdim=True) / top.sum(1).clamp_min(1)[:, None, None]
-        feat = (logmag - ref) * have[..., None]
+    def _features(self, spec, logmag, have, ref):
+        feat = super()._features(spec, logmag, have, ref)
+        bins = logmag.shape[1]
         w = (spec.abs().pow(2) * have[..., None]).sum(1, keepdim=True)              # [B, 1, T]
-        pooled = (feat * w).sum(-1, keepdim=True) / w.sum(-1, keepdim=True).clamp_min(1e-10)
-        h = self.inp(torch.cat([feat, have[..., None].expand_as(logmag), pooled.expand_as(feat)], 1))
-        for block in self.blocks:
-            h = block(h)
-        amp, tonal = self.out(self.norm(h.transpose(1, 2)).transpose(1, 2)).chunk(2, dim=1)
-        mag = (ref + self._slope(logmag, top, cutoff) + amp).clamp(max=E.MAX_LOG_MAG).exp()
-        exc = self._excitation(spec, cutoff, n)
-        mix = torch.sigmoid(tonal)
-        high = torch.istft(mag * (exc[0] * mix + exc[1] * (1 - mix)), cfg.n_fft, cfg.hop, window=self.window,
-                           center=True, length=n)
-        return E.join_bands(x, high * level, cfg.sample_rate, cutoff)
+        pooled = (feat[:, :bins] * w).sum(-1, keepdim=True) / w.sum(-1, keepdim=True).clamp_min(1e-10)
+        return torch.cat([feat, pooled.expand(-1, -1, logmag.shape[2])], 1)
 
 
 if variant == 'glob':

@@ -157,11 +157,7 @@ class Extender(nn.Module):
         have = (self.freqs[None] < JOIN_LOW * cutoff[:, None]).to(x.dtype)  # [B, bins]
         top = have * (self.freqs[None] >= 0.5 * cutoff[:, None])            # the input's top octave
         ref = (logmag * top[..., None]).sum(1, keepdim=True) / top.sum(1).clamp_min(1)[:, None, None]
-        if cfg.features == "relative":
-            feat = (logmag - ref) * have[..., None]
-        else:
-            feat = logmag * have[..., None] + LOG_FLOOR * (1 - have[..., None])
-        h = self.inp(torch.cat([feat, have[..., None].expand_as(logmag)], dim=1))
+        h = self.inp(self._features(spec, logmag, have, ref))
         for block in self.blocks:
             h = block(h)
         h = self.out(self.norm(h.transpose(1, 2)).transpose(1, 2))
@@ -175,6 +171,17 @@ class Extender(nn.Module):
         high = torch.istft(mag * unit, cfg.n_fft, cfg.hop, window=self.window, center=True, length=n)
         return join_bands(x, high * level, cfg.sample_rate, cutoff)
 
+
+    def _features(self, spec, logmag, have, ref) -> torch.Tensor:
+        """What the net reads, [B, 2 * bins, frames]: per bin and frame the log-magnitude (relative
+        to the frame's top octave ``ref`` [B, 1, frames], or absolute, see :class:`ExtenderConfig`),
+        then whether the input has that bin (``have`` [B, bins]). ``spec`` is the unit-RMS input's
+        STFT, ``logmag`` its log-magnitude [B, bins, frames]."""
+        if self.cfg.features == "relative":
+            feat = (logmag - ref) * have[..., None]
+        else:
+            feat = logmag * have[..., None] + LOG_FLOOR * (1 - have[..., None])
+        return torch.cat([feat, have[..., None].expand_as(logmag)], dim=1)
 
     def _slope(self, logmag, top, cutoff):
         """Per frame, the top octave's log-magnitude slope over log2-frequency, extended upwards:
