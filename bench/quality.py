@@ -88,7 +88,9 @@ def parse_overrides(items: list[str]) -> tuple[dict, dict]:
     for item in items:
         key, _, raw = item.partition("=")
         value = setting_value(raw)
-        if key in model_fields:
+        if key == "preset":                      # a variant of another preset (its own recipe)
+            training[key] = raw
+        elif key in model_fields:
             model[key] = value
         elif key in train_fields:
             training[key] = value
@@ -166,8 +168,10 @@ def against_real(name: str, ds: Dataset, a, variants: list[tuple[str, tuple[dict
         runs = []
         for seed in range(a.first_seed, a.first_seed + a.seeds):
             t0 = time.monotonic()
-            snaps, steps, rollbacks, _ = train(ds, "tiny", max(budgets), a.snapshots,
-                                               (model_over, {**train_over, "seed": seed}))
+            preset = train_over.get("preset", "tiny")
+            rest = {k: v for k, v in train_over.items() if k != "preset"}
+            snaps, steps, rollbacks, _ = train(ds, preset, max(budgets), a.snapshots,
+                                               (model_over, {**rest, "seed": seed}))
             at = {}
             for b in budgets:
                 t, step, g = pick(snaps, b * 60)
