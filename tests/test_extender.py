@@ -49,6 +49,36 @@ def test_extender_keeps_the_band_below_the_cutoff(length, features):
         assert _stft(y[i])[high].abs().pow(2).sum() > 1e3 * _stft(x[i])[high].abs().pow(2).sum()
 
 
+@pytest.mark.parametrize("features", ["relative", "absolute"])
+def test_the_fast_input_layer_is_the_full_one_in_another_order(features):
+    torch.manual_seed(0)
+    net = Extender(ExtenderConfig(features=features)).double().eval()
+    x = torch.from_numpy(np.stack([_limited_noise(RATE // 2, s) for s in range(3)])).double()
+    for cutoffs in ([band_edge(16000)] * 3, [band_edge(16000), band_edge(22050), band_edge(16000)]):
+        cutoff = torch.tensor(cutoffs, dtype=torch.float64)
+        with torch.no_grad():
+            full, fast = net(x, cutoff), net(x, cutoff, fast=True)
+        gap = float((full - fast).abs().max() / full.abs().max())
+        assert 0 <= gap < 1e-12, gap                 # float64: only the order of the sum differs
+    # the shortcut really reads fewer channels: the same result from the varying bins alone
+    have = (net.freqs[None] < JOIN_LOW * torch.full((1,), band_edge(16000), dtype=torch.float64)[:, None]).double()
+    feats = torch.randn(1, net.inp.in_channels, 50, dtype=torch.float64)
+    k = int(have.sum())
+    feats[:, k:] = feats[:, k:, :1]                   # past the band, the same in every frame
+    torch.testing.assert_close(net._read_fast(feats, have), net.inp(feats), rtol=0, atol=1e-10)
+
+
+def test_the_kept_noise_is_the_noise_made_afresh():
+    from ganstudio.models.extender import NOISE_SEED
+    net = Extender(SMALL).eval()
+    for n in (4800, 7000, 4800):
+        gen = torch.Generator().manual_seed(NOISE_SEED)
+        z = torch.stft(torch.randn(1, n, generator=gen), 512, 128, window=net.window, center=True, return_complex=True)
+        with torch.inference_mode():
+            kept = net._fixed_noise(n)
+        assert torch.equal(kept, z / z.abs().clamp_min(1e-8)), n
+
+
 def test_extender_and_discriminators_have_gradients():
     torch.manual_seed(0)
     net, disc = Extender(SMALL), Discriminators(width=4)
@@ -105,7 +135,7 @@ def test_file_round_trip_and_refusals(tmp_path):
     ext = load_extender(folder)
     x = _limited_noise(RATE)[None]
     with torch.no_grad():
-        want = net(torch.from_numpy(x), torch.full((1,), band_edge(16000))).numpy()
+        want = net(torch.from_numpy(x), torch.full((1,), band_edge(16000)), fast=True).numpy()   # as pads render
     want *= min(1.0, 10 ** (-0.3 / 20) / np.abs(want).max())    # an untrained net is loud: scaled, never clipped
     np.testing.assert_allclose(extend(ext, x, RATE, 16000), want, rtol=1e-6, atol=1e-7)
     # a flipped byte in the weights, a config that asks for another net, junk JSON

@@ -152,7 +152,7 @@ def extend(ext, clips: np.ndarray, rate: int, made_at: float, exact: bool = Fals
         for i in range(0, len(x), step):
             xb = torch.from_numpy(x[i:i + step]).to(dev)
             cutoff = torch.full((len(xb),), band_edge(made_at), device=dev)
-            out[i:i + len(xb)] = ext.net(xb, cutoff).float().cpu().numpy()
+            out[i:i + len(xb)] = ext.net(xb, cutoff, fast=not exact).float().cpu().numpy()
     if rate != own:
         out = np.stack([resample(c, own, rate)[:clips.shape[1]] for c in out])
     if cap:         # rule 0 (off) and 1 only remake stems exported before rule 2 existed
