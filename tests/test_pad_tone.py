@@ -55,6 +55,21 @@ def test_defaults_change_nothing_and_the_pad_dict_carries_the_controls():
     assert len(toned) == int(0.05 * SR) and not np.array_equal(toned, base[:len(toned)])
 
 
+def test_a_clean_pad_plays_without_the_generators_dc_as_its_default_export_does():
+    from ganstudio.dsp.processing import block_dc
+    rng = np.random.default_rng(2)
+    hit = (rng.standard_normal(24000) * np.exp(-np.arange(24000) / 4000.0)).astype(np.float32) * 0.3
+    clip = np.concatenate([hit + np.float32(0.05), np.zeros(12000, np.float32)])   # a body on an offset
+    pad = {"clean": True, "pitch": -2.0, "gain": 0.7}
+    played = shape_pad(clip, SR, pad, dc=True)
+    # the export removes the DC itself, then shapes without it: the same samples
+    assert np.array_equal(played, shape_pad(block_dc(clip, SR), SR, pad))
+    raw = shape_pad(clip, SR, pad)
+    assert raw.mean() > 0.6 * 0.7 * 0.05 and abs(played.mean()) < 0.05 * raw.mean()    # gain 0.7
+    # a pad that is not made a clean one-shot plays its clip as the generator made it
+    assert np.array_equal(shape_pad(clip, SR, {"clean": False}, dc=True), shape_pad(clip, SR, {"clean": False}))
+
+
 @pytest.mark.parametrize("field,bad", [("lowpass", 1e9), ("decay", -1.0), ("attack", float("nan")),
                                        ("highpass", "loud"), ("decay", True)])
 def test_a_file_with_a_bad_control_is_refused(field, bad):

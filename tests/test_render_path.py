@@ -71,8 +71,9 @@ def test_a_pad_plays_drags_out_and_exports_the_same_samples(jack_device, tmp_pat
     assert np.array_equal(played[:, 0], played[:, 1])
     # the voice plays the shaped clip at rate 1: sample for sample what drag-out wrote
     np.testing.assert_allclose(voice, dragged, atol=1e-6)
-    settings = ExportSettings(rate=48000, fmt="float", trim=False, dc=False, normalize="none",
-                              fade_out_ms=0.0)
+    # DC removal as exports do it by default: the pad plays without its generator's DC too
+    settings = ExportSettings(rate=48000, fmt="float", trim=False, normalize="none", fade_out_ms=0.0)
+    assert settings.dc and settings.dc_method == "highpass"
     stem = export_stems(model, [pad_spec(5, latent, label, st)], tmp_path, settings)[0]
     exported, sr = sf.read(stem.path, dtype="float32")
     assert sr == 48000 and len(exported) == len(dragged)
@@ -120,7 +121,7 @@ def test_a_stereo_pad_plays_drags_out_exports_and_remakes_in_true_stereo(jack_de
     np.testing.assert_allclose(voice, dragged, atol=1e-6)
     assert 0.2 < np.corrcoef(voice[:, 0], voice[:, 1])[0, 1] < 0.99       # an image, not mono
     spec = pad_spec(6, st["latent"], st["label"], st)
-    base = dict(rate=48000, fmt="float", trim=False, dc=False, normalize="none", fade_out_ms=0.0)
+    base = dict(rate=48000, fmt="float", trim=False, normalize="none", fade_out_ms=0.0)
     stem = export_stems(model, [spec], tmp_path / "st", ExportSettings(channels=2, **base))[0]
     exported, _ = sf.read(stem.path, dtype="float32")
     assert exported.shape == dragged.shape
@@ -152,7 +153,7 @@ def test_a_pad_with_a_style_plays_drags_out_exports_and_remakes_the_same_samples
     np.testing.assert_array_equal(st["style"], style)
     onset = int(np.flatnonzero(np.abs(played).max(axis=1) > 0)[0]) - int(np.flatnonzero(np.abs(dragged).max(axis=1))[0])
     np.testing.assert_allclose(played[onset:onset + len(dragged)], dragged, atol=1e-6)
-    settings = ExportSettings(rate=48000, fmt="float", trim=False, dc=False, normalize="none", fade_out_ms=0.0,
+    settings = ExportSettings(rate=48000, fmt="float", trim=False, normalize="none", fade_out_ms=0.0,
                               channels=2)
     stem = export_stems(model, [pad_spec(3, st["latent"], st["label"], st)], tmp_path, settings)[0]
     exported, _ = sf.read(stem.path, dtype="float32")

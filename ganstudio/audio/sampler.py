@@ -193,7 +193,7 @@ class SamplerWorker:
                 work = [(i, self.pads[i].raw, self.pads[i].side, dict(self.pads[i].shape))
                         for i in list(clips) + reshape if self.pads[i].raw is not None]
             for i, raw, side, shape in work:
-                self.mixer.load_clip(i, shape_pad(raw, self.device_rate, shape, gain=False, side=side))
+                self.mixer.load_clip(i, shape_pad(raw, self.device_rate, shape, gain=False, side=side, dc=True))
                 self.versions[i] += 1
             with self._wake:
                 self.renders += len(work)

@@ -16,6 +16,7 @@ import numpy as np
 from ..dsp.oneshot import clean_oneshot, clean_oneshots
 from ..dsp.pad import is_stereo, resample, shape_pad
 from ..dsp.pitch import estimate_pitch
+from ..dsp.processing import block_dc
 from ..dsp.stereo import to_mono
 from ..models.extender_file import model_extender
 from ..models.modelfile import LoadedModel, ModelFileError
@@ -322,9 +323,10 @@ class Studio:
 
     def pad_source(self, pad: int) -> np.ndarray:
         """The clip the pad's start / end trim applies to: its raw clip, made a clean one-shot
-        when the pad is set to (float32 [frames] at ``sample_rate``; for the clip view)."""
+        (without its DC offset) when the pad is set to (float32 [frames] at ``sample_rate``; for the
+        clip view)."""
         raw = self.pad_raw(pad)
-        return clean_oneshot(raw, self.sample_rate) if self.pad_settings[pad].clean else raw
+        return clean_oneshot(block_dc(raw, self.sample_rate), self.sample_rate) if self.pad_settings[pad].clean else raw
 
     def pad_clip(self, pad: int) -> np.ndarray:
         """A copy of what the pad's voice plays (shaped: trim, reverse, pitch; float32 [frames], or
@@ -338,7 +340,7 @@ class Studio:
         its raw clip (for drag-out), the same samples the voice plays ([frames, 2] when stereo)."""
         side = self.worker.pads[pad].side
         return shape_pad(self.pad_raw(pad), self.sample_rate, asdict(self.pad_settings[pad]),
-                         side=None if side is None else side.copy())
+                         side=None if side is None else side.copy(), dc=True)
 
     def pad_latent(self, pad: int) -> np.ndarray:
         return self.worker.pads[pad].latent.copy()
@@ -379,7 +381,7 @@ class Studio:
                              styles=[style] * len(zs)) \
             if is_stereo(shape) else [None] * len(zs)      # a stereo pad's variations in stereo
         return [{"latent": z, "label": label, "style": style,
-                 "clip": shape_pad(a, self.sample_rate, shape, side=sd)} for z, a, sd in zip(zs, audio, sides)]
+                 "clip": shape_pad(a, self.sample_rate, shape, side=sd, dc=True)} for z, a, sd in zip(zs, audio, sides)]
 
     def set_pad_latent(self, pad: int, latent: np.ndarray, label: int | None = None,
                        style: np.ndarray | None = None) -> None:

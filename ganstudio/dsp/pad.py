@@ -10,7 +10,7 @@ import soxr
 
 from .oneshot import clean_oneshot
 from .pitch import estimate_pitch
-from .processing import trim_bounds
+from .processing import block_dc, trim_bounds
 from .stereo import to_mono, widen
 
 RESAMPLE_QUALITY = "VHQ"
@@ -81,7 +81,7 @@ def envelope_clip(x: np.ndarray, rate: int, attack: float = 0.0, decay: float = 
 def shape_clip(clip: np.ndarray, rate: int, start: float = 0.0, end: float = 1.0, reverse: bool = False,
                pitch: float = 0.0, gain: float = 1.0, clean: bool = False, attack: float = 0.0,
                decay: float = 0.0, lowpass: float = 0.0, highpass: float = 0.0, tune: bool = False,
-               width: float = 0.0, side: np.ndarray | None = None) -> np.ndarray:
+               width: float = 0.0, side: np.ndarray | None = None, dc: bool = False) -> np.ndarray:
     """The pad's sound from its rendered ``clip`` (float32 [frames] at ``rate`` Hz): in stereo
     when ``width`` > 0 and the pad's ``side`` signal (float32 [frames], :func:`dsp.stereo.widen`)
     is given, so float32 [frames, 2], else mono [frames]; made a clean
@@ -89,8 +89,13 @@ def shape_clip(clip: np.ndarray, rate: int, start: float = 0.0, end: float = 1.0
     ``start`` and ``end``, reversed if asked, played ``pitch`` semitones higher (faster, so
     shorter: resampled with soxr; with ``tune``, a tonal sound is first moved onto the nearest
     note, :func:`dsp.pitch.estimate_pitch`), filtered (:func:`filter_clip`), shaped by the envelope
-    (:func:`envelope_clip`, in the time it plays) and scaled by ``gain``; float32 at ``rate``."""
+    (:func:`envelope_clip`, in the time it plays) and scaled by ``gain``; float32 at ``rate``.
+    ``dc``: a clean one-shot first loses the generator's DC offset (:func:`processing.block_dc`), as
+    an export with its default settings does before it calls this (so the export leaves it off)."""
     x = np.asarray(clip, dtype=np.float32)
+    if dc and clean:
+        x = block_dc(x, rate)
+        side = None if side is None else block_dc(side, rate)
     if side is not None and width > 0:
         x = widen(x, side, width)
     if clean:
@@ -114,14 +119,14 @@ def shape_clip(clip: np.ndarray, rate: int, start: float = 0.0, end: float = 1.0
 
 
 def shape_pad(clip: np.ndarray, rate: int, pad: dict, gain: bool = True,
-              side: np.ndarray | None = None) -> np.ndarray:
+              side: np.ndarray | None = None, dc: bool = False) -> np.ndarray:
     """:func:`shape_clip` with a pad's settings dict (clean, start, end, reverse, pitch, tune,
     gain and the :data:`TONE_RANGES` controls; missing ones take their defaults, and a pad without
     ``clean`` is not cleaned: sidecars from before it existed remake as they were); ``gain=False``
-    leaves the gain to the voice; ``side`` as in :func:`shape_clip` (a pad with width but no side
-    plays mono)."""
+    leaves the gain to the voice; ``side`` and ``dc`` as in :func:`shape_clip` (a pad with width but
+    no side plays mono)."""
     tone = {k: float(pad.get(k, default)) for k, (default, _, _) in TONE_RANGES.items()}
     return shape_clip(clip, rate, float(pad.get("start", 0.0)), float(pad.get("end", 1.0)),
                       bool(pad.get("reverse", False)), float(pad.get("pitch", 0.0)),
                       float(pad.get("gain", 1.0)) if gain else 1.0, bool(pad.get("clean", False)),
-                      tune=bool(pad.get("tune", False)), side=side, **tone)
+                      tune=bool(pad.get("tune", False)), side=side, dc=dc, **tone)
