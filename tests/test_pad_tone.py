@@ -66,6 +66,7 @@ def test_a_clean_pad_plays_without_the_generators_dc_as_its_default_export_does(
     assert np.array_equal(played, shape_pad(block_dc(clip, SR), SR, pad))
     raw = shape_pad(clip, SR, pad)
     assert raw.mean() > 0.6 * 0.7 * 0.05 and abs(played.mean()) < 0.05 * raw.mean()    # gain 0.7
+    assert shape_pad(np.zeros(0, np.float32), SR, pad, dc=True).shape == (0,)     # a pad not rendered yet
     # a pad that is not made a clean one-shot plays its clip as the generator made it
     assert np.array_equal(shape_pad(clip, SR, {"clean": False}, dc=True), shape_pad(clip, SR, {"clean": False}))
 

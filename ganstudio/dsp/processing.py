@@ -79,6 +79,8 @@ def block_dc(x: np.ndarray, rate: int, hz: float = DC_BLOCK_HZ) -> np.ndarray:
     40 Hz kick loses 0.26 dB."""
     from scipy.signal import butter, sosfilt
     x = np.asarray(x, dtype=np.float32)
+    if len(x) == 0:         # a pad not rendered yet
+        return x.copy()
     sos = butter(1, hz, "highpass", fs=rate, output="sos")
     return sosfilt(sos, x.astype(np.float64), axis=0).astype(np.float32)
 
