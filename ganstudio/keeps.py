@@ -142,9 +142,10 @@ class KeepLibrary:
             raise KeepError(f"the library holds {MAX_KEEPS} keeps, its limit; delete some first")
         kid = secrets.token_hex(6)
         # the pad's own shaping (clean, trim, pitch, reverse, gain) and nothing more: a keep is
-        # what the pad played
-        settings = ExportSettings(rate=rate, normalize="none", trim=False, fade_out_ms=0.0, dc=False,
-                                  template=kid, hifi=hifi, channels=2 if is_stereo(pad) else 1)
+        # what the pad played, which loses its DC when it is a clean one-shot (dsp.pad.shape_clip)
+        settings = ExportSettings(rate=rate, normalize="none", trim=False, fade_out_ms=0.0,
+                                  dc=bool(pad.get("clean")), template=kid, hifi=hifi,
+                                  channels=2 if is_stereo(pad) else 1)
         try:
             export_stems(model, [pad_spec(pad_index, pad["latent"], pad.get("label"), pad)], self.folder, settings)
         except ExportError as exc:
