@@ -32,7 +32,7 @@ from ganstudio.data import Dataset, ImportSettings, import_folder
 from ganstudio.library import render_kit
 from ganstudio.dsp.oneshot import clean_oneshots
 from ganstudio.metrics import (clip_embedding, diversity_ratio, logmel_frechet, memorisation_ratio, ndb_over_k,
-                               noise_bursts, white_noise)
+                               noise_bursts, shape_distance, white_noise)
 from ganstudio.metrics.classify import ClipClassifier, class_scores, timed_embedding
 from ganstudio.models import ModelConfig
 from ganstudio.models.config import setting_value
@@ -68,7 +68,8 @@ def generate(g, n: int, seed: int) -> np.ndarray:
 def scores(gen: np.ndarray, real: np.ndarray, sr: int) -> dict:
     eg, er = clip_embedding(gen, sr), clip_embedding(real, sr)
     return {"fd": round(logmel_frechet(gen, real, sr), 1), "ndb_k": round(ndb_over_k(er, eg), 3),
-            "memorisation": round(memorisation_ratio(er, eg), 3), "diversity": round(diversity_ratio(er, eg), 3)}
+            "memorisation": round(memorisation_ratio(er, eg), 3), "diversity": round(diversity_ratio(er, eg), 3),
+            "shape_kid": round(shape_distance(gen, real, sr), 4)}
 
 
 def scored(gen: np.ndarray, real: np.ndarray, sr: int, floor: float) -> dict:

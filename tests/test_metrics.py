@@ -51,3 +51,34 @@ def test_measures_rank_real_above_noise_bursts_above_white_noise():
     assert fd[0] < fd[1] < fd[2], fd
     er = clip_embedding(kit, SR)
     assert 0.7 < diversity_ratio(er, clip_embedding(held, SR)) < 1.3
+
+
+def test_the_kernel_distance_is_zero_on_the_same_sounds_and_grows_with_the_difference():
+    from ganstudio.metrics import kernel_distance
+    rng = np.random.default_rng(0)
+    ref = rng.standard_normal((300, 12))
+    same = [kernel_distance(rng.standard_normal((300, 12)), ref) for _ in range(5)]
+    assert abs(np.mean(same)) < 0.05, same                 # unbiased: about 0, either side
+    near, far = kernel_distance(ref[:150] + 0.5, ref[150:]), kernel_distance(ref[:150] + 2.0, ref[150:])
+    assert 0.1 < near < far, (near, far)
+
+
+def test_the_shape_distance_hears_a_late_onset_more_than_the_frame_statistic_does():
+    """Issue 13's sharper measure: the clip's spectrum over stretches that double in length from
+    its start, so a 20 ms late onset moves it clearly, while the pooled frames barely move (counted
+    in the distance of noise bursts, the baseline every model must beat); real < bursts < white
+    noise holds on the kit as for the frame statistic."""
+    from ganstudio.metrics import noise_bursts, shape_distance, shape_embedding, white_noise
+    kit = np.stack([c for clips in render_kit(per_class=16, seed=0).values() for c in clips])
+    held = np.stack([c for clips in render_kit(per_class=16, seed=1).values() for c in clips])
+    assert shape_embedding(kit[:3], SR).shape == (3, 128)
+    late = np.zeros_like(held)
+    late[:, 320:] = held[:, :-320]
+    n, length = len(kit), kit.shape[1]
+    bursts, white = noise_bursts(n, length, SR, seed=3), white_noise(n, length, SR, seed=3)
+    shape = [shape_distance(x, kit, SR) for x in (held, late, bursts, white)]
+    frame = [logmel_frechet(x, kit, SR) for x in (held, late, bursts, white)]
+    assert shape[0] < shape[1] < shape[2] < shape[3], shape
+    assert shape[1] - shape[0] > 3 * abs(shape[0]), shape            # well outside real-vs-real
+    in_bursts = [(m[1] - m[0]) / (m[2] - m[0]) for m in (shape, frame)]
+    assert in_bursts[0] > 2 * in_bursts[1], in_bursts
