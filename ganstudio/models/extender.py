@@ -209,11 +209,9 @@ class Extender(nn.Module):
         k = int(have[0].sum())
         if k == 0 or not bool((have == have[:1]).all()):
             return self.inp(features)
-        bins = have.shape[1]
         w, b = self.inp.weight, self.inp.bias                       # [C, 2 * bins, kernel], [C]
-        rest = torch.cat([features[:1, k:bins, 0], features[:1, bins:, 0]], dim=1)     # [1, 2 * bins - k]
-        still = torch.cat([w[:, k:bins], w[:, bins:]], dim=1)                           # [C, 2 * bins - k, kernel]
-        taps = torch.einsum("j,cjk->ck", rest[0], still)                                 # [C, kernel]
+        # channels k.. : the bins the input lacks, then the 257 "has this bin" flags
+        taps = torch.einsum("j,cjk->ck", features[0, k:, 0], w[:, k:])                 # [C, kernel]
         pad = self.inp.padding[0]
         ones = torch.ones(1, 1, features.shape[2], device=features.device, dtype=features.dtype)
         const = torch.nn.functional.conv1d(ones, taps[:, None, :], b, padding=pad)     # [1, C, frames]
