@@ -120,6 +120,9 @@ def _train(sub, commands: dict) -> None:
                         "or another model folder, whose upsampling it takes (ignored when resuming)")
     t.add_argument("--batch", type=int_in(2, 512))
     t.add_argument("--conditional", action="store_true", help="condition on subfolder classes")
+    t.add_argument("--class-balance", type=float_in(0.0, 1.0), metavar="A",
+                   help="with --conditional: draw a clip with weight (its class's count)^-A: 0 keeps "
+                        "the folder's proportions, 1 draws every class equally often")
     t.add_argument("--seed", type=int_in(0, 2**31 - 1))
     t.add_argument("--device", type=device_name, help="auto (default), cpu, cuda, cuda:N")
     t.add_argument("--threads", type=int_in(1, 256),

@@ -165,6 +165,45 @@ def test_conditional_training(small_dataset, tmp_path):
     assert load_model(tmp_path / "m").config.num_classes == len(small_dataset.class_names)
 
 
+def test_class_balance_draws_every_class_equally_and_resumes_exactly(small_dataset, tmp_path):
+    """Issue 13 (data): with class_balance 1 a rare class is drawn as often as a common one, for
+    the real batches and the labels the generator is asked for alike; 0 keeps the folder's shares."""
+    labels = torch.tensor([0] * 15 + [1] * 245 + [2] * 40)
+    for balance, want in ((1.0, [1 / 3] * 3), (0.0, [15 / 300, 245 / 300, 40 / 300])):
+        w = step_mod.class_weights(labels, 3, balance)
+        drawn = labels[torch.multinomial(w, 60000, replacement=True, generator=torch.Generator().manual_seed(0))]
+        np.testing.assert_allclose(torch.bincount(drawn, minlength=3).numpy() / 60000, want, atol=0.01)
+    with pytest.raises(ValueError, match="class_balance"):
+        recipe("tiny", class_balance=1.5)
+    with pytest.raises(ValueError, match="class_balance"):
+        recipe("tiny", class_balance=True)
+    # a folder whose first class is rare: the trainer draws it about as often as the others
+    keep = np.flatnonzero(small_dataset.labels != 0)
+    rare = np.flatnonzero(small_dataset.labels == 0)[:1]
+    lopsided = small_dataset.subset(np.concatenate([rare, keep]))
+    mc, tc = small(lopsided, conditional=True, class_balance=1.0, max_steps=4)
+    lab = torch.from_numpy(lopsided.labels)
+    w = step_mod.class_weights(lab, mc.num_classes, 1.0)
+    seen = lab[torch.multinomial(w, 20000, replacement=True, generator=torch.Generator().manual_seed(1))]
+    share = float((seen == 0).float().mean())
+    assert abs(share - 1 / mc.num_classes) < 0.02, share           # 1 clip of its class, not 1 in 30
+    # a balanced run trains with finite losses and resumes as if it had not stopped
+    steps = []
+    Trainer(lopsided, tmp_path / "full", mc, tc, progress_fn=lambda p: p.event == "step" and steps.append(p.losses)).run()
+    assert steps and all(np.isfinite(v) for losses in steps for v in losses.values())
+    _, tc2 = small(lopsided, conditional=True, class_balance=1.0, max_steps=2)
+    Trainer(lopsided, tmp_path / "split", mc, tc2).run()
+    Trainer(lopsided, tmp_path / "split", mc, tc).run()
+    full, split = load_state(tmp_path / "full"), load_state(tmp_path / "split")
+    for key in full.generator:
+        torch.testing.assert_close(full.generator[key], split.generator[key])
+    # the trainer draws by the weights: the same run with the folder's proportions ends elsewhere
+    _, tc0 = small(lopsided, conditional=True, max_steps=4)
+    Trainer(lopsided, tmp_path / "plain", mc, tc0).run()
+    plain = load_state(tmp_path / "plain")
+    assert any(not torch.equal(full.generator[k], plain.generator[k]) for k in full.generator)
+
+
 def test_augment_is_differentiable_and_bounded_in_effect():
     x = torch.randn(16, 1, 1000, requires_grad=True)
     y = augment(x, 1.0)

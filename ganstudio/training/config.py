@@ -39,6 +39,8 @@ class TrainConfig:
     divergence_limit: float = 1e4  # |loss| above this counts as divergence
     max_rollbacks: int = 5
     conditional: bool = False    # condition on subfolder classes
+    class_balance: float = 0.0   # conditional: a clip is drawn with weight (its class's count) ** -this,
+                                 # so 0 keeps the folder's proportions and 1 draws every class equally
     init_from: str = ""          # a model folder to start from (transfer): its generator's weights, and its
                                  # discriminator's from a discriminator.safetensors or a training state
     spectral_start: bool = True  # with init_from: an inverse-STFT generator starts with the folder's mean
@@ -53,6 +55,8 @@ class TrainConfig:
             raise ValueError(f"unknown precision {self.precision!r}; choose from {', '.join(PRECISIONS)}")
         if not 0.0 <= self.augment_target < 1.0:
             raise ValueError("augment_target must be in [0, 1)")
+        if isinstance(self.class_balance, bool) or not 0.0 <= self.class_balance <= 1.0:
+            raise ValueError("class_balance must be a number in [0, 1]")
 
     def to_dict(self) -> dict:
         return asdict(self)

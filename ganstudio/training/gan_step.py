@@ -12,6 +12,14 @@ from .ema import update_ema
 from .losses import d_loss, g_loss, gradient_penalty, r1_penalty
 
 
+def class_weights(labels: torch.Tensor, num_classes: int, balance: float) -> torch.Tensor:
+    """A drawing weight per clip, float32 [N]: its class's clip count to the power ``-balance``
+    (0: every clip alike, the folder's proportions; 1: every class alike, so 15 claps are drawn as
+    often as 245 other hits)."""
+    counts = torch.bincount(labels, minlength=num_classes).clamp_min(1).float()
+    return counts[labels].pow(-balance)
+
+
 def _unwrap(m: torch.nn.Module) -> torch.nn.Module:
     return m.module if isinstance(m, DDP) else m
 
@@ -20,8 +28,14 @@ class GanSteps:
     """The step of :class:`~.loop.Trainer`, which provides the nets, optimisers, data, configs,
     EMA, ADA state and step counter this uses."""
 
+    def _draw(self) -> torch.Tensor:
+        """Indices of ``batch_size`` training clips: uniform, or by :func:`class_weights`."""
+        if self.draw_weights is None:
+            return torch.randint(0, self.real.shape[0], (self.tc.batch_size,), device=self.device)
+        return torch.multinomial(self.draw_weights, self.tc.batch_size, replacement=True)
+
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
-        idx = torch.randint(0, self.real.shape[0], (self.tc.batch_size,), device=self.device)
+        idx = self._draw()
         real = self.real[idx]
         if self.amp_dtype is not None:
             # fakes come out of G rounded to bfloat16: round the real clips alike, or the
@@ -36,7 +50,7 @@ class GanSteps:
     def _fake_labels(self) -> torch.Tensor | None:
         if not self.mc.num_classes:
             return None
-        return self.labels[torch.randint(0, self.labels.shape[0], (self.tc.batch_size,), device=self.device)]
+        return self.labels[self._draw()]      # the classes in the proportions the real batches have
 
     def _z(self) -> torch.Tensor:
         return torch.randn(self.tc.batch_size, self.mc.latent_dim, device=self.device)

@@ -26,7 +26,7 @@ from .augment import AdaptiveProbability, auto_probability
 from .checkpoint import (SNAPSHOTS, STATE_FILE, CheckpointError, TrainState, clean_snapshots, load_state,
                          save_snapshot, save_state, snapshot_dir)
 from .control import Progress, TrainControl, TrainingDiverged, TrainResult, resolve_device
-from .gan_step import GanSteps, _unwrap
+from .gan_step import GanSteps, _unwrap, class_weights
 from .quality import QualityProbe
 from .warm_start import BASE_DISCRIMINATOR, _load_matching, read_discriminator
 from .config import TrainConfig, recipe
@@ -111,6 +111,8 @@ class Trainer(GanSteps):
             self.D = DDP(self.D, device_ids=ids)
         self.real = torch.from_numpy(self.dataset.clips).unsqueeze(1).to(self.device)
         self.labels = torch.from_numpy(self.dataset.labels).to(self.device)
+        self.draw_weights = class_weights(self.labels, self.mc.num_classes, self.tc.class_balance) \
+            if self.mc.num_classes and self.tc.class_balance > 0 else None
         if self.mc.num_classes and list(self.mc.class_names) != list(self.dataset.class_names):
             raise ValueError(f"the model's classes {list(self.mc.class_names)} differ from the dataset's "
                              f"{self.dataset.class_names}")
