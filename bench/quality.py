@@ -104,8 +104,11 @@ def train(ds: Dataset, preset: str, minutes: float, snapshots: int,
           overrides: tuple[dict, dict] = ({}, {})) -> tuple[list, int, list, float | None]:
     """Train for ``minutes``; returns [(training seconds, step, frozen EMA generator)] taken about
     ``snapshots`` times along the way, the steps done, any rollbacks (seconds, step, why) and the
-    adaptive augmentation probability at the end (None when fixed)."""
-    mc = model_config_for(ds, preset, bool(overrides[1].get("conditional")), **overrides[0])
+    adaptive augmentation probability at the end (None when fixed). A ``preset`` among the
+    training overrides trains that preset (its widths and its recipe) instead of ``preset``."""
+    training = {k: v for k, v in overrides[1].items() if k != "preset"}
+    preset = overrides[1].get("preset", preset)
+    mc = model_config_for(ds, preset, bool(training.get("conditional")), **overrides[0])
     taken, clock, rollbacks = [], {"t": 0.0, "step": 0}, []
     # a snapshot every ~minutes*60/snapshots seconds, decided on the training clock
     every_s = minutes * 60 / snapshots
@@ -127,7 +130,7 @@ def train(ds: Dataset, preset: str, minutes: float, snapshots: int,
     last = [None]
     # checkpoints stay on as in the app: a divergence rolls back to the last one, not to step 0
     tc = recipe(preset, max_minutes=minutes, snapshot_every=1, checkpoint_every=100, checkpoint_minutes=1e9,
-                **overrides[1])
+                **training)
     with tempfile.TemporaryDirectory() as tmp:
         Trainer(ds, Path(tmp) / "m", mc, tc, resume=False, progress_fn=progress, snapshot_fn=snapshot).run()
     if last[0] is not None and last[0][1] > taken[-1][1]:
@@ -169,10 +172,8 @@ def against_real(name: str, ds: Dataset, a, variants: list[tuple[str, tuple[dict
         runs = []
         for seed in range(a.first_seed, a.first_seed + a.seeds):
             t0 = time.monotonic()
-            preset = train_over.get("preset", "tiny")
-            rest = {k: v for k, v in train_over.items() if k != "preset"}
-            snaps, steps, rollbacks, _ = train(ds, preset, max(budgets), a.snapshots,
-                                               (model_over, {**rest, "seed": seed}))
+            snaps, steps, rollbacks, _ = train(ds, "tiny", max(budgets), a.snapshots,
+                                               (model_over, {**train_over, "seed": seed}))
             at = {}
             for b in budgets:
                 t, step, g = pick(snaps, b * 60)

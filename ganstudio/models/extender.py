@@ -242,17 +242,15 @@ class Extender(nn.Module):
         key = (n, self.window.device, self.window.dtype, torch.is_inference_mode_enabled(),
                torch.get_num_threads(), torch.backends.mkldnn.enabled)
         with _NOISE_LOCK:          # pads and an export may render with one net at once
-            return self._kept_noise(key, n)
-
-    def _kept_noise(self, key: tuple, n: int) -> torch.Tensor:
-        kept = self.__dict__.setdefault("_noise", {})
-        z = kept.get(key)
-        if z is None:
-            gen = torch.Generator(device=self.window.device).manual_seed(NOISE_SEED)
-            noise = torch.randn(1, n, generator=gen, device=self.window.device, dtype=self.window.dtype)
-            z = torch.stft(noise, self.cfg.n_fft, self.cfg.hop, window=self.window, center=True, return_complex=True)
-            z = z / z.abs().clamp_min(1e-8)
-            while len(kept) >= 4:
-                kept.pop(next(iter(kept)))
-            kept[key] = z
-        return z
+            kept = self.__dict__.setdefault("_noise", {})
+            z = kept.get(key)
+            if z is None:
+                gen = torch.Generator(device=self.window.device).manual_seed(NOISE_SEED)
+                noise = torch.randn(1, n, generator=gen, device=self.window.device, dtype=self.window.dtype)
+                z = torch.stft(noise, self.cfg.n_fft, self.cfg.hop, window=self.window, center=True,
+                               return_complex=True)
+                z = z / z.abs().clamp_min(1e-8)
+                while len(kept) >= 4:
+                    kept.pop(next(iter(kept)))
+                kept[key] = z
+            return z
