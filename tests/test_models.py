@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from ganstudio.models import Discriminator, Generator, ModelConfig, preset, strides_for
-from ganstudio.models.wavegan import PhaseShuffle
+from ganstudio.models.wavegan import PhaseShuffle, envelope_gain
 
 
 @pytest.mark.parametrize("length", [8000, 16384, 22050, 44100, 96000])
@@ -120,3 +120,47 @@ def test_multi_resolution_spectral_heads_and_old_states_still_load():
     fresh = Discriminator(one)
     fresh.load_state_dict(old)
     assert torch.equal(fresh.spectral[0].fc.weight, old["spectral.fc.weight"])
+
+
+def test_envelope_depth_and_spectral_floor_are_settings_checked_like_any_other():
+    cfg = preset("tiny", envelope_db=120, spectral_floor=1e-3)
+    assert ModelConfig.from_dict(cfg.to_dict()) == cfg
+    old = {k: v for k, v in cfg.to_dict().items() if k not in ("envelope_db", "spectral_floor")}
+    assert (ModelConfig.from_dict(old).envelope_db, ModelConfig.from_dict(old).spectral_floor) == (80.0, 1e-2)
+    for key, bad in (("envelope_db", float("nan")), ("envelope_db", 400), ("envelope_db", True),
+                     ("spectral_floor", 0.0), ("spectral_floor", float("inf")), ("spectral_floor", "1e-3")):
+        with pytest.raises(ValueError, match=key):
+            ModelConfig.from_dict({**cfg.to_dict(), key: bad})
+
+
+@pytest.mark.parametrize("depth", [80.0, 120.0])
+def test_a_closed_envelope_takes_the_tail_down_by_its_depth(depth):
+    cfg = preset("tiny", model_dim=4, d_model_dim=4, clip_length=8000, envelope_db=depth)
+    g = Generator(cfg).eval()
+    with torch.no_grad():
+        g.envelope.weight.zero_()
+        g.envelope.bias.fill_(40.0)                  # sigmoid 1: fully closed everywhere
+        x = g(torch.randn(4, cfg.latent_dim))
+        g.envelope.bias.fill_(-40.0)                 # fully open
+        y = g(torch.randn(4, cfg.latent_dim))
+    ratio_db = 20 * torch.log10(x.abs().max() / y.abs().max())
+    assert x.abs().max() > 0 and ratio_db < -depth + 25     # the waveform under it varies by latent
+    assert abs(float(20 * torch.log10(envelope_gain(torch.tensor(40.0), depth))) + depth) < 1e-3
+
+
+def test_a_lower_spectral_floor_hears_a_quiet_hiss_the_default_misses():
+    """Hiss at -75 dBFS after a hit against the same hit ending in digital silence: the gradient
+    of the spectral head's input features at the tail grows as the floor comes down."""
+    from ganstudio.models.wavegan import SpectralHead
+    t = torch.arange(8192) / 16000
+    hit = torch.sin(2 * torch.pi * 200 * t) * torch.exp(-t / 0.02)
+    hiss = hit + 10 ** (-75 / 20) * torch.randn(8192, generator=torch.Generator().manual_seed(0))
+    seen = {}
+    for floor in (1e-2, 1e-3):
+        head = SpectralHead(4, 512, floor=floor)
+        heard = []
+        head.convs[0].register_forward_hook(lambda _m, inputs, _out: heard.append(inputs[0]))
+        head(torch.stack([hit, hiss])[:, None])
+        log_spec = heard[0][:, 0]                                           # [2, bins, frames]
+        seen[floor] = float((log_spec[1] - log_spec[0])[:, 40:].abs().mean())   # frames after the decay
+    assert seen[1e-3] > 3 * seen[1e-2] > 0

@@ -32,11 +32,13 @@ class ModelConfig:
                                   # "istft" (frame-rate body ending in an inverse STFT: models/stft_body.py)
     max_mult: int = 16           # widest layer is max_mult * d channels
     envelope: bool = False       # G multiplies its waveform by a learned amplitude envelope
+    envelope_db: float = 80.0    # ... reaching this far down (dB): how quiet a tail can be made
     peak_norm: bool = False      # G scales every clip to the importer's peak (data.prepare.PEAK), as the
                                  # training clips are: level is never something G must learn or D can use
     spectral_d: int = 0          # > 0 adds a log-spectrogram discriminator head of this base width
     spectral_fft: int = 512
     spectral_res: int = 1        # spectral heads at this many FFT sizes around spectral_fft (x0.5, x1, x2, ...)
+    spectral_floor: float = 1e-2  # the spectral heads hear log(|STFT| + this): the quietest hiss they notice
     minibatch_std: int = 0       # > 0: D sees the feature spread within groups of this many clips
     class_names: tuple[str, ...] = field(default_factory=tuple)
 
@@ -88,10 +90,12 @@ class ModelConfig:
         v.integer(self.phase_shuffle, "phase_shuffle", 0, 16)
         v.choice(self.upsample, "upsample", UPSAMPLERS)
         v.boolean(self.envelope, "envelope")
+        v.number(self.envelope_db, "envelope_db", 20.0, 160.0)
         v.boolean(self.peak_norm, "peak_norm")
         v.integer(self.spectral_d, "spectral_d", 0, 256)
         v.choice(self.spectral_fft, "spectral_fft", (256, 512, 1024, 2048))
         v.integer(self.spectral_res, "spectral_res", 1, 4)
+        v.number(self.spectral_floor, "spectral_floor", 1e-6, 1.0)
         if min(self.spectral_ffts, default=128) < 128 or max(self.spectral_ffts, default=0) > 4096:
             raise ValueError(f"spectral_res {self.spectral_res} around spectral_fft {self.spectral_fft} asks for "
                              f"FFT sizes {list(self.spectral_ffts)}; they must lie in 128-4096")

@@ -58,7 +58,6 @@ def _up_block(c_in: int, c_out: int, k: int, s: int, mode: str) -> nn.Module:
     return nn.ConvTranspose1d(c_in, c_out, k, s, padding=(k - s + op) // 2, output_padding=op)
 
 
-ENVELOPE_RANGE_DB = 80.0
 CLIP_PEAK = ImportSettings.peak     # what the importer scales every clip to, and so ``peak_norm``
 
 
@@ -68,10 +67,10 @@ def to_peak(x: torch.Tensor) -> torch.Tensor:
     return x * (CLIP_PEAK / x.abs().amax(dim=-1, keepdim=True).clamp_min(CLIP_PEAK * 1e-3))
 
 
-def envelope_gain(logits: torch.Tensor) -> torch.Tensor:
-    """Envelope logits -> linear gain between 0 dB and -80 dB, uniform in dB: moving a tail
-    from -40 to -80 dB is as easy for the generator as moving an attack from 0 to -40 dB."""
-    return torch.pow(10.0, -ENVELOPE_RANGE_DB / 20.0 * torch.sigmoid(logits))
+def envelope_gain(logits: torch.Tensor, range_db: float) -> torch.Tensor:
+    """Envelope logits -> linear gain between 0 dB and -``range_db`` dB, uniform in dB: moving a
+    tail from -40 to -80 dB is as easy for the generator as moving an attack from 0 to -40 dB."""
+    return torch.pow(10.0, -range_db / 20.0 * torch.sigmoid(logits))
 
 
 def style_widths(cfg: ModelConfig) -> list[int]:
@@ -182,7 +181,7 @@ class Generator(nn.Module):
                 x = x * (1 + gain) + offset
             x = torch.tanh(x) if i == len(self.ups) - 1 else F.relu(x)
             if self.envelope is not None and i == self.env_at:
-                env = envelope_gain(self.envelope(x))
+                env = envelope_gain(self.envelope(x), self.cfg.envelope_db)
         if env is not None:
             x = x * F.interpolate(env, size=x.shape[-1], mode="linear", align_corners=False)
         x = x[..., : self.cfg.clip_length]
@@ -216,9 +215,9 @@ class SpectralHead(nn.Module):
     which a waveform discriminator barely notices early in training.
     """
 
-    def __init__(self, width: int, n_fft: int, mbstd: bool = False):
+    def __init__(self, width: int, n_fft: int, mbstd: bool = False, floor: float = 1e-2):
         super().__init__()
-        self.n_fft, self.mbstd = n_fft, mbstd
+        self.n_fft, self.mbstd, self.floor = n_fft, mbstd, floor
         self.register_buffer("window", hann(n_fft), persistent=False)
         chans = [1, width, 2 * width, 4 * width, 8 * width]
         self.convs = nn.ModuleList(nn.Conv2d(chans[i], chans[i + 1], 3, 2, 1) for i in range(4))
@@ -229,9 +228,9 @@ class SpectralHead(nn.Module):
         with torch.autocast(x.device.type, enabled=False):   # the FFT and log stay in float32
             spec = torch.stft(x.squeeze(1).float(), self.n_fft, self.n_fft // 4, window=self.window,
                               return_complex=True).abs()
-        # A floor ~80 dB under a full-scale sine's bin: far enough down to hear hiss in a tail,
-        # high enough that gradient penalties at digital silence stay bounded.
-        h = torch.log(spec + 1e-2).unsqueeze(1)
+        # The default floor, 1e-2, is ~80 dB under a full-scale sine's bin (at n_fft 512): hiss
+        # in a tail much quieter than -70 dBFS is below it (ModelConfig.spectral_floor)
+        h = torch.log(spec + self.floor).unsqueeze(1)
         for conv in self.convs:
             h = F.leaky_relu(conv(h), 0.2)
         h = h.mean(dim=(2, 3))
@@ -270,7 +269,7 @@ class Discriminator(nn.Module):
         feat = START_FRAMES * widths[-1]
         self.fc = nn.Linear(feat + (1 if cfg.minibatch_std else 0), 1)
         self.embed = nn.Embedding(cfg.num_classes, feat) if cfg.num_classes else None
-        self.spectral = nn.ModuleList(SpectralHead(cfg.spectral_d, n, bool(cfg.minibatch_std))
+        self.spectral = nn.ModuleList(SpectralHead(cfg.spectral_d, n, bool(cfg.minibatch_std), cfg.spectral_floor)
                                       for n in cfg.spectral_ffts)
         self.group_size = cfg.minibatch_std
         self._register_load_state_dict_pre_hook(_one_spectral_head_before)
