@@ -34,8 +34,10 @@ from ganstudio.dsp.oneshot import clean_oneshots
 from ganstudio.metrics import (clip_embedding, diversity_ratio, logmel_frechet, memorisation_ratio, ndb_over_k,
                                noise_bursts, shape_distance, white_noise)
 from ganstudio.metrics.classify import ClipClassifier, class_scores, timed_embedding
+from ganstudio.metrics.spectrum import band_range_db
 from ganstudio.models import ModelConfig
 from ganstudio.models.config import setting_value
+from ganstudio.models.modelfile import save_model
 from ganstudio.training import TrainConfig, Trainer, model_config_for, recipe
 
 N_GEN = 64
@@ -69,7 +71,8 @@ def scores(gen: np.ndarray, real: np.ndarray, sr: int) -> dict:
     eg, er = clip_embedding(gen, sr), clip_embedding(real, sr)
     return {"fd": round(logmel_frechet(gen, real, sr), 1), "ndb_k": round(ndb_over_k(er, eg), 3),
             "memorisation": round(memorisation_ratio(er, eg), 3), "diversity": round(diversity_ratio(er, eg), 3),
-            "shape_kid": round(shape_distance(gen, real, sr), 4)}
+            "shape_kid": round(shape_distance(gen, real, sr), 4),
+            "band_range_db": round(float(np.median(band_range_db(gen, sr))), 1)}
 
 
 def scored(gen: np.ndarray, real: np.ndarray, sr: int, floor: float) -> dict:
@@ -181,6 +184,8 @@ def against_real(name: str, ds: Dataset, a, variants: list[tuple[str, tuple[dict
                 at[str(b)] = {"seconds": round(t, 1), "step": step, **scored(gen, real, sr, floor["fd"])}
                 if clf is not None and g.cfg.num_classes:
                     at[str(b)]["classes"] = class_scores(clf, timed_embedding(gen, sr), np.arange(n) % g.cfg.num_classes)
+            if a.save:      # the last generator, to listen to and measure further
+                save_model(Path(a.save) / f"{name}_{vname}_seed{seed}", snaps[-1][2], snaps[-1][2].cfg)
             runs.append({"seed": seed, "steps": steps, "rollbacks": rollbacks,
                          "wall_s": round(time.monotonic() - t0, 1), "at_minutes": at})
             print(json.dumps({name: {vname: runs[-1]}}), flush=True)
@@ -206,6 +211,7 @@ def main() -> int:
                     help="override a model or training setting of the tiny preset (for ablations)")
     ap.add_argument("--budgets", default="", help="issue 13 mode: score tiny at these minutes (e.g. 2,5,10)")
     ap.add_argument("--seeds", type=int, default=1)
+    ap.add_argument("--save", metavar="DIR", help="issue 13 mode: keep each run's last generator in DIR")
     ap.add_argument("--first-seed", type=int, default=0, help="seeds run from this one (to add seeds to a run)")
     ap.add_argument("--n-gen", type=int, default=128, help="generated clips per score (issue 13 mode)")
     ap.add_argument("--variant", action="append", default=[], metavar="NAME:FIELD=VALUE[,FIELD=VALUE]",

@@ -82,3 +82,15 @@ def test_the_shape_distance_hears_a_late_onset_more_than_the_frame_statistic_doe
     assert shape[1] - shape[0] > 3 * abs(shape[0]), shape            # well outside real-vs-real
     in_bursts = [(m[1] - m[0]) / (m[2] - m[0]) for m in (shape, frame)]
     assert in_bursts[0] > 2 * in_bursts[1], in_bursts
+
+
+def test_band_range_is_wide_for_a_kick_and_narrow_once_noise_fills_its_empty_bands():
+    from ganstudio.metrics.spectrum import band_range_db
+    rate = 16000
+    t = np.arange(8000) / rate
+    kick = (np.sin(2 * np.pi * 60 * t) * np.exp(-t / 0.15) * np.minimum(1.0, t / 0.01)).astype(np.float32)
+    noisy = kick + 1e-3 * np.random.default_rng(0).standard_normal(len(t)).astype(np.float32) * np.exp(-t / 0.15)
+    white = np.random.default_rng(1).standard_normal(len(t)).astype(np.float32) * 0.3
+    wide, filled, flat = band_range_db(np.stack([kick, noisy, white]), rate)
+    assert wide > 35 and flat < 10
+    assert flat < filled < wide - 10
