@@ -10,6 +10,7 @@ from ganstudio.data.profile import SUSTAINED_S, clip_measures, sound_profile
 from ganstudio.library import render_kit
 from ganstudio.library.base_model import base_model_path, start_from, start_settings
 from ganstudio.metrics.baselines import noise_bursts
+from ganstudio.models import preset
 
 RATE, N = 16000, 16384
 
@@ -78,6 +79,7 @@ def test_each_kind_starts_from_its_own_base():
     assert short == str(base_model_path("short")) and sustained == str(base_model_path("sustained"))
     assert start_settings("tiny", short) == {"upsample": "transposed", "peak_norm": False}
     assert start_settings("tiny", sustained) == {"upsample": "istft", "peak_norm": True}
+    assert preset("tiny", upsample="istft").tone_bands == 0      # the tone filter is a waveform G's
     assert start_from("standard", "base", "sustained") == "" and start_from("tiny", "scratch", "sustained") == ""
     assert start_settings("standard", sustained) == {}          # another preset's widths: nothing shared
     assert start_settings("tiny", "") == {}
@@ -101,7 +103,11 @@ def test_a_resumed_run_keeps_its_own_settings_and_a_bad_start_model_is_refused(t
         (out / name).write_bytes((base_model_path("short") / name).read_bytes())
     assert start_settings("tiny", start_from("tiny", "base", "sustained"), out)["upsample"] == "istft"
     (out / STATE_FILE).write_bytes(b"a training state")       # now it resumes: its own settings win
-    assert start_settings("tiny", start_from("tiny", "base", "sustained"), out)["upsample"] == "transposed"
+    resumed = start_settings("tiny", start_from("tiny", "base", "sustained"), out)
+    assert resumed["upsample"] == "transposed"
+    # a run begun before `tiny` had a tone filter resumes without one, as its state was made
+    assert resumed["tone_bands"] == 0 and preset("tiny").tone_bands > 0
+    assert preset("tiny", **resumed).tone_bands == 0
     (out / "config.json").write_text("{not json")               # the state's own check will say why
     assert start_settings("tiny", "", out) == {}
     bad = tmp_path / "bad"

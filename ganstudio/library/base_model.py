@@ -17,6 +17,8 @@ from .demo_model import resources_dir
 BASES = {"short": "base", "sustained": "base_sustained"}
 # model settings a run must share with the model it starts from for its weights to fit
 SHARED_SETTINGS = ("upsample", "peak_norm")
+# ... and those a resumed run keeps although its preset's default changed since it began
+RESUMED_SETTINGS = SHARED_SETTINGS + ("tone_bands",)
 
 
 def base_model_path(kind: str = "short") -> Path:
@@ -55,7 +57,9 @@ def start_settings(preset: str, init_from: str, out: str | Path | None = None) -
         if not resuming:
             raise           # a --start model that can't be read is an error of its own
         return {}           # the training state's own check says what is wrong
-    return {k: getattr(cfg, k) for k in SHARED_SETTINGS} if cfg.preset == preset else {}
+    if cfg.preset != preset:
+        return {}
+    return {k: getattr(cfg, k) for k in (RESUMED_SETTINGS if resuming else SHARED_SETTINGS)}
 
 
 def starting_point(preset: str, start: str, kind: str, out: str | Path | None = None) -> tuple[str, dict]:

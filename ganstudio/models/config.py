@@ -33,6 +33,7 @@ class ModelConfig:
     max_mult: int = 16           # widest layer is max_mult * d channels
     envelope: bool = False       # G multiplies its waveform by a learned amplitude envelope
     envelope_db: float = 80.0    # ... reaching this far down (dB): how quiet a tail can be made
+    tone_bands: int = 0          # > 0: G also filters its waveform with a learned tone (models/tone.py)
     peak_norm: bool = False      # G scales every clip to the importer's peak (data.prepare.PEAK), as the
                                  # training clips are: level is never something G must learn or D can use
     spectral_d: int = 0          # > 0 adds a log-spectrogram discriminator head of this base width
@@ -91,6 +92,11 @@ class ModelConfig:
         v.choice(self.upsample, "upsample", UPSAMPLERS)
         v.boolean(self.envelope, "envelope")
         v.number(self.envelope_db, "envelope_db", 20.0, 160.0)
+        v.integer(self.tone_bands, "tone_bands", 0, 64)
+        if self.tone_bands == 1:
+            raise ValueError("tone_bands must be 0 (off) or at least 2")
+        if self.tone_bands and self.upsample == "istft":
+            raise ValueError("tone_bands filters a waveform generator's output: not with upsample istft")
         v.boolean(self.peak_norm, "peak_norm")
         v.integer(self.spectral_d, "spectral_d", 0, 256)
         v.choice(self.spectral_fft, "spectral_fft", (256, 512, 1024, 2048))
@@ -111,7 +117,7 @@ class ModelConfig:
 # Presets: widths chosen so `tiny` trains usefully on 2 CPU cores in minutes and `large` wants a GPU.
 # `wavegan` is the paper's configuration (d=64), kept as the reference in benchmarks.
 _PRESET_FIELDS = {
-    "tiny": dict(model_dim=16, d_model_dim=16, kernel_size=25, spectral_d=16, envelope=True),
+    "tiny": dict(model_dim=16, d_model_dim=16, kernel_size=25, spectral_d=16, envelope=True, tone_bands=32),
     "standard": dict(model_dim=32, d_model_dim=32, kernel_size=25, spectral_d=32, envelope=True),
     "large": dict(model_dim=64, d_model_dim=64, kernel_size=25, spectral_d=32, envelope=True),
     "wavegan": dict(model_dim=64, d_model_dim=64, kernel_size=25, latent_dim=100, phase_shuffle=2),
@@ -122,7 +128,10 @@ def preset(name: str, **overrides) -> ModelConfig:
     """The :class:`ModelConfig` of preset ``name`` with ``overrides`` applied."""
     if name not in _PRESET_FIELDS:
         raise ValueError(f"unknown preset {name!r}; choose from {', '.join(PRESETS)}")
-    cfg = replace(ModelConfig(preset=name, **_PRESET_FIELDS[name]), **overrides)
+    fields_ = dict(_PRESET_FIELDS[name])
+    if overrides.get("upsample") == "istft":
+        fields_.pop("tone_bands", None)          # the tone filter is for waveform generators
+    cfg = replace(ModelConfig(preset=name, **fields_), **overrides)
     cfg.validate()
     return cfg
 

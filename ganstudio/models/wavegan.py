@@ -15,6 +15,7 @@ from ..data.settings import ImportSettings
 from .buffers import hann
 from .config import ModelConfig
 from .stft_body import STFTBody
+from .tone import ToneFilter
 
 START_FRAMES = 16
 
@@ -149,6 +150,7 @@ class Generator(nn.Module):
         self.envelope = nn.Conv1d(widths[self.env_at + 1], 1, 1) if cfg.envelope else None
         if self.envelope is not None:
             nn.init.constant_(self.envelope.bias, -3.0)  # starts open (about -4 dB)
+        self.tone = ToneFilter(in_dim, cfg.sample_rate, cfg.tone_bands, cfg.envelope_db) if cfg.tone_bands else None
 
     @property
     def style_size(self) -> int:
@@ -185,6 +187,8 @@ class Generator(nn.Module):
         if env is not None:
             x = x * F.interpolate(env, size=x.shape[-1], mode="linear", align_corners=False)
         x = x[..., : self.cfg.clip_length]
+        if self.tone is not None:
+            x = self.tone(z, x)
         return to_peak(x) if self.cfg.peak_norm else x
 
 
