@@ -149,8 +149,8 @@ def test_a_closed_envelope_takes_the_tail_down_by_its_depth(depth):
 
 
 def test_a_lower_spectral_floor_hears_a_quiet_hiss_the_default_misses():
-    """Hiss at -75 dBFS after a hit against the same hit ending in digital silence: the gradient
-    of the spectral head's input features at the tail grows as the floor comes down."""
+    """Hiss at -75 dBFS after a hit against the same hit ending in digital silence: the difference
+    the spectral head reads at its input, in the tail, grows as the floor comes down."""
     from ganstudio.models.wavegan import SpectralHead
     t = torch.arange(8192) / 16000
     hit = torch.sin(2 * torch.pi * 200 * t) * torch.exp(-t / 0.02)

@@ -6,7 +6,7 @@ from functools import lru_cache
 import numpy as np
 
 
-def _hz_to_mel(f):
+def hz_to_mel(f):
     return 2595.0 * np.log10(1.0 + np.asarray(f) / 700.0)
 
 
@@ -20,7 +20,7 @@ def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, fmin: float = 20.0
     """Triangular HTK-style mel filters, float32 [n_mels, n_fft // 2 + 1]."""
     fmax = fmax or sample_rate / 2
     freqs = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)
-    edges = _mel_to_hz(np.linspace(_hz_to_mel(fmin), _hz_to_mel(fmax), n_mels + 2))
+    edges = _mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))
     fb = np.zeros((n_mels, freqs.size), dtype=np.float32)
     for i in range(n_mels):
         lo, mid, hi = edges[i], edges[i + 1], edges[i + 2]

@@ -13,13 +13,13 @@ Shapes: ``z`` [B, in_dim]; ``x`` [B, 1, T] at ``sample_rate`` Hz; the output is 
 """
 from __future__ import annotations
 
-import math
-
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .buffers import hann, rfft_freqs
+from ..dsp.mel import hz_to_mel
+from .buffers import hann
 
 N_FFT, HOP = 512, 128
 TIMES = 8
@@ -28,14 +28,6 @@ TIMES = 8
 # pretrained generator must cross the sigmoid's range in a few hundred steps, not tens of
 # thousands (at 1, 800 steps at 5e-4 moved a band by under 2 dB: docs/quality.md, run 18)
 SPEED = 16.0
-
-
-def _mel(f: torch.Tensor) -> torch.Tensor:
-    return 2595.0 * torch.log10(1.0 + f / 700.0)
-
-
-def _mel_hz(f: float) -> float:
-    return 2595.0 * math.log10(1.0 + f / 700.0)
 
 
 class ToneFilter(nn.Module):
@@ -48,7 +40,8 @@ class ToneFilter(nn.Module):
             self.head.bias.fill_(-3.0 / SPEED)     # starts nearly flat (about -4 dB), as the envelope
         self.register_buffer("window", hann(N_FFT), persistent=False)
         # each rfft bin's place between the bands, whose centres lie evenly on the mel scale
-        pos = _mel(rfft_freqs(N_FFT, sample_rate)) / _mel_hz(sample_rate / 2.0) * (bands - 1)
+        mel = hz_to_mel(np.fft.rfftfreq(N_FFT, 1.0 / sample_rate))
+        pos = torch.as_tensor(mel / mel[-1] * (bands - 1), dtype=torch.float32)
         lo = pos.floor().long().clamp(0, bands - 1)
         self.register_buffer("lo", lo, persistent=False)
         self.register_buffer("hi", (lo + 1).clamp(max=bands - 1), persistent=False)
@@ -69,4 +62,3 @@ class ToneFilter(nn.Module):
             gain = torch.pow(10.0, self.gains_db(z.float(), spec.shape[-1]) / 20.0)
             y = torch.istft(spec * gain, N_FFT, HOP, window=self.window, center=True, length=n)
         return y.to(x.dtype)[:, None]
-
