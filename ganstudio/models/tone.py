@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..dsp.mel import hz_to_mel
-from .buffers import hann
+from .buffers import CPU, hann
 
 N_FFT, HOP = 512, 128
 TIMES = 8
@@ -41,7 +41,7 @@ class ToneFilter(nn.Module):
         self.register_buffer("window", hann(N_FFT), persistent=False)
         # each rfft bin's place between the bands, whose centres lie evenly on the mel scale
         mel = hz_to_mel(np.fft.rfftfreq(N_FFT, 1.0 / sample_rate))
-        pos = torch.as_tensor(mel / mel[-1] * (bands - 1), dtype=torch.float32)
+        pos = torch.as_tensor(mel / mel[-1] * (bands - 1), dtype=torch.float32, device=CPU)   # see buffers.py
         lo = pos.floor().long().clamp(0, bands - 1)
         self.register_buffer("lo", lo, persistent=False)
         self.register_buffer("hi", (lo + 1).clamp(max=bands - 1), persistent=False)
