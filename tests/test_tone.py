@@ -44,14 +44,19 @@ def test_closed_bands_go_down_by_the_depth_and_the_others_stay(depth):
 
 
 def test_the_latent_steers_the_filter_and_gradients_reach_it():
-    g = Generator(preset("tiny", model_dim=4, d_model_dim=4, clip_length=8000, tone_bands=16))
+    torch.manual_seed(0)
+    g = Generator(preset("tiny", model_dim=4, d_model_dim=4, clip_length=8000, tone_bands=16, tone_db=30))
+    with torch.no_grad():
+        g.tone.head.bias.normal_(0, 1.0)      # logits of +-16: some bands shut, some open
     z = torch.randn(3, g.cfg.latent_dim)
     x = g(z)
     assert x.shape == (3, 1, 8000) and bool(torch.isfinite(x).all())
     x.pow(2).mean().backward()
     assert g.tone.head.weight.grad.abs().sum() > 0
     db = g.tone.gains_db(z, 10).detach()
-    assert db.shape == (3, 257, 10) and float(db.max()) <= 0 and float(db.min()) >= -g.cfg.envelope_db
+    assert db.shape == (3, 257, 10) and float(db.max()) <= 0
+    # the filter's own depth, not the envelope's, bounds it
+    assert -30.0 <= float(db.min()) < -25.0 and g.cfg.envelope_db == 80.0
 
 
 def test_tone_settings_are_checked():
@@ -61,6 +66,12 @@ def test_tone_settings_are_checked():
     for bad, match in ((1, "at least 2"), (65, "tone_bands must be from"), (True, "whole number"), (2.5, "whole number")):
         with pytest.raises(ValueError, match=match):
             ModelConfig.from_dict({**cfg.to_dict(), "tone_bands": bad})
+    # a file from before tone_db keeps the depth it was trained with (the envelope's 80 dB)
+    assert ModelConfig.from_dict({k: v for k, v in cfg.to_dict().items() if k != "tone_db"}).tone_db == 80.0
+    for bad, match in ((3.0, "tone_db must be a finite number"), (float("nan"), "finite"), (False, "must be a number"),
+                       ("40", "must be a number")):
+        with pytest.raises(ValueError, match=match):
+            ModelConfig.from_dict({**cfg.to_dict(), "tone_db": bad})
     with pytest.raises(ValueError, match="not with upsample istft"):
         preset("tiny", tone_bands=8, upsample="istft")
 

@@ -34,6 +34,7 @@ class ModelConfig:
     envelope: bool = False       # G multiplies its waveform by a learned amplitude envelope
     envelope_db: float = 80.0    # ... reaching this far down (dB): how quiet a tail can be made
     tone_bands: int = 0          # > 0: G also filters its waveform with a learned tone (models/tone.py)
+    tone_db: float = 80.0        # ... cutting a band at most this far down (dB)
     peak_norm: bool = False      # G scales every clip to the importer's peak (data.prepare.PEAK), as the
                                  # training clips are: level is never something G must learn or D can use
     spectral_d: int = 0          # > 0 adds a log-spectrogram discriminator head of this base width
@@ -97,6 +98,7 @@ class ModelConfig:
             raise ValueError("tone_bands must be 0 (off) or at least 2")
         if self.tone_bands and self.upsample == "istft":
             raise ValueError("tone_bands filters a waveform generator's output: not with upsample istft")
+        v.number(self.tone_db, "tone_db", 6.0, 160.0)
         v.boolean(self.peak_norm, "peak_norm")
         v.integer(self.spectral_d, "spectral_d", 0, 256)
         v.choice(self.spectral_fft, "spectral_fft", (256, 512, 1024, 2048))

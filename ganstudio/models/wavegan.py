@@ -150,7 +150,7 @@ class Generator(nn.Module):
         self.envelope = nn.Conv1d(widths[self.env_at + 1], 1, 1) if cfg.envelope else None
         if self.envelope is not None:
             nn.init.constant_(self.envelope.bias, -3.0)  # starts open (about -4 dB)
-        self.tone = ToneFilter(in_dim, cfg.sample_rate, cfg.tone_bands, cfg.envelope_db) if cfg.tone_bands else None
+        self.tone = ToneFilter(in_dim, cfg.sample_rate, cfg.tone_bands, cfg.tone_db) if cfg.tone_bands else None
 
     @property
     def style_size(self) -> int:
