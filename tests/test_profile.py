@@ -108,6 +108,12 @@ def test_a_resumed_run_keeps_its_own_settings_and_a_bad_start_model_is_refused(t
     # a run begun before `tiny` had a tone filter resumes without one, as its state was made
     assert resumed["tone_bands"] == 0 and preset("tiny").tone_bands > 0
     assert preset("tiny", **resumed).tone_bands == 0
+    # ... and one begun with the 80 dB filter (before tone_db) resumes with that depth
+    cfg = json.loads((out / "config.json").read_text())
+    cfg["model"]["tone_bands"] = 32
+    (out / "config.json").write_text(json.dumps(cfg))
+    resumed = start_settings("tiny", "", out)
+    assert (resumed["tone_bands"], resumed["tone_db"]) == (32, 80.0) and preset("tiny").tone_db == 40.0
     (out / "config.json").write_text("{not json")               # the state's own check will say why
     assert start_settings("tiny", "", out) == {}
     bad = tmp_path / "bad"

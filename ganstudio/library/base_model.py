@@ -18,7 +18,7 @@ BASES = {"short": "base", "sustained": "base_sustained"}
 # model settings a run must share with the model it starts from for its weights to fit
 SHARED_SETTINGS = ("upsample", "peak_norm")
 # ... and those a resumed run keeps although its preset's default changed since it began
-RESUMED_SETTINGS = SHARED_SETTINGS + ("tone_bands",)
+RESUMED_SETTINGS = SHARED_SETTINGS + ("tone_bands", "tone_db")
 
 
 def base_model_path(kind: str = "short") -> Path:

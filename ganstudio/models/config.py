@@ -119,7 +119,8 @@ class ModelConfig:
 # Presets: widths chosen so `tiny` trains usefully on 2 CPU cores in minutes and `large` wants a GPU.
 # `wavegan` is the paper's configuration (d=64), kept as the reference in benchmarks.
 _PRESET_FIELDS = {
-    "tiny": dict(model_dim=16, d_model_dim=16, kernel_size=25, spectral_d=16, envelope=True, tone_bands=32),
+    "tiny": dict(model_dim=16, d_model_dim=16, kernel_size=25, spectral_d=16, envelope=True, tone_bands=32,
+                 tone_db=40.0),
     "standard": dict(model_dim=32, d_model_dim=32, kernel_size=25, spectral_d=32, envelope=True),
     "large": dict(model_dim=64, d_model_dim=64, kernel_size=25, spectral_d=32, envelope=True),
     "wavegan": dict(model_dim=64, d_model_dim=64, kernel_size=25, latent_dim=100, phase_shuffle=2),
@@ -133,6 +134,7 @@ def preset(name: str, **overrides) -> ModelConfig:
     fields_ = dict(_PRESET_FIELDS[name])
     if overrides.get("upsample") == "istft":
         fields_.pop("tone_bands", None)          # the tone filter is for waveform generators
+        fields_.pop("tone_db", None)
     cfg = replace(ModelConfig(preset=name, **fields_), **overrides)
     cfg.validate()
     return cfg
