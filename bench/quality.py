@@ -126,15 +126,14 @@ def train(ds: Dataset, preset: str, minutes: float, snapshots: int,
     def snapshot(g, step):
         if taken and taken[-1][1] == step:
             taken[-1] = (clock["t"], step, g)     # the final snapshot repeats the last step
-        elif not taken or clock["t"] >= due[0]:
+        # one per interval of a fixed grid (0, every_s, 2 every_s, ...), not every_s after the last
+        # one: that drifted a step late each time, and a budget's snapshot then missed it by one
+        # step and fell back a whole interval (run 18's "5 minutes" were 152 s)
+        elif not taken or int(clock["t"] / every_s) > int(taken[-1][0] / every_s):
             taken.append((clock["t"], step, g))
-            # on a fixed grid (0, every_s, 2 every_s, ...), not every_s after the last one: that
-            # drifted a step late each time, and a budget's snapshot then missed it by one step
-            # and fell back a whole interval (run 18's "5 minutes" were 152 s)
-            due[0] = (int(clock["t"] / every_s) + 1) * every_s
         else:
             last[0] = (clock["t"], step, g)
-    last, due = [None], [0.0]
+    last = [None]
     # checkpoints stay on as in the app: a divergence rolls back to the last one, not to step 0
     tc = recipe(preset, max_minutes=minutes, snapshot_every=1, checkpoint_every=100, checkpoint_minutes=1e9,
                 **training)
