@@ -31,6 +31,7 @@ class ModelConfig:
     upsample: str = "transposed"  # "transposed" (WaveGAN), "nearest" (nearest + conv, no checkerboard) or
                                   # "istft" (frame-rate body ending in an inverse STFT: models/stft_body.py)
     max_mult: int = 16           # widest layer is max_mult * d channels
+    even_phases: bool = False    # "transposed": each kernel's phases sum alike (half the buzz at the strides' rates)
     envelope: bool = False       # G multiplies its waveform by a learned amplitude envelope
     envelope_db: float = 80.0    # ... reaching this far down (dB): how quiet a tail can be made
     tone_bands: int = 0          # > 0: G also filters its waveform with a learned tone (models/tone.py)
@@ -91,6 +92,9 @@ class ModelConfig:
         v.integer(self.max_mult, "max_mult", 1, 64)
         v.integer(self.phase_shuffle, "phase_shuffle", 0, 16)
         v.choice(self.upsample, "upsample", UPSAMPLERS)
+        v.boolean(self.even_phases, "even_phases")
+        if self.even_phases and self.kernel_size < 4:
+            raise ValueError("even_phases needs a kernel_size of at least 4 (the widest stride)")
         v.boolean(self.envelope, "envelope")
         v.number(self.envelope_db, "envelope_db", 20.0, 160.0)
         v.integer(self.tone_bands, "tone_bands", 0, 64)

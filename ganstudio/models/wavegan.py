@@ -51,12 +51,42 @@ class PhaseShuffle(nn.Module):
         return padded.gather(2, idx.expand(-1, x.shape[1], -1))
 
 
-def _up_block(c_in: int, c_out: int, k: int, s: int, mode: str) -> nn.Module:
+def even_phases(w: torch.Tensor, stride: int) -> torch.Tensor:
+    """A transposed convolution's kernel [in, out, k] with the taps of each of its ``stride``
+    phases (tap index mod ``stride``) moved by one offset per phase, so that every phase sums to
+    the same (and the kernel to what it summed before).
+
+    Each output sample of a stride-``s`` transposed convolution is made by one phase of the kernel;
+    when the phases' sums differ, a constant input (a ReLU's mean, a bias) comes out as a pattern
+    that repeats every ``s`` samples: a buzz at the layer's rate / s and its harmonics, which five
+    stride-4 layers leave at 62.5 Hz, 250 Hz, 1 kHz and 4 kHz (the vertical stripes of a young
+    WaveGAN's spectrogram; Pons et al. 2021, "Upsampling artifacts in neural audio synthesis").
+    Equal sums put a zero of the kernel's response at every image of DC, so a constant input comes
+    out constant (Sugawara, Shiota and Kiya 2019, "Checkerboard artifacts free convolutional neural
+    networks", reach the same condition with a zero-order-hold factor in the kernel). A linear
+    projection that keeps the kernel's shape, so weights trained without it still load.
+    """
+    onehot = F.one_hot(torch.arange(w.shape[-1], device=w.device) % stride, stride).to(w.dtype)   # [k, s]
+    sums = w @ onehot                                                                              # [in, out, s]
+    return w + ((sums.mean(dim=-1, keepdim=True) - sums) / onehot.sum(dim=0)) @ onehot.T
+
+
+class EvenConvTranspose1d(nn.ConvTranspose1d):
+    """``nn.ConvTranspose1d`` whose kernel is used through :func:`even_phases` (the same
+    parameters, so the same state dict)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv_transpose1d(x, even_phases(self.weight, self.stride[0]), self.bias, self.stride,
+                                  self.padding, self.output_padding, self.groups, self.dilation)
+
+
+def _up_block(c_in: int, c_out: int, k: int, s: int, mode: str, even: bool = False) -> nn.Module:
     if mode == "nearest":
         return nn.Sequential(nn.Upsample(scale_factor=s, mode="nearest"),
                              nn.Conv1d(c_in, c_out, k | 1, padding=(k | 1) // 2))
     op = (k - s) % 2
-    return nn.ConvTranspose1d(c_in, c_out, k, s, padding=(k - s + op) // 2, output_padding=op)
+    conv = EvenConvTranspose1d if even else nn.ConvTranspose1d
+    return conv(c_in, c_out, k, s, padding=(k - s + op) // 2, output_padding=op)
 
 
 CLIP_PEAK = ImportSettings.peak     # what the importer scales every clip to, and so ``peak_norm``
@@ -140,7 +170,8 @@ class Generator(nn.Module):
         self.strides = strides_for(cfg.clip_length)
         widths = _widths(cfg.model_dim, len(self.strides), cfg.max_mult)
         self.fc = nn.Linear(in_dim, START_FRAMES * widths[0])
-        self.ups = nn.ModuleList(_up_block(widths[i], widths[i + 1], cfg.kernel_size, s, cfg.upsample)
+        self.ups = nn.ModuleList(_up_block(widths[i], widths[i + 1], cfg.kernel_size, s, cfg.upsample,
+                                           cfg.even_phases)
                                  for i, s in enumerate(self.strides))
         self.width0 = widths[0]
         # The envelope comes from the layer two upsamplings before the end (1/16 of the output
