@@ -34,7 +34,7 @@ from ganstudio.dsp.oneshot import clean_oneshots
 from ganstudio.metrics import (clip_embedding, diversity_ratio, logmel_frechet, memorisation_ratio, ndb_over_k,
                                noise_bursts, shape_distance, white_noise)
 from ganstudio.metrics.classify import ClipClassifier, class_scores, timed_embedding
-from ganstudio.metrics.spectrum import band_range_db
+from ganstudio.metrics.spectrum import band_range_db, buzz_db
 from ganstudio.models import ModelConfig
 from ganstudio.models.config import setting_value
 from ganstudio.models.modelfile import save_model
@@ -72,7 +72,8 @@ def scores(gen: np.ndarray, real: np.ndarray, sr: int) -> dict:
     return {"fd": round(logmel_frechet(gen, real, sr), 1), "ndb_k": round(ndb_over_k(er, eg), 3),
             "memorisation": round(memorisation_ratio(er, eg), 3), "diversity": round(diversity_ratio(er, eg), 3),
             "shape_kid": round(shape_distance(gen, real, sr), 4),
-            "band_range_db": round(float(np.median(band_range_db(gen, sr))), 1)}
+            "band_range_db": round(float(np.median(band_range_db(gen, sr))), 1),
+            "buzz_db": round(buzz_db(gen, sr), 1)}
 
 
 def scored(gen: np.ndarray, real: np.ndarray, sr: int, floor: float) -> dict:

@@ -94,3 +94,19 @@ def test_band_range_is_wide_for_a_kick_and_narrow_once_noise_fills_its_empty_ban
     wide, filled, flat = band_range_db(np.stack([kick, noisy, white]), rate)
     assert wide > 35 and flat < 10
     assert flat < filled < wide - 10
+
+
+def test_buzz_reads_a_pattern_repeating_every_256_samples_and_not_noise_or_a_kick():
+    from ganstudio.metrics.spectrum import buzz_db
+    rate, n = 16000, 16384
+    rng = np.random.default_rng(0)
+    t = np.arange(n) / rate
+    decay = np.exp(-t / 0.1)
+    bursts = (rng.standard_normal((8, n)) * decay).astype(np.float32)
+    kicks = np.stack([np.sin(2 * np.pi * f * t) * decay for f in (47.0, 55.0, 71.0, 90.0)]).astype(np.float32)
+    # a 256-sample pattern 10 dB under the burst, fading slower than it (as it lingers in a
+    # generated tail): what a stride-4 layer leaves; 20 dB under and as short as the burst reads ~1 dB
+    pattern = np.tile(rng.standard_normal(256), n // 256)
+    buzzing = bursts + 0.3 * (pattern * np.exp(-t / 0.3)).astype(np.float32)
+    assert abs(buzz_db(bursts, rate)) < 3 and abs(buzz_db(kicks, rate)) < 3
+    assert buzz_db(buzzing, rate) > 10

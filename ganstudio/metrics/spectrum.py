@@ -21,3 +21,29 @@ def band_range_db(clips: np.ndarray, sample_rate: int) -> np.ndarray:
     power = np.mean(10.0 ** (log_mel(head, sample_rate, n_mels=64, floor_db=-96.0) / 10.0), axis=1)
     bands_db = 10.0 * np.log10(power)
     return np.percentile(bands_db, 95, axis=1) - np.percentile(bands_db, 5, axis=1)
+
+
+BUZZ_HZ = 62.5          # 16 kHz / 256: the second of five stride-4 upsamplings repeats this often
+
+
+def buzz_db(clips: np.ndarray, sample_rate: int, every_hz: float = BUZZ_HZ) -> float:
+    """[N, T] audio -> dB by which the clips' mean power spectrum stands out at the multiples of
+    ``every_hz`` (the median over the multiples below Nyquist of the line's level over the median
+    of the bins 8-24 Hz beside it; Hann window over the whole clip).
+
+    A transposed-convolution generator whose kernel phases sum unequally repeats a pattern every
+    256 samples at 16 kHz: a buzz at 62.5 Hz and its harmonics (models/wavegan.py, even_phases).
+    Real recordings and noise read about 0-2 dB; the generator that showed it 10-16 dB.
+    """
+    x = np.asarray(clips, dtype=np.float64)
+    n = x.shape[1]
+    spec = 10.0 * np.log10(np.mean(np.abs(np.fft.rfft(x * np.hanning(n), axis=1)) ** 2, axis=0) + 1e-30)
+    per_hz = n / sample_rate
+    near, far = max(2, int(round(8 * per_hz))), max(3, int(round(24 * per_hz)))
+    lines = []
+    for f in np.arange(every_hz, sample_rate / 2 - 24, every_hz):
+        i = int(round(f * per_hz))
+        around = np.r_[spec[max(0, i - far):max(0, i - near)], spec[i + near:i + far]]
+        if around.size:
+            lines.append(spec[max(0, i - 1):i + 2].max() - np.median(around))
+    return float(np.median(lines)) if lines else 0.0
