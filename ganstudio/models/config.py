@@ -32,6 +32,8 @@ class ModelConfig:
                                   # "istft" (frame-rate body ending in an inverse STFT: models/stft_body.py)
     max_mult: int = 16           # widest layer is max_mult * d channels
     even_phases: bool = False    # "transposed": each kernel's phases sum alike (half the buzz at the strides' rates)
+    smooth_ups: int = 0          # "transposed"/"nearest": the first this many upsampling stages low-pass their
+                                 # output before the nonlinearity (no images, so no comb from them)
     envelope: bool = False       # G multiplies its waveform by a learned amplitude envelope
     envelope_db: float = 80.0    # ... reaching this far down (dB): how quiet a tail can be made
     tone_bands: int = 0          # > 0: G also filters its waveform with a learned tone (models/tone.py)
@@ -95,6 +97,13 @@ class ModelConfig:
         v.boolean(self.even_phases, "even_phases")
         if self.even_phases and self.kernel_size < 4:
             raise ValueError("even_phases needs a kernel_size of at least 4 (the widest stride)")
+        v.integer(self.smooth_ups, "smooth_ups", 0, 8)
+        if self.smooth_ups:
+            from .wavegan import strides_for
+            stages = len(strides_for(self.clip_length))
+            if self.upsample == "istft" or self.smooth_ups >= stages:
+                raise ValueError(f"smooth_ups filters upsampling stages before the last: at most {stages - 1} "
+                                 f"for this clip length, and not with upsample istft")
         v.boolean(self.envelope, "envelope")
         v.number(self.envelope_db, "envelope_db", 20.0, 160.0)
         v.integer(self.tone_bands, "tone_bands", 0, 64)

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 
 from .. import validate as v
 from ..data.settings import ImportSettings
-from .buffers import hann
+from .buffers import CPU, hann
 from .config import ModelConfig
 from .stft_body import STFTBody
 from .tone import ToneFilter
@@ -78,6 +78,42 @@ class EvenConvTranspose1d(nn.ConvTranspose1d):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.conv_transpose1d(x, even_phases(self.weight, self.stride[0]), self.bias, self.stride,
                                   self.padding, self.output_padding, self.groups, self.dilation)
+
+
+IMAGE_TAPS_PER_STRIDE = 16     # the anti-imaging low-pass spans 16 input samples either side...
+IMAGE_BETA = 3.4                # ... with a Kaiser window for about 40 dB in the stop band
+
+
+def image_filter(stride: int) -> torch.Tensor:
+    """The low-pass [16 * stride + 1] (float32, unit gain at DC) that keeps the band a stride-``stride``
+    upsampling's input had (cutoff at 1 / (2 * stride) of the output rate) and takes out its images
+    (about 40 dB from 1.25 times the cutoff): a Kaiser-windowed sinc.
+
+    An upsampling layer makes copies of its input's spectrum at the multiples of the input rate; a
+    ReLU after it mixes the pairs at k * rate +- f back onto the multiples of the input rate, which
+    no condition on the learned kernel prevents (:func:`even_phases` only zeroes the images of DC).
+    Filtered before the nonlinearity, the layer's output is a band-limited interpolation and the
+    nonlinearity makes the only new frequencies (the alias-free layers of StyleGAN3, Karras et al.
+    2021). Made on the CPU (:mod:`.buffers`)."""
+    n = IMAGE_TAPS_PER_STRIDE * stride
+    t = torch.arange(-n // 2, n // 2 + 1, dtype=torch.float64, device=CPU)
+    cutoff = 0.5 / stride
+    taps = torch.sinc(2 * cutoff * t) * torch.kaiser_window(n + 1, periodic=False, beta=IMAGE_BETA,
+                                                             dtype=torch.float64, device=CPU)
+    return (taps / taps.sum()).float()
+
+
+class ImageFilter(nn.Module):
+    """[B, C, T] -> same: every channel through :func:`image_filter` (zero-phase, zero padding at
+    the ends, as the transposed convolution before it pads)."""
+
+    def __init__(self, stride: int):
+        super().__init__()
+        self.register_buffer("taps", image_filter(stride).view(1, 1, -1), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        c = x.shape[1]
+        return F.conv1d(x, self.taps.expand(c, 1, -1), padding=self.taps.shape[-1] // 2, groups=c)
 
 
 def _up_block(c_in: int, c_out: int, k: int, s: int, mode: str, even: bool = False) -> nn.Module:
@@ -173,6 +209,9 @@ class Generator(nn.Module):
         self.ups = nn.ModuleList(_up_block(widths[i], widths[i + 1], cfg.kernel_size, s, cfg.upsample,
                                            cfg.even_phases)
                                  for i, s in enumerate(self.strides))
+        # the first ``smooth_ups`` stages are filtered before their nonlinearity (no weights: the
+        # state dict is the plain generator's, so the base loads)
+        self.smooth = nn.ModuleList(ImageFilter(s) for s in self.strides[:cfg.smooth_ups])
         self.width0 = widths[0]
         # The envelope comes from the layer two upsamplings before the end (1/16 of the output
         # rate for the default length): silence between and after hits is then one sigmoid away
@@ -209,6 +248,8 @@ class Generator(nn.Module):
         env = None
         for i, up in enumerate(self.ups):
             x = up(x)
+            if i < len(self.smooth):
+                x = self.smooth[i](x)
             if i < len(styles):
                 gain, offset = styles[i]
                 x = x * (1 + gain) + offset
