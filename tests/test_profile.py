@@ -77,8 +77,9 @@ def test_a_subset_reads_its_profile_from_the_measures_of_its_parent(monkeypatch)
 def test_each_kind_starts_from_its_own_base():
     short, sustained = start_from("tiny", "base", "short"), start_from("tiny", "base", "sustained")
     assert short == str(base_model_path("short")) and sustained == str(base_model_path("sustained"))
-    assert start_settings("tiny", short) == {"upsample": "transposed", "peak_norm": False}
-    assert start_settings("tiny", sustained) == {"upsample": "istft", "peak_norm": True}
+    plain = {"even_phases": False, "smooth_ups": 0}
+    assert start_settings("tiny", short) == {"upsample": "transposed", "peak_norm": False, **plain}
+    assert start_settings("tiny", sustained) == {"upsample": "istft", "peak_norm": True, **plain}
     assert preset("tiny", upsample="istft").tone_bands == 0      # the tone filter is a waveform G's
     assert start_from("standard", "base", "sustained") == "" and start_from("tiny", "scratch", "sustained") == ""
     assert start_settings("standard", sustained) == {}          # another preset's widths: nothing shared
@@ -114,6 +115,13 @@ def test_a_resumed_run_keeps_its_own_settings_and_a_bad_start_model_is_refused(t
     (out / "config.json").write_text(json.dumps(cfg))
     resumed = start_settings("tiny", "", out)
     assert (resumed["tone_bands"], resumed["tone_db"]) == (32, 80.0) and preset("tiny").tone_db == 40.0
+    # a model trained through filtered stages is started from (or resumed) with them: its weights
+    # sound right only through them (docs/quality.md, run 21)
+    cfg["model"]["smooth_ups"] = 2
+    (out / "config.json").write_text(json.dumps(cfg))
+    assert start_settings("tiny", "", out)["smooth_ups"] == 2 and preset("tiny").smooth_ups == 0
+    (out / STATE_FILE).unlink()
+    assert start_settings("tiny", str(out))["smooth_ups"] == 2
     (out / "config.json").write_text("{not json")               # the state's own check will say why
     assert start_settings("tiny", "", out) == {}
     bad = tmp_path / "bad"

@@ -15,8 +15,9 @@ from pathlib import Path
 from .demo_model import resources_dir
 
 BASES = {"short": "base", "sustained": "base_sustained"}
-# model settings a run must share with the model it starts from for its weights to fit
-SHARED_SETTINGS = ("upsample", "peak_norm")
+# model settings a run must share with the model it starts from for its weights to fit (weights
+# trained through the phase projection or the image filters sound right only through them)
+SHARED_SETTINGS = ("upsample", "peak_norm", "even_phases", "smooth_ups")
 # ... and those a resumed run keeps although its preset's default changed since it began
 RESUMED_SETTINGS = SHARED_SETTINGS + ("tone_bands", "tone_db")
 
