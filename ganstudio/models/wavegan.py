@@ -80,7 +80,7 @@ class EvenConvTranspose1d(nn.ConvTranspose1d):
                                   self.padding, self.output_padding, self.groups, self.dilation)
 
 
-IMAGE_TAPS_PER_STRIDE = 16     # the anti-imaging low-pass spans 16 input samples either side...
+IMAGE_TAPS_PER_STRIDE = 16     # the anti-imaging low-pass spans 16 input samples (8 either side)...
 IMAGE_BETA = 3.4                # ... with a Kaiser window for about 40 dB in the stop band
 
 
