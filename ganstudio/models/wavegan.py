@@ -12,7 +12,7 @@ import torch.nn.functional as F
 
 from .. import validate as v
 from ..data.settings import ImportSettings
-from .buffers import CPU, hann
+from .buffers import hann
 from .config import ModelConfig
 from .stft_body import STFTBody
 from .tone import ToneFilter
@@ -94,13 +94,12 @@ def image_filter(stride: int) -> torch.Tensor:
     no condition on the learned kernel prevents (:func:`even_phases` only zeroes the images of DC).
     Filtered before the nonlinearity, the layer's output is a band-limited interpolation and the
     nonlinearity makes the only new frequencies (the alias-free layers of StyleGAN3, Karras et al.
-    2021). Made on the CPU (:mod:`.buffers`)."""
-    n = IMAGE_TAPS_PER_STRIDE * stride
-    t = torch.arange(-n // 2, n // 2 + 1, dtype=torch.float64, device=CPU)
-    cutoff = 0.5 / stride
-    taps = torch.sinc(2 * cutoff * t) * torch.kaiser_window(n + 1, periodic=False, beta=IMAGE_BETA,
-                                                             dtype=torch.float64, device=CPU)
-    return (taps / taps.sum()).float()
+    2021). Made with scipy (as :mod:`ganstudio.dsp.stream_resample` makes its filter), so on the
+    CPU (:mod:`.buffers`)."""
+    from scipy.signal import firwin
+    # firwin's cutoff is a fraction of Nyquist: the input's Nyquist is 1 / stride of the output's
+    taps = firwin(IMAGE_TAPS_PER_STRIDE * stride + 1, 1.0 / stride, window=("kaiser", IMAGE_BETA))
+    return torch.from_numpy(taps.astype(np.float32))
 
 
 class ImageFilter(nn.Module):
