@@ -48,11 +48,41 @@ def test_a_late_hit_with_a_crackling_tail_becomes_a_clean_one_shot():
     before, after = judge(x), judge(clean_oneshot(x, SR))
     assert not before["click"] and before["late_ms"] > 100 and before["resurgence"] and before["unclean_end"]
     assert not after["click"] and after["late_ms"] <= 2 and not after["resurgence"] and not after["unclean_end"]
-    assert 0.15 < after["len_s"] < 0.3           # the sound's length (25 ms decay: -60 dB after 0.17 s), not 1 s
+    assert 0.15 < after["len_s"] < 0.3           # the sound's length (25 ms decay: -80 dB after 0.22 s), not 1 s
     y = clean_oneshot(x, SR)
     assert y[0] == 0.0 and np.all(y[-int(0.01 * SR):] == 0.0)
     np.testing.assert_allclose(y[int(0.002 * SR):int(0.05 * SR)],                       # the body untouched
                                x[int(0.15 * SR) + int(0.001 * SR):int(0.15 * SR) + int(0.049 * SR)], atol=1e-6)
+
+
+def slow_decay(crackle_at_s=None):
+    """A 180 Hz tone decaying with a 50 ms time constant from the first sample, in 1 s: its 5 ms
+    envelope is 60 dB under the peak after 0.32 s and 80 dB under it after 0.44 s; optional
+    crackle 40 dB under the peak at ``crackle_at_s``, between those two points."""
+    t = np.arange(SR) / SR
+    x = (0.9 * np.sin(2 * np.pi * 180 * t + 1.0) * np.exp(-t / 0.05)).astype(np.float32)
+    if crackle_at_s is not None:
+        i = int(crackle_at_s * SR)
+        x[i:i + 200] += (0.009 * np.random.default_rng(3).standard_normal(200)).astype(np.float32)
+    return x
+
+
+def test_a_clean_decay_keeps_its_tail_down_to_80_db():
+    x = slow_decay()
+    y = clean_oneshot(x, SR)
+    sound_s = (len(y) - int(0.01 * SR)) / SR
+    assert 0.42 < sound_s < 0.46            # past the -60 dB point (0.32 s), to the -80 dB one
+    # the tail between -60 and -75 dB is the sound's own, untouched (the fade starts 30 ms before the end)
+    np.testing.assert_array_equal(y[int(0.33 * SR):int(0.39 * SR)], x[int(0.33 * SR):int(0.39 * SR)])
+    assert not judge(y)["resurgence"] and not judge(y)["unclean_end"]
+
+
+def test_a_tail_that_comes_back_after_decaying_60_db_ends_there():
+    x = slow_decay(crackle_at_s=0.38)
+    before, y = judge(x), clean_oneshot(x, SR)
+    assert before["resurgence"] and not judge(y)["resurgence"]
+    sound_s = (len(y) - int(0.01 * SR)) / SR
+    assert 0.30 < sound_s < 0.34            # cut where it first fell 60 dB, before the crackle at 0.38 s
 
 
 def test_a_hiss_floor_is_gated_where_the_sound_meets_it():

@@ -4,7 +4,10 @@ floor (a gate with a 30 ms fade, so the crackle and hiss a young generator leave
 never reach a stem); its length follows the sound.
 
 Thresholds follow how ``shared/tools/stem_hygiene.py`` judges a stem (a 5 ms envelope; the sound
-has ended 60 dB below its peak); see :func:`oneshot_bounds`.
+has decayed 60 dB below its peak, and nothing may come back over -45 dB after that); see
+:func:`oneshot_bounds`. The tail is kept down to -80 dB, not cut at -60: a cut at -60 dB takes
+the last of a real decay too, and measured against real drums (``bench/quality.py``, run 22 in
+``docs/quality.md``) it moved played clips further from real ones than the generator's own tails.
 """
 from __future__ import annotations
 
@@ -13,7 +16,9 @@ import numpy as np
 from .stereo import to_mono
 
 START_DB = -30.0     # where stem_hygiene.py (and a sound designer) puts the onset
-END_DB = -60.0
+END_DB = -80.0       # where the tail is faded out, when it decays cleanly that far
+DECAYED_DB = -60.0   # where stem_hygiene.py says the sound has decayed ...
+RESURGE_DB = -48.0   # ... and a tail coming back over this after it is crackle (hygiene's line: -45)
 SUSTAINED_DB = -30.0
 FLOOR_MARGIN_DB = 6.0
 PREROLL_S = 0.001
@@ -31,13 +36,15 @@ def _db(x: float) -> float:
 def oneshot_bounds(x: np.ndarray, rate: int) -> tuple[int, int]:
     """(start, end) frames of the sound in mono float32 ``x`` at ``rate``.
 
-    The gates sit at -30 dB (start) and -60 dB (end) below the peak, or 6 dB above the clip's
+    The gates sit at -30 dB (start) and -80 dB (end) below the peak, or 6 dB above the clip's
     own floor (its quietest fifth) when a hiss floor is higher than that; a floor within 30 dB
     of the peak is a sustained sound, not a floor, and gates nothing. The sound is the event
     around the envelope's peak: it starts 1 ms before the first sample over the start gate after
     the last 20 ms of silence before the peak (a tick parted from the hit by silence is dropped;
     a swell keeps its lead-in), and ends where the envelope, after the peak, falls under the end
-    gate (stays under it for 20 ms, for a floor gate); the 30 ms fade-out ends there."""
+    gate (stays under it for 20 ms, for a floor gate); the 30 ms fade-out ends there. A tail
+    that comes back over -48 dB after it has fallen under -60 dB ends where it first fell under
+    -60 dB: what comes back is crackle, not the decay."""
     a = np.abs(np.asarray(x, dtype=np.float32))
     n = len(a)
     peak = float(a.max()) if n else 0.0
@@ -49,13 +56,14 @@ def oneshot_bounds(x: np.ndarray, rate: int) -> tuple[int, int]:
     floor_gate = floor * _db(FLOOR_MARGIN_DB) if floor < float(env.max()) * _db(SUSTAINED_DB) else 0.0
     start_gate = max(peak * _db(START_DB), floor_gate)
     end_gate = max(peak * _db(END_DB), floor_gate)
+    decayed_gate = max(peak * _db(DECAYED_DB), floor_gate)
     hold_s = max(1, int(HOLD_S * rate))
     top = int(np.argmax(env))
     # the sound is the event around the peak: a tick before it, parted from it by 20 ms of
     # silence (a young generator's pre-echo), is not part of it
     head = 0
     if top >= hold_s:
-        quiet_runs = np.convolve((env[:top] < end_gate).astype(np.int32), np.ones(hold_s, np.int32), mode="valid")
+        quiet_runs = np.convolve((env[:top] < decayed_gate).astype(np.int32), np.ones(hold_s, np.int32), mode="valid")
         gaps = np.flatnonzero(quiet_runs == hold_s)
         if gaps.size:
             head = int(gaps[-1])
@@ -64,9 +72,10 @@ def oneshot_bounds(x: np.ndarray, rate: int) -> tuple[int, int]:
     first = head + int(np.argmax(above)) if bool(above.any()) else top
     start = max(0, first - int(round(PREROLL_S * rate)))
     under = env[top:] < end_gate
-    # below -60 dB the sound has decayed: cut at the first frame (crackle after it must not
-    # count as sound); a gate set by a hiss floor waits 20 ms, so a dip between hits is not an end
+    # below -80 dB the sound has ended: cut at the first frame (crackle after it must not count
+    # as sound); a gate set by a hiss floor waits 20 ms, so a dip between hits is not an end
     hold = hold_s if floor_gate > peak * _db(END_DB) else 1
+    end = n
     if len(under) >= hold:
         # the first frame whose next `hold` frames are all under the gate
         runs = np.convolve(under.astype(np.int32), np.ones(hold, np.int32), mode="valid")
@@ -74,8 +83,14 @@ def oneshot_bounds(x: np.ndarray, rate: int) -> tuple[int, int]:
         if quiet.size:
             # the fade ends at the gate: what follows (the crackle and hiss of a young
             # generator's tail) never reaches the stem
-            return start, max(start + 2, top + int(quiet[0]))
-    return start, n
+            end = top + int(quiet[0])
+    # a tail that rises again after it has decayed 60 dB is crackle: the stem ends at -60 dB,
+    # as it did before tails were kept down to -80 dB
+    tail = env[top:end]
+    down = np.flatnonzero(tail < peak * _db(DECAYED_DB))
+    if down.size and bool((tail[down[0]:] > peak * _db(RESURGE_DB)).any()):
+        end = top + int(down[0])
+    return (start, max(start + 2, end)) if end < n else (start, n)
 
 
 def clean_oneshot(x: np.ndarray, rate: int) -> np.ndarray:
