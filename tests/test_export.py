@@ -135,6 +135,29 @@ def test_sidecar_remakes_the_same_samples_in_another_process(model, tmp_path):
     remake_from_sidecar(stems[0].sidecar, accept_different=True)
 
 
+def test_a_sidecar_from_before_tail_rule_2_remakes_the_tail_it_was_made_with(model, tmp_path):
+    """Stems made when clean one-shots were cut 60 dB under the peak (their sidecars have no
+    ``clean_tail``) remake with that cut, sample for sample; today's stems keep more of the decay."""
+    specs = random_specs(model, 4, seed=11)
+    old = export_stems(model, specs, tmp_path / "old", ExportSettings(fmt="float", clean_tail=1))
+    new = export_stems(model, specs, tmp_path / "new", ExportSettings(fmt="float"))
+    lengths = [(sf.info(a.path).frames, sf.info(b.path).frames) for a, b in zip(old, new)]
+    assert all(n >= o for o, n in lengths) and any(n > o for o, n in lengths)      # the longer tail
+    for e in old:
+        doc = json.loads(e.sidecar.read_text())
+        assert doc["processing"].pop("clean_tail") == 1
+        e.sidecar.write_text(json.dumps(doc))           # as the stems of before were described
+        again, _, settings, _ = remake_from_sidecar(e.sidecar)
+        assert settings.clean_tail == 1
+        np.testing.assert_array_equal(again, sf.read(e.path, dtype="float32")[0])
+    doc = json.loads(new[0].sidecar.read_text())
+    assert doc["processing"]["clean_tail"] == 2
+    doc["processing"]["clean_tail"] = 9
+    new[0].sidecar.write_text(json.dumps(doc))
+    with pytest.raises((ExportError, ValueError), match="clean_tail"):
+        remake_from_sidecar(new[0].sidecar)
+
+
 def test_sidecar_refuses_another_model(model, tmp_path):
     [e] = export_stems(model, random_specs(model, 1, seed=1), tmp_path, ExportSettings())
     doc = json.loads(e.sidecar.read_text())

@@ -1,6 +1,7 @@
 """Clean one-shots: onset-aligned with a 1 ms fade-in, ending in true silence where the sound has
 decayed, judged as shared/tools/stem_hygiene.py judges a stem."""
 import numpy as np
+import pytest
 
 from ganstudio.dsp.oneshot import clean_oneshot, oneshot_bounds
 
@@ -75,6 +76,10 @@ def test_a_clean_decay_keeps_its_tail_down_to_80_db():
     # the tail between -60 and -75 dB is the sound's own, untouched (the fade starts 30 ms before the end)
     np.testing.assert_array_equal(y[int(0.33 * SR):int(0.39 * SR)], x[int(0.33 * SR):int(0.39 * SR)])
     assert not judge(y)["resurgence"] and not judge(y)["unclean_end"]
+    old = clean_oneshot(x, SR, tail=1)      # as stems made before tail rule 2: cut at -60 dB
+    assert 0.30 < (len(old) - int(0.01 * SR)) / SR < 0.34
+    with pytest.raises(ValueError, match="tail rule"):
+        clean_oneshot(x, SR, tail=3)
 
 
 def test_a_tail_that_comes_back_after_decaying_60_db_ends_there():

@@ -19,6 +19,10 @@ START_DB = -30.0     # where stem_hygiene.py (and a sound designer) puts the ons
 END_DB = -80.0       # where the tail is faded out, when it decays cleanly that far
 DECAYED_DB = -60.0   # where stem_hygiene.py says the sound has decayed ...
 RESURGE_DB = -48.0   # ... and a tail coming back over this after it is crackle (hygiene's line: -45)
+# how a tail ends: 2 as above; 1 cut where it first falls 60 dB under the peak, as stems made
+# before tail rule 2 were (their sidecars remake with it)
+TAIL_RULES = (1, 2)
+TAIL_RULE = 2
 SUSTAINED_DB = -30.0
 FLOOR_MARGIN_DB = 6.0
 PREROLL_S = 0.001
@@ -33,8 +37,9 @@ def _db(x: float) -> float:
     return float(10.0 ** (x / 20.0))
 
 
-def oneshot_bounds(x: np.ndarray, rate: int) -> tuple[int, int]:
-    """(start, end) frames of the sound in mono float32 ``x`` at ``rate``.
+def oneshot_bounds(x: np.ndarray, rate: int, tail: int = TAIL_RULE) -> tuple[int, int]:
+    """(start, end) frames of the sound in mono float32 ``x`` at ``rate``, its tail ended by rule
+    ``tail`` (:data:`TAIL_RULES`).
 
     The gates sit at -30 dB (start) and -80 dB (end) below the peak, or 6 dB above the clip's
     own floor (its quietest fifth) when a hiss floor is higher than that; a floor within 30 dB
@@ -44,7 +49,10 @@ def oneshot_bounds(x: np.ndarray, rate: int) -> tuple[int, int]:
     a swell keeps its lead-in), and ends where the envelope, after the peak, falls under the end
     gate (stays under it for 20 ms, for a floor gate); the 30 ms fade-out ends there. A tail
     that comes back over -48 dB after it has fallen under -60 dB ends where it first fell under
-    -60 dB: what comes back is crackle, not the decay."""
+    -60 dB: what comes back is crackle, not the decay. Rule 1 ends every tail at -60 dB."""
+    if tail not in TAIL_RULES:
+        raise ValueError(f"unknown tail rule {tail!r}; choose from {TAIL_RULES}")
+    end_db = END_DB if tail == 2 else DECAYED_DB
     a = np.abs(np.asarray(x, dtype=np.float32))
     n = len(a)
     peak = float(a.max()) if n else 0.0
@@ -55,7 +63,7 @@ def oneshot_bounds(x: np.ndarray, rate: int) -> tuple[int, int]:
     floor = float(np.percentile(env, 20))
     floor_gate = floor * _db(FLOOR_MARGIN_DB) if floor < float(env.max()) * _db(SUSTAINED_DB) else 0.0
     start_gate = max(peak * _db(START_DB), floor_gate)
-    end_gate = max(peak * _db(END_DB), floor_gate)
+    end_gate = max(peak * _db(end_db), floor_gate)
     decayed_gate = max(peak * _db(DECAYED_DB), floor_gate)
     hold_s = max(1, int(HOLD_S * rate))
     top = int(np.argmax(env))
@@ -74,7 +82,7 @@ def oneshot_bounds(x: np.ndarray, rate: int) -> tuple[int, int]:
     under = env[top:] < end_gate
     # below -80 dB the sound has ended: cut at the first frame (crackle after it must not count
     # as sound); a gate set by a hiss floor waits 20 ms, so a dip between hits is not an end
-    hold = hold_s if floor_gate > peak * _db(END_DB) else 1
+    hold = hold_s if floor_gate > peak * _db(end_db) else 1
     end = n
     if len(under) >= hold:
         # the first frame whose next `hold` frames are all under the gate
@@ -86,19 +94,20 @@ def oneshot_bounds(x: np.ndarray, rate: int) -> tuple[int, int]:
             end = top + int(quiet[0])
     # a tail that rises again after it has decayed 60 dB is crackle: the stem ends at -60 dB,
     # as it did before tails were kept down to -80 dB
-    tail = env[top:end]
-    down = np.flatnonzero(tail < peak * _db(DECAYED_DB))
-    if down.size and bool((tail[down[0]:] > peak * _db(RESURGE_DB)).any()):
+    after = env[top:end]
+    down = np.flatnonzero(after < peak * _db(DECAYED_DB))
+    if tail == 2 and down.size and bool((after[down[0]:] > peak * _db(RESURGE_DB)).any()):
         end = top + int(down[0])
     return (start, max(start + 2, end)) if end < n else (start, n)
 
 
-def clean_oneshot(x: np.ndarray, rate: int) -> np.ndarray:
+def clean_oneshot(x: np.ndarray, rate: int, tail: int = TAIL_RULE) -> np.ndarray:
     """``x`` (float32 [frames], or [frames, channels] cut where their mono mix is, so a stereo
-    sound keeps its image, at ``rate``) from 1 ms before its onset to where it has decayed, with a
-    1 ms fade-in, a 30 ms fade-out to zero and 10 ms of true silence; silence stays as it is."""
+    sound keeps its image, at ``rate``) from 1 ms before its onset to where it has decayed (tail
+    rule ``tail``), with a 1 ms fade-in, a 30 ms fade-out to zero and 10 ms of true silence;
+    silence stays as it is."""
     x = np.asarray(x, dtype=np.float32)
-    start, end = oneshot_bounds(to_mono(x), rate)
+    start, end = oneshot_bounds(to_mono(x), rate, tail)
     if (start, end) == (0, len(x)) and (not len(x) or float(np.abs(x).max()) == 0.0):
         return x.copy()
     y = x[start:end].copy()

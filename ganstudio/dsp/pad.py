@@ -8,7 +8,7 @@ import math
 import numpy as np
 import soxr
 
-from .oneshot import clean_oneshot
+from .oneshot import TAIL_RULE, clean_oneshot
 from .pitch import estimate_pitch
 from .processing import block_dc, trim_bounds
 from .stereo import to_mono, widen
@@ -81,7 +81,8 @@ def envelope_clip(x: np.ndarray, rate: int, attack: float = 0.0, decay: float = 
 def shape_clip(clip: np.ndarray, rate: int, start: float = 0.0, end: float = 1.0, reverse: bool = False,
                pitch: float = 0.0, gain: float = 1.0, clean: bool = False, attack: float = 0.0,
                decay: float = 0.0, lowpass: float = 0.0, highpass: float = 0.0, tune: bool = False,
-               width: float = 0.0, side: np.ndarray | None = None, dc: bool = False) -> np.ndarray:
+               width: float = 0.0, side: np.ndarray | None = None, dc: bool = False,
+               tail: int = TAIL_RULE) -> np.ndarray:
     """The pad's sound from its rendered ``clip`` (float32 [frames] at ``rate`` Hz): in stereo
     when ``width`` > 0 and the pad's ``side`` signal (float32 [frames], :func:`dsp.stereo.widen`)
     is given, so float32 [frames, 2], else mono [frames]; made a clean
@@ -91,7 +92,9 @@ def shape_clip(clip: np.ndarray, rate: int, start: float = 0.0, end: float = 1.0
     note, :func:`dsp.pitch.estimate_pitch`), filtered (:func:`filter_clip`), shaped by the envelope
     (:func:`envelope_clip`, in the time it plays) and scaled by ``gain``; float32 at ``rate``.
     ``dc``: a clean one-shot first loses the generator's DC offset (:func:`processing.block_dc`), as
-    an export with its default settings does before it calls this (so the export leaves it off)."""
+    an export with its default settings does before it calls this (so the export leaves it off).
+    ``tail``: how a clean one-shot's tail ends (:data:`dsp.oneshot.TAIL_RULES`; a stem's sidecar
+    keeps the rule it was made with)."""
     x = np.asarray(clip, dtype=np.float32)
     if dc and clean:
         x = block_dc(x, rate)
@@ -99,7 +102,7 @@ def shape_clip(clip: np.ndarray, rate: int, start: float = 0.0, end: float = 1.0
     if side is not None and width > 0:
         x = widen(x, side, width)
     if clean:
-        x = clean_oneshot(x, rate)
+        x = clean_oneshot(x, rate, tail)
     if len(x) >= 2:
         first, last = trim_bounds(len(x), start, end)
         x = x[first:last]
@@ -119,14 +122,14 @@ def shape_clip(clip: np.ndarray, rate: int, start: float = 0.0, end: float = 1.0
 
 
 def shape_pad(clip: np.ndarray, rate: int, pad: dict, gain: bool = True,
-              side: np.ndarray | None = None, dc: bool = False) -> np.ndarray:
+              side: np.ndarray | None = None, dc: bool = False, tail: int = TAIL_RULE) -> np.ndarray:
     """:func:`shape_clip` with a pad's settings dict (clean, start, end, reverse, pitch, tune,
     gain and the :data:`TONE_RANGES` controls; missing ones take their defaults, and a pad without
     ``clean`` is not cleaned: sidecars from before it existed remake as they were); ``gain=False``
-    leaves the gain to the voice; ``side`` and ``dc`` as in :func:`shape_clip` (a pad with width but
-    no side plays mono)."""
+    leaves the gain to the voice; ``side``, ``dc`` and ``tail`` as in :func:`shape_clip` (a pad with
+    width but no side plays mono)."""
     tone = {k: float(pad.get(k, default)) for k, (default, _, _) in TONE_RANGES.items()}
     return shape_clip(clip, rate, float(pad.get("start", 0.0)), float(pad.get("end", 1.0)),
                       bool(pad.get("reverse", False)), float(pad.get("pitch", 0.0)),
                       float(pad.get("gain", 1.0)) if gain else 1.0, bool(pad.get("clean", False)),
-                      tune=bool(pad.get("tune", False)), side=side, dc=dc, **tone)
+                      tune=bool(pad.get("tune", False)), side=side, dc=dc, tail=tail, **tone)

@@ -112,11 +112,11 @@ def make_audio(model: LoadedModel, spec: StemSpec, settings: ExportSettings) -> 
         x = dsp.dc_removed(x, rate, settings.dc_method)
         side = None if side is None else dsp.dc_removed(side, rate, settings.dc_method)
     if spec.pad:        # the pad's own render path (dsp.pad), exactly as the pad plays it
-        x = shape_pad(x, rate, spec.pad, side=side)
+        x = shape_pad(x, rate, spec.pad, side=side, tail=settings.clean_tail)
         if x.ndim == 2 and settings.channels == 1:      # a mono stem of a stereo pad: its mid, exactly
             x = to_mono(x)
     elif cleaned:
-        x = clean_oneshot(x, rate)
+        x = clean_oneshot(x, rate, settings.clean_tail)
     info: dict = {"extender_sha256": ext.weights_hash} if ext is not None else {}
     if settings.dc and not cleaned:  # where stems made before clean one-shots did it: they remake exactly
         x = dsp.dc_removed(x, rate, settings.dc_method)

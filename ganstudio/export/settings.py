@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .. import validate as v
 from ..dsp.bands import CAP_RULE, CAP_RULES
+from ..dsp.oneshot import TAIL_RULE, TAIL_RULES
 from ..dsp.processing import DC_METHODS
 from .wav import SUBTYPES
 
@@ -55,6 +56,7 @@ class ExportSettings:
     bwf: bool = True            # a bext and an iXML chunk: description, category, origin (metadata only)
     hifi_cap: bool = True       # the extender's added band is capped (dsp.bands.cap_added_band)
     hifi_cap_rule: int = CAP_RULE   # by which rule (2: by the top octave's brightness; 1: a flat 10x)
+    clean_tail: int = TAIL_RULE     # how a clean one-shot's tail ends (2: down to -80 dB; 1: cut at -60 dB)
 
     def __post_init__(self) -> None:
         v.choice(self.fmt, "format", tuple(SUBTYPES))
@@ -77,6 +79,7 @@ class ExportSettings:
         v.boolean(self.bwf, "bwf")
         v.boolean(self.hifi_cap, "hifi_cap")
         v.choice(self.hifi_cap_rule, "hifi_cap_rule", CAP_RULES[1:])
+        v.choice(self.clean_tail, "clean_tail", TAIL_RULES)
 
     @property
     def cap_rule(self) -> int:
@@ -96,9 +99,10 @@ class ExportSettings:
         if not isinstance(d, dict):
             raise ValueError("processing must be a JSON object")
         known = {f.name for f in fields(cls)}
-        # sidecars from before clean one-shots, Hi-fi, the cap rules and the DC blocker existed
-        # remake as they were made
+        # sidecars from before clean one-shots, Hi-fi, the cap rules, the DC blocker and tail rule 2
+        # existed remake as they were made
         return cls(**{"clean": False, "hifi": False, "hifi_cap": False, "hifi_cap_rule": 1, "dc_method": "mean",
+                      "clean_tail": 1,
                       **{k: val for k, val in d.items() if k in known}})
 
 
