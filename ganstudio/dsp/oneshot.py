@@ -5,9 +5,10 @@ never reach a stem); its length follows the sound.
 
 Thresholds follow how ``shared/tools/stem_hygiene.py`` judges a stem (a 5 ms envelope; the sound
 has decayed 60 dB below its peak, and nothing may come back over -45 dB after that); see
-:func:`oneshot_bounds`. The tail is kept down to -80 dB, not cut at -60: a cut at -60 dB takes
-the last of a real decay too, and measured against real drums (``bench/quality.py``, run 22 in
-``docs/quality.md``) it moved played clips further from real ones than the generator's own tails.
+:func:`oneshot_bounds`. A tail that goes on decaying is kept down to -80 dB, not cut at -60: a
+cut at -60 dB takes the last of a real decay too (run 22 in ``docs/quality.md``). Past -60 dB the
+tail must keep falling: real drum tails there climb a median 3 dB (90th percentile 13.5 dB) over
+their lowest point so far, a young generator's crackle 11-18 dB.
 """
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from .stereo import to_mono
 
 START_DB = -30.0     # where stem_hygiene.py (and a sound designer) puts the onset
 END_DB = -80.0       # where the tail is faded out, when it decays cleanly that far
-DECAYED_DB = -60.0   # where stem_hygiene.py says the sound has decayed ...
-RESURGE_DB = -48.0   # ... and a tail coming back over this after it is crackle (hygiene's line: -45)
+DECAYED_DB = -60.0   # where stem_hygiene.py says the sound has decayed: past it, a tail ...
+RISE_DB = 10.0       # ... climbing this far over its own lowest point so far is crackle, not decay
 # how a tail ends: 2 as above; 1 cut where it first falls 60 dB under the peak, as stems made
 # before tail rule 2 were (their sidecars remake with it)
 TAIL_RULES = (1, 2)
@@ -47,9 +48,9 @@ def oneshot_bounds(x: np.ndarray, rate: int, tail: int = TAIL_RULE) -> tuple[int
     around the envelope's peak: it starts 1 ms before the first sample over the start gate after
     the last 20 ms of silence before the peak (a tick parted from the hit by silence is dropped;
     a swell keeps its lead-in), and ends where the envelope, after the peak, falls under the end
-    gate (stays under it for 20 ms, for a floor gate); the 30 ms fade-out ends there. A tail
-    that comes back over -48 dB after it has fallen under -60 dB ends where it first fell under
-    -60 dB: what comes back is crackle, not the decay. Rule 1 ends every tail at -60 dB."""
+    gate (stays under it for 20 ms, for a floor gate); the 30 ms fade-out ends there. Once it has
+    fallen under -60 dB, a tail also ends where its envelope climbs 10 dB over its lowest point
+    so far: what climbs back is crackle, not the decay. Rule 1 ends every tail at -60 dB."""
     if tail not in TAIL_RULES:
         raise ValueError(f"unknown tail rule {tail!r}; choose from {TAIL_RULES}")
     end_db = END_DB if tail == 2 else DECAYED_DB
@@ -92,12 +93,15 @@ def oneshot_bounds(x: np.ndarray, rate: int, tail: int = TAIL_RULE) -> tuple[int
             # the fade ends at the gate: what follows (the crackle and hiss of a young
             # generator's tail) never reaches the stem
             end = top + int(quiet[0])
-    # a tail that rises again after it has decayed 60 dB is crackle: the stem ends at -60 dB,
-    # as it did before tails were kept down to -80 dB
+    # past -60 dB a tail must keep decaying: it ends where it climbs back (crackle); the fade
+    # before that point takes it down from where it still decayed
     after = env[top:end]
     down = np.flatnonzero(after < peak * _db(DECAYED_DB))
-    if tail == 2 and down.size and bool((after[down[0]:] > peak * _db(RESURGE_DB)).any()):
-        end = top + int(down[0])
+    if tail == 2 and down.size:
+        low = after[down[0]:]
+        rising = np.flatnonzero(low > np.minimum.accumulate(low) * _db(RISE_DB))
+        if rising.size:
+            end = top + int(down[0]) + int(rising[0])
     return (start, max(start + 2, end)) if end < n else (start, n)
 
 
