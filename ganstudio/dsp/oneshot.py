@@ -94,10 +94,12 @@ def oneshot_bounds(x: np.ndarray, rate: int, tail: int = TAIL_RULE) -> tuple[int
             # generator's tail) never reaches the stem
             end = top + int(quiet[0])
     # past -60 dB a tail must keep decaying: it ends where it climbs back (crackle); the fade
-    # before that point takes it down from where it still decayed
+    # before that point takes it down from where it still decayed. A floor gate above -60 dB
+    # ends the tail as rule 1 does, so rule 2 never ends a sound sooner.
+    decayed = peak * _db(DECAYED_DB)
     after = env[top:end]
-    down = np.flatnonzero(after < peak * _db(DECAYED_DB))
-    if tail == 2 and down.size:
+    down = np.flatnonzero(after < decayed)
+    if tail == 2 and end_gate < decayed and down.size:
         low = after[down[0]:]
         rising = np.flatnonzero(low > np.minimum.accumulate(low) * _db(RISE_DB))
         if rising.size:
