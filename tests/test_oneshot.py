@@ -12,13 +12,14 @@ def db(x):
     return 20 * np.log10(max(float(x), 1e-12))
 
 
-def hit(rng, late_s=0.15, floor_db=None, crackle=True):
-    """A decaying tone that starts ``late_s`` into a 1 s clip on a non-zero sample, with sparse
-    crackle after it has decayed 60 dB, over an optional hiss floor."""
+def hit(rng, late_s=0.15, floor_db=None, crackle=True, tau=0.025):
+    """A 180 Hz tone decaying with time constant ``tau`` (s) that starts ``late_s`` into a 1 s
+    clip on a non-zero sample, with sparse crackle after it has decayed 60 dB, over an optional
+    hiss floor."""
     n = SR
     x = np.zeros(n, np.float32)
     t = np.arange(int(0.6 * SR)) / SR
-    body = 0.9 * np.sin(2 * np.pi * 180 * t + 1.0) * np.exp(-t / 0.025)
+    body = 0.9 * np.sin(2 * np.pi * 180 * t + 1.0) * np.exp(-t / tau)
     start = int(late_s * SR)
     x[start:start + len(body)] = body[: n - start]
     if crackle:                 # bursts of crackle at -30 dBFS long after the sound decayed
@@ -57,11 +58,10 @@ def test_a_late_hit_with_a_crackling_tail_becomes_a_clean_one_shot():
 
 
 def slow_decay(crackle_at_s=None):
-    """A 180 Hz tone decaying with a 50 ms time constant from the first sample, in 1 s: its 5 ms
-    envelope is 60 dB under the peak after 0.32 s and 80 dB under it after 0.44 s; optional
-    crackle 40 dB under the peak at ``crackle_at_s``, between those two points."""
-    t = np.arange(SR) / SR
-    x = (0.9 * np.sin(2 * np.pi * 180 * t + 1.0) * np.exp(-t / 0.05)).astype(np.float32)
+    """:func:`hit` from the first sample with a 50 ms time constant: its 5 ms envelope is 60 dB
+    under the peak after 0.32 s and 80 dB under it after 0.44 s; optional crackle 40 dB under the
+    peak at ``crackle_at_s``, between those two points."""
+    x = hit(None, late_s=0.0, crackle=False, tau=0.05)
     if crackle_at_s is not None:
         i = int(crackle_at_s * SR)
         x[i:i + 200] += (0.009 * np.random.default_rng(3).standard_normal(200)).astype(np.float32)

@@ -65,7 +65,8 @@ def oneshot_bounds(x: np.ndarray, rate: int, tail: int = TAIL_RULE) -> tuple[int
     floor_gate = floor * _db(FLOOR_MARGIN_DB) if floor < float(env.max()) * _db(SUSTAINED_DB) else 0.0
     start_gate = max(peak * _db(START_DB), floor_gate)
     end_gate = max(peak * _db(end_db), floor_gate)
-    decayed_gate = max(peak * _db(DECAYED_DB), floor_gate)
+    decayed = peak * _db(DECAYED_DB)
+    decayed_gate = max(decayed, floor_gate)
     hold_s = max(1, int(HOLD_S * rate))
     top = int(np.argmax(env))
     # the sound is the event around the peak: a tick before it, parted from it by 20 ms of
@@ -96,14 +97,13 @@ def oneshot_bounds(x: np.ndarray, rate: int, tail: int = TAIL_RULE) -> tuple[int
     # past -60 dB a tail must keep decaying: it ends where it climbs back (crackle); the fade
     # before that point takes it down from where it still decayed. A floor gate above -60 dB
     # ends the tail as rule 1 does, so rule 2 never ends a sound sooner.
-    decayed = peak * _db(DECAYED_DB)
-    after = env[top:end]
-    down = np.flatnonzero(after < decayed)
-    if tail == 2 and end_gate < decayed and down.size:
-        low = after[down[0]:]
-        rising = np.flatnonzero(low > np.minimum.accumulate(low) * _db(RISE_DB))
-        if rising.size:
-            end = top + int(down[0]) + int(rising[0])
+    if tail == 2 and end_gate < decayed:
+        down = np.flatnonzero(env[top:end] < decayed)
+        if down.size:
+            low = env[top + int(down[0]):end]
+            rising = np.flatnonzero(low > np.minimum.accumulate(low) * _db(RISE_DB))
+            if rising.size:
+                end = top + int(down[0]) + int(rising[0])
     return (start, max(start + 2, end)) if end < n else (start, n)
 
 
