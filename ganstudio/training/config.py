@@ -43,6 +43,8 @@ class TrainConfig:
                                  # so 0 keeps the folder's proportions and 1 draws every class equally
     init_from: str = ""          # a model folder to start from (transfer): its generator's weights, and its
                                  # discriminator's from a discriminator.safetensors or a training state
+    mel_match: float = 0.0       # > 0: weight of the generator's loss on the batch's mean log-mel level
+                                 # per band and time block against the folder's (training/mel_match.py)
     spectral_start: bool = True  # with init_from: an inverse-STFT generator starts with the folder's mean
                                  # spectrum (training/spectral_start.py)
 
@@ -57,6 +59,8 @@ class TrainConfig:
             raise ValueError("augment_target must be in [0, 1)")
         if isinstance(self.class_balance, bool) or not 0.0 <= self.class_balance <= 1.0:
             raise ValueError("class_balance must be a number in [0, 1]")
+        if isinstance(self.mel_match, bool) or not 0.0 <= self.mel_match <= 100.0:
+            raise ValueError("mel_match must be a number in [0, 100]")
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -115,6 +115,10 @@ class GanSteps:
             fake = self.G(self._z(), y_fake).float()
             fake_score = D_raw(augment(fake, self.augment_p), y_fake).float()
         g = g_loss(tc.loss, fake_score)
+        if self.mel_match is not None:
+            g["g/adv"] = g["g/loss"]
+            g["g/mel"] = self.mel_match.loss(fake)
+            g["g/loss"] = g["g/adv"] + tc.mel_match * g["g/mel"]
         self.opt_g.zero_grad(set_to_none=True)
         g["g/loss"].backward()
         if tc.grad_clip:
