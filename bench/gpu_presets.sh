@@ -13,12 +13,13 @@ variants=("$@")
 mkdir -p "$out"
 . "$(dirname "$0")/gpu_env.sh"
 data=${DATA:-bench/data/gpu}; set=${DATASET:-kits}          # e.g. DATA=bench/data/gpu2 DATASET=digits
+# FIRST_SEED=N: the seed to train with (0 by default)
 threads=$(( $(nproc) / (${#variants[@]} + 1) )); [ "$threads" -ge 1 ] || threads=1
 pids=()
 for v in "${variants[@]}"; do
     name=${v%%:*}
     OMP_NUM_THREADS=$threads $py bench/quality.py --data "$data" --models tiny --datasets "$set" \
-        --budgets "$budgets" --snapshots 8 --no-current --variant="$v" \
+        --budgets "$budgets" --snapshots 8 --first-seed "${FIRST_SEED:-0}" --no-current --variant="$v" \
         > "$out/presets_$name.json" 2> "$out/presets_$name.err" &
     pids+=($!)
 done

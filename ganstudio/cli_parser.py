@@ -123,6 +123,9 @@ def _train(sub, commands: dict) -> None:
     t.add_argument("--class-balance", type=float_in(0.0, 1.0), metavar="A",
                    help="with --conditional: draw a clip with weight (its class's count)^-A: 0 keeps "
                         "the folder's proportions, 1 draws every class equally often")
+    t.add_argument("--mel-match", type=float_in(0.0, 100.0), metavar="W",
+                   help="weight of the loss that matches the generated sounds' mean level per band and "
+                        "time to the folder's, per class (0 = off; default 0.3 with --conditional, else off)")
     t.add_argument("--seed", type=int_in(0, 2**31 - 1))
     t.add_argument("--device", type=device_name, help="auto (default), cpu, cuda, cuda:N")
     t.add_argument("--threads", type=int_in(1, 256),

@@ -1,5 +1,5 @@
-"""The generator's mean-level loss (training/mel_match.py): its target, its gradient, its place in
-a training step, and its validation."""
+"""The generator's mean-level loss (training/mel_match.py): its target, its gradient, per class,
+its place in a training step, and its validation."""
 import numpy as np
 import pytest
 import torch
@@ -18,57 +18,69 @@ def decays(n: int, seed: int, tau: float = 0.05) -> torch.Tensor:
 
 
 def test_target_is_the_folders_mean_level_and_a_louder_batch_is_pushed_down():
-    real = decays(64, 0)
-    m = MelMatch(real, 16000)
-    assert m.target.shape == (N_MELS, BLOCKS) and torch.isfinite(m.target).all()
+    m = MelMatch(decays(64, 0), 16000)
+    assert m.target.shape == (1, N_MELS, BLOCKS) and torch.isfinite(m.target).all()
     # the onset block is loud, the last block of a 50 ms decay is at the -96 dB floor
-    assert m.target[:, 0].mean() > -40 and m.target[:, -1].max() == -96.0
-    # a batch of the same kind of sound is close; the same batch 6 dB louder is far
+    assert m.target[0, :, 0].mean() > -40 and m.target[0, :, -1].max() == -96.0
     same = float(m.loss(decays(16, 1)))
-    fake = (2.0 * decays(16, 1)).requires_grad_(True)
+    fake = (2.0 * decays(16, 1)).requires_grad_(True)          # 6 dB louder
     louder = m.loss(fake)
     assert same < 0.05 and float(louder.detach()) > 5 * same
     louder.backward()
-    # one gradient step on the batch lowers its level: every sample moves towards less energy
+    # a gradient step lowers the batch's level: every clip moves towards less energy
     assert torch.isfinite(fake.grad).all() and float((fake.grad * fake).sum()) > 0
-    # a batch whose tails ring on where the folder's have died is pushed down too
-    ringing = decays(16, 2, tau=0.4)
-    assert float(m.loss(ringing)) > 5 * same
+    # a batch whose tails ring on where the folder's have died reads far too
+    assert float(m.loss(decays(16, 2, tau=0.4))) > 5 * same
 
 
-def test_target_follows_the_drawing_weights():
-    """Under class balance the target is the mean of the clips as drawn, not as stored."""
-    quiet, loud = 0.1 * decays(30, 3), decays(2, 4)
-    real = torch.cat([quiet, loud])
-    as_stored = MelMatch(real, 16000).target
-    w = torch.cat([torch.full((30,), 1 / 30), torch.full((2,), 1 / 2)])
-    as_drawn = MelMatch(real, 16000, w).target
-    halves = (MelMatch(quiet, 16000).target + MelMatch(loud, 16000).target) / 2
-    torch.testing.assert_close(as_drawn, halves, atol=1e-3, rtol=0)
-    assert float((as_drawn - as_stored)[:, 0].mean()) > 3      # the two loud clips weigh as much as 30
+def test_a_conditional_model_is_matched_per_class():
+    """Each clip is judged against its own class's level: a batch of clips asked for as the loud
+    class, at that class's level, is close, where one target for the whole folder (loud and quiet
+    classes mixed) reads it as far too loud; the same clips 6 dB louder still read far. A class
+    without clips gets the folder's mean."""
+    a, b = decays(32, 6), 0.03 * decays(32, 7)                  # two classes, 30 dB apart
+    real, labels = torch.cat([a, b]), torch.tensor([0] * 32 + [1] * 32)
+    m = MelMatch(real, 16000, labels, num_classes=3)
+    assert m.target.shape == (3, N_MELS, BLOCKS)
+    torch.testing.assert_close(m.target[2], MelMatch(real, 16000).target[0], atol=1e-3, rtol=0)
+    loud_class = torch.zeros(16, dtype=torch.long)
+    right = float(m.loss(decays(16, 8), loud_class))
+    assert right < 0.05
+    assert float(MelMatch(real, 16000).loss(decays(16, 8))) > 10 * right
+    assert float(m.loss(2.0 * decays(16, 8), loud_class)) > 10 * right
 
 
-def test_training_with_the_level_loss_reports_it_and_resumes_exactly(small_dataset, tmp_path):
-    mc, tc = small(small_dataset, mel_match=1.0, max_steps=4)
+@pytest.mark.parametrize("conditional", [False, True])
+def test_training_with_the_level_loss_reports_it_and_resumes_exactly(small_dataset, tmp_path, conditional):
+    mc, tc = small(small_dataset, mel_match=0.3, conditional=conditional, max_steps=4)
     steps = []
     Trainer(small_dataset, tmp_path / "full", mc, tc,
             progress_fn=lambda p: p.event == "step" and steps.append(p.losses)).run()
     assert len(steps) == 4
     for losses in steps:
         assert {"g/adv", "g/mel", "g/loss"} <= set(losses) and all(np.isfinite(v) for v in losses.values())
-        assert losses["g/mel"] > 0
-        assert losses["g/loss"] == pytest.approx(losses["g/adv"] + losses["g/mel"], rel=1e-5)
-    _, tc2 = small(small_dataset, mel_match=1.0, max_steps=2)
+        assert losses["g/loss"] == pytest.approx(losses["g/adv"] + 0.3 * losses["g/mel"], rel=1e-4, abs=1e-6)
+    assert max(abs(s["g/mel"]) for s in steps) > 0
+    _, tc2 = small(small_dataset, mel_match=0.3, conditional=conditional, max_steps=2)
     Trainer(small_dataset, tmp_path / "split", mc, tc2).run()
     Trainer(small_dataset, tmp_path / "split", mc, tc).run()
     full, split = load_state(tmp_path / "full"), load_state(tmp_path / "split")
     for key in full.generator:
         torch.testing.assert_close(full.generator[key], split.generator[key])
     # the loss changes what the generator learns
-    _, tc0 = small(small_dataset, max_steps=4)
+    _, tc0 = small(small_dataset, conditional=conditional, mel_match=0.0, max_steps=4)
     Trainer(small_dataset, tmp_path / "plain", mc, tc0).run()
     plain = load_state(tmp_path / "plain")
     assert any(not torch.equal(full.generator[k], plain.generator[k]) for k in full.generator)
+
+
+def test_conditional_recipes_match_the_level_by_default():
+    assert recipe("tiny").mel_match == 0.0 and recipe("large").mel_match == 0.0
+    assert recipe("tiny", conditional=True).mel_match == 0.3
+    assert recipe("standard", conditional=True).mel_match == 0.3
+    assert recipe("tiny", conditional=True, mel_match=0.0).mel_match == 0.0
+    assert recipe("tiny", mel_match=1.0).mel_match == 1.0
+    assert recipe("wavegan", conditional=True).mel_match == 0.0      # the paper's recipe stays the paper's
 
 
 @pytest.mark.parametrize("bad", [-0.1, 101.0, float("nan"), True])

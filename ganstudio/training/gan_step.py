@@ -117,7 +117,7 @@ class GanSteps:
         g = g_loss(tc.loss, fake_score)
         if self.mel_match is not None:
             g["g/adv"] = g["g/loss"]
-            g["g/mel"] = self.mel_match.loss(fake)
+            g["g/mel"] = self.mel_match.loss(fake, y_fake)
             g["g/loss"] = g["g/adv"] + tc.mel_match * g["g/mel"]
         self.opt_g.zero_grad(set_to_none=True)
         g["g/loss"].backward()
