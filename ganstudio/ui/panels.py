@@ -204,6 +204,9 @@ class TrainingPanel(QtWidgets.QWidget):
         self.steps.setSpecialValueText("no step limit")
         self.steps.setToolTip("Stop after this many steps (with a time limit too: whichever comes first)")
         self.conditional = QtWidgets.QCheckBox("Learn the subfolder classes")
+        self.conditional.setToolTip("Each subfolder becomes a class you can ask a pad for. The model also learns "
+                                    "each class's mean level over frequency and time, so the class you ask for "
+                                    "is heard far more often; drums decay somewhat sooner than the recordings")
         self.from_base = QtWidgets.QCheckBox("Start from the pretrained base", checked=True)
         self.from_base.setToolTip("A new tiny model starts from a pair trained on GAN Studio's own procedural "
                                   "one-shots and learns your sounds from there: at equal time it ends 2-3x "
