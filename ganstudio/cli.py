@@ -96,7 +96,8 @@ def _train_recipe(a: argparse.Namespace, main: bool, dataset):
     overrides = {k: v for k, v in {"loss": a.loss, "batch_size": a.batch, "seed": a.seed,
                                    "device": a.device, "checkpoint_every": a.checkpoint_every,
                                    "keep_every": a.keep_every, "precision": a.precision,
-                                   "class_balance": a.class_balance, "mel_match": a.mel_match}.items()
+                                   "class_balance": a.class_balance, "mel_match": a.mel_match,
+                                   "mel_form": a.mel_form}.items()
                  if v is not None}
     minutes = a.minutes or 0.0
     if a.hifi and minutes:

@@ -101,7 +101,7 @@ def _train(sub, commands: dict) -> None:
     from .data import SUPPORTED_RATES
     from .models import PRESETS
     from .training import LOSSES
-    from .training.config import PRECISIONS
+    from .training.config import MEL_FORMS, PRECISIONS
     t = sub.add_parser("train", help="train a model on a folder of sounds")
     t.add_argument("folder", help="folder of sounds (subfolders become classes)")
     t.add_argument("--out", required=True, help="model folder to write (and resume from)")
@@ -126,6 +126,9 @@ def _train(sub, commands: dict) -> None:
     t.add_argument("--mel-match", type=float_in(0.0, 100.0), metavar="W",
                    help="weight of the loss that matches the generated sounds' mean level per band and "
                         "time to the folder's, per class (0 = off; default 0.3 with --conditional, else off)")
+    t.add_argument("--mel-form", choices=MEL_FORMS,
+                   help="what --mel-match matches: the mean level (mean), or its spread over the clips too "
+                        "(quantile, the default with --conditional)")
     t.add_argument("--seed", type=int_in(0, 2**31 - 1))
     t.add_argument("--device", type=device_name, help="auto (default), cpu, cuda, cuda:N")
     t.add_argument("--threads", type=int_in(1, 256),

@@ -107,8 +107,9 @@ def test_conditional_generate_by_class(tmp_path):
     p = run("train", kit, "--out", model, "--steps", 1, "--length", 8000, "--batch", 4, "--conditional",
             "--start", "scratch")
     assert "starting from" not in p.stdout
-    # a conditional model matches each class's mean level unless told otherwise (run 23)
-    assert load_state(model).info["train_config"]["mel_match"] == 0.3
+    # a conditional model matches each class's levels and their spread unless told otherwise (run 24)
+    tc = load_state(model).info["train_config"]
+    assert tc["mel_match"] == 0.3 and tc["mel_form"] == "quantile"
     cli("generate", model, "-n", 2, "--out", tmp_path / "o", "--class", "snare")
     assert all("_snare_" in f.name for f in (tmp_path / "o").glob("*.wav"))
     p = cli("generate", model, "-n", 2, "--out", tmp_path / "o", "--class", "cowbell", check=False)
@@ -125,6 +126,8 @@ def test_clear_errors(tmp_path):
     assert p.returncode == 2  # argparse rejects the rate
     p = cli("train", tmp_path, "--out", tmp_path / "m", "--mel-match", "nan", check=False)
     assert p.returncode == 2 and "--mel-match" in p.stderr
+    p = cli("train", tmp_path, "--out", tmp_path / "m", "--mel-form", "median", check=False)
+    assert p.returncode == 2 and "--mel-form" in p.stderr
 
 
 def test_readme_test_command_is_what_ci_runs():

@@ -50,9 +50,49 @@ def test_a_conditional_model_is_matched_per_class():
     assert float(m.loss(2.0 * decays(16, 8), loud_class)) > 10 * right
 
 
+def noise(n: int, seed: int, db: float) -> torch.Tensor:
+    """[n, 1, 16384] steady white noise at ``db`` dB RMS."""
+    g = torch.Generator().manual_seed(seed)
+    return 10 ** (db / 20) * torch.randn(n, 1, 16384, generator=g)
+
+
+def test_the_quantile_form_also_matches_the_spread_of_levels():
+    """A folder of loud and quiet clips (-10 and -50 dB): a batch with the folder's mix reads close
+    in both forms; a batch of one middling level (-30 dB, the folder's mean in dB) reads close in
+    the mean form and far (about 20 dB) in the quantile form; its gradient is finite."""
+    real = torch.cat([noise(32, 0, -10), noise(32, 1, -50)])
+    mix = torch.cat([noise(8, 2, -10), noise(8, 3, -50)])
+    alike = noise(16, 4, -30)
+    mean, quant = MelMatch(real, 16000), MelMatch(real, 16000, form="quantile")
+    assert len(quant.sorted) == 1 and quant.sorted[0].shape == (64, N_MELS * BLOCKS)
+    assert bool((quant.sorted[0][1:] >= quant.sorted[0][:-1]).all())
+    assert float(mean.loss(mix)) < 0.05 and float(quant.loss(mix)) < 0.05
+    assert float(mean.loss(alike)) < 0.05
+    assert float(quant.loss(alike)) == pytest.approx(2.0, abs=0.1)
+    fake = alike.clone().requires_grad_(True)
+    quant.loss(fake).backward()
+    assert torch.isfinite(fake.grad).all() and float(fake.grad.abs().sum()) > 0
+
+
+def test_the_quantile_form_is_per_class_and_a_class_without_clips_takes_the_folders():
+    a, b = decays(32, 6), 0.03 * decays(32, 7)
+    real, labels = torch.cat([a, b]), torch.tensor([0] * 32 + [1] * 32)
+    m = MelMatch(real, 16000, labels, num_classes=3, form="quantile")
+    assert [s.shape[0] for s in m.sorted] == [32, 32, 64]
+    right, wrong = torch.zeros(16, dtype=torch.long), torch.ones(16, dtype=torch.long)
+    close = float(m.loss(decays(16, 8), right))
+    assert float(m.loss(decays(16, 8), wrong)) > 10 * close
+    # one clip per class is measured against that class's median
+    two = torch.cat([decays(1, 9), 0.03 * decays(1, 10)])
+    assert float(m.loss(two, torch.tensor([0, 1]))) < float(m.loss(two, torch.tensor([1, 0]))) / 5
+    with pytest.raises(ValueError, match="form"):
+        MelMatch(real, 16000, form="median")
+
+
 @pytest.mark.parametrize("conditional", [False, True])
 def test_training_with_the_level_loss_reports_it_and_resumes_exactly(small_dataset, tmp_path, conditional):
-    mc, tc = small(small_dataset, mel_match=0.3, conditional=conditional, max_steps=4)
+    form = "quantile" if conditional else "mean"
+    mc, tc = small(small_dataset, mel_match=0.3, mel_form=form, conditional=conditional, max_steps=4)
     steps = []
     Trainer(small_dataset, tmp_path / "full", mc, tc,
             progress_fn=lambda p: p.event == "step" and steps.append(p.losses)).run()
@@ -61,7 +101,7 @@ def test_training_with_the_level_loss_reports_it_and_resumes_exactly(small_datas
         assert {"g/adv", "g/mel", "g/loss"} <= set(losses) and all(np.isfinite(v) for v in losses.values())
         assert losses["g/loss"] == pytest.approx(losses["g/adv"] + 0.3 * losses["g/mel"], rel=1e-4, abs=1e-6)
     assert max(abs(s["g/mel"]) for s in steps) > 0
-    _, tc2 = small(small_dataset, mel_match=0.3, conditional=conditional, max_steps=2)
+    _, tc2 = small(small_dataset, mel_match=0.3, mel_form=form, conditional=conditional, max_steps=2)
     Trainer(small_dataset, tmp_path / "split", mc, tc2).run()
     Trainer(small_dataset, tmp_path / "split", mc, tc).run()
     full, split = load_state(tmp_path / "full"), load_state(tmp_path / "split")
@@ -77,6 +117,8 @@ def test_training_with_the_level_loss_reports_it_and_resumes_exactly(small_datas
 def test_conditional_recipes_match_the_level_by_default():
     assert recipe("tiny").mel_match == 0.0 and recipe("large").mel_match == 0.0
     assert recipe("tiny", conditional=True).mel_match == 0.3
+    assert recipe("tiny", conditional=True).mel_form == "quantile" and recipe("tiny").mel_form == "mean"
+    assert recipe("tiny", conditional=True, mel_form="mean").mel_form == "mean"
     assert recipe("standard", conditional=True).mel_match == 0.3
     assert recipe("tiny", conditional=True, mel_match=0.0).mel_match == 0.0
     assert recipe("tiny", mel_match=1.0).mel_match == 1.0
@@ -87,3 +129,9 @@ def test_conditional_recipes_match_the_level_by_default():
 def test_bad_weights_are_refused(bad):
     with pytest.raises(ValueError, match="mel_match"):
         recipe("tiny", mel_match=bad)
+
+
+@pytest.mark.parametrize("bad", ["median", "", None, 1])
+def test_bad_forms_are_refused(bad):
+    with pytest.raises(ValueError, match="mel_form"):
+        recipe("tiny", mel_form=bad)

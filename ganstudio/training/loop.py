@@ -115,7 +115,7 @@ class Trainer(GanSteps):
         self.draw_weights = class_weights(self.labels, self.mc.num_classes, self.tc.class_balance) \
             if self.mc.num_classes and self.tc.class_balance > 0 else None
         self.mel_match = MelMatch(self.real, self.mc.sample_rate, self.labels if self.mc.num_classes else None,
-                                  self.mc.num_classes) if self.tc.mel_match > 0 else None
+                                  self.mc.num_classes, form=self.tc.mel_form) if self.tc.mel_match > 0 else None
         if self.mc.num_classes and list(self.mc.class_names) != list(self.dataset.class_names):
             raise ValueError(f"the model's classes {list(self.mc.class_names)} differ from the dataset's "
                              f"{self.dataset.class_names}")

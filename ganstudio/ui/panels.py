@@ -205,8 +205,9 @@ class TrainingPanel(QtWidgets.QWidget):
         self.steps.setToolTip("Stop after this many steps (with a time limit too: whichever comes first)")
         self.conditional = QtWidgets.QCheckBox("Learn the subfolder classes")
         self.conditional.setToolTip("Each subfolder becomes a class you can ask a pad for. The model also learns "
-                                    "each class's mean level over frequency and time, so the class you ask for "
-                                    "is heard far more often; drums decay somewhat sooner than the recordings")
+                                    "how loud each class's sounds are over frequency and time, and how much that "
+                                    "varies from one sound to the next, so the class you ask for is heard "
+                                    "far more often")
         self.from_base = QtWidgets.QCheckBox("Start from the pretrained base", checked=True)
         self.from_base.setToolTip("A new tiny model starts from a pair trained on GAN Studio's own procedural "
                                   "one-shots and learns your sounds from there: at equal time it ends 2-3x "
