@@ -151,7 +151,12 @@ def test_a_sidecar_from_before_tail_rule_2_remakes_the_tail_it_was_made_with(mod
         assert settings.clean_tail == 1
         np.testing.assert_array_equal(again, sf.read(e.path, dtype="float32")[0])
     doc = json.loads(new[0].sidecar.read_text())
-    assert doc["processing"]["clean_tail"] == 2
+    assert doc["processing"]["clean_tail"] == 3
+    # a stem made by tail rule 2 (crackle cut, not turned down) remakes with rule 2
+    [two] = export_stems(model, specs[:1], tmp_path / "two", ExportSettings(fmt="float", clean_tail=2))
+    again, _, settings, _ = remake_from_sidecar(two.sidecar)
+    assert settings.clean_tail == 2
+    np.testing.assert_array_equal(again, sf.read(two.path, dtype="float32")[0])
     doc["processing"]["clean_tail"] = 9
     new[0].sidecar.write_text(json.dumps(doc))
     with pytest.raises((ExportError, ValueError), match="clean_tail"):

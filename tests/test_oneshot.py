@@ -76,23 +76,45 @@ def test_a_clean_decay_keeps_its_tail_down_to_80_db():
     # the tail between -60 and -75 dB is the sound's own, untouched (the fade starts 30 ms before the end)
     np.testing.assert_array_equal(y[int(0.33 * SR):int(0.39 * SR)], x[int(0.33 * SR):int(0.39 * SR)])
     assert not judge(y)["resurgence"] and not judge(y)["unclean_end"]
+    np.testing.assert_array_equal(clean_oneshot(x, SR, tail=2), y)      # rule 2 alike on a clean decay
     old = clean_oneshot(x, SR, tail=1)      # as stems made before tail rule 2: cut at -60 dB
     assert 0.30 < (len(old) - int(0.01 * SR)) / SR < 0.34
     with pytest.raises(ValueError, match="tail rule"):
-        clean_oneshot(x, SR, tail=3)
+        clean_oneshot(x, SR, tail=4)
 
 
-def test_a_tail_that_climbs_back_after_decaying_60_db_ends_where_it_climbs():
+def test_a_tail_that_climbs_back_after_decaying_60_db_is_turned_down_to_its_decay():
+    """Rule 3 (the default): crackle 40 dB under the peak, between the -60 and -80 dB points of a
+    clean decay, is turned down under the decay's lowest point so far (+3 dB) and the stem goes
+    on to the -80 dB point; rule 2 ends the stem where the crackle starts."""
     x = slow_decay(crackle_at_s=0.38)
     before, y = judge(x), clean_oneshot(x, SR)
-    assert before["resurgence"] and not judge(y)["resurgence"]
-    sound_s = (len(y) - int(0.01 * SR)) / SR
-    assert 0.36 < sound_s < 0.38            # ends as the crackle at 0.38 s starts (its 5 ms envelope rises early)
+    assert before["resurgence"] and not judge(y)["resurgence"] and not judge(y)["unclean_end"]
+    assert 0.42 < (len(y) - int(0.01 * SR)) / SR < 0.46                # as the clean decay's
+    clean = clean_oneshot(slow_decay(), SR)
+    w = int(0.005 * SR)
+    env = lambda v: np.convolve(np.abs(v), np.ones(w) / w, mode="same")[:len(clean) - int(0.05 * SR)]
+    crackle = slice(int(0.38 * SR), int(0.39 * SR))
+    assert env(x)[crackle].max() > 10 * env(clean)[crackle].max()      # 20 dB over the decay before
+    assert env(y)[crackle].max() < 2 * env(clean)[crackle].max()        # held within 6 dB of it after
+    # before the crackle the sound is untouched
+    np.testing.assert_array_equal(y[:int(0.37 * SR)], clean[:int(0.37 * SR)])
+    cut = clean_oneshot(x, SR, tail=2)
+    assert 0.36 < (len(cut) - int(0.01 * SR)) / SR < 0.38   # rule 2: ends as the crackle starts
     # a tail that wobbles (10 dB from trough to crest) as it decays is a decay, kept past -60 dB
     # (0.32 s) to where a trough first reaches -80 dB
     t = np.arange(SR) / SR
     wobble = (slow_decay() * (1 + 0.5 * np.sin(2 * np.pi * 12 * t))).astype(np.float32)
-    assert (len(clean_oneshot(wobble, SR)) - int(0.01 * SR)) / SR > 0.38
+    for tail in (2, 3):
+        assert (len(clean_oneshot(wobble, SR, tail)) - int(0.01 * SR)) / SR > 0.38
+
+
+def test_rule_3_turns_a_stereo_tail_down_alike_on_both_channels():
+    x = slow_decay(crackle_at_s=0.38)
+    st = np.stack([x, 0.5 * x], axis=1)
+    y = clean_oneshot(st, SR)
+    np.testing.assert_allclose(y[:, 1], 0.5 * y[:, 0], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(y[:, 0], clean_oneshot(x, SR), atol=1e-6)
 
 
 def test_a_hiss_floor_is_gated_where_the_sound_meets_it():
@@ -123,9 +145,11 @@ def test_a_batch_is_cleaned_clip_by_clip_into_its_own_length():
         assert not o[len(y):].any()
 
 
-def test_tail_rule_2_never_ends_a_sound_before_rule_1():
-    """Rule 2 only keeps more of a decay: on the demo model's sounds and the kit, every sound
-    starts where rule 1 starts it and ends no sooner (a hiss floor over -60 dB ends it alike)."""
+def test_tail_rules_2_and_3_never_end_a_sound_before_rule_1():
+    """Rules 2 and 3 only keep more of a decay: on the demo model's sounds and the kit, every
+    sound starts where rule 1 starts it and ends no sooner (a hiss floor over -60 dB ends it
+    alike); rule 3 ends a sound more than 10 ms before rule 2 only within its hiss floor."""
+    from ganstudio.dsp.oneshot import _envelope, _floor_gate, held_tail_gain
     import torch
     from ganstudio.library import render_kit
     from ganstudio.library.demo_model import load_demo_model
@@ -143,9 +167,17 @@ def test_tail_rule_2_never_ends_a_sound_before_rule_1():
         clap[at + 432:at + 560] = 0.0
     assert oneshot_bounds(clap, 16000, tail=2)[1] > 800 + 3 * 560      # all four bursts
     clips.append(clap)
-    longer = 0
+    assert oneshot_bounds(clap * held_tail_gain(clap, 16000), 16000, tail=3)[1] > 800 + 3 * 560
+    longer = floored = 0
     for c in clips:
         (s1, e1), (s2, e2) = oneshot_bounds(c, 16000, tail=1), oneshot_bounds(c, 16000, tail=2)
-        assert s1 == s2 and e2 >= e1
+        s3, e3 = oneshot_bounds(c * held_tail_gain(c, 16000), 16000, tail=3)
+        assert s1 == s2 == s3 and e1 <= e2 and e1 <= e3
+        # rule 3 ends a sound more than 10 ms before rule 2 only where it has met its own hiss
+        # floor (crests over the floor gate turned down): there it is within 6 dB of that gate
+        if e3 < e2 - int(0.01 * 16000):
+            env = _envelope(np.abs(c), 16000)
+            assert 0 < _floor_gate(env) and env[e3] < 2 * _floor_gate(env)
+            floored += 1
         longer += e2 > e1
-    assert longer > len(clips) // 4
+    assert longer > len(clips) // 4 and floored < len(clips) // 10

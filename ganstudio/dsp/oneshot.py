@@ -8,7 +8,9 @@ has decayed 60 dB below its peak, and nothing may come back over -45 dB after th
 :func:`oneshot_bounds`. A tail that goes on decaying is kept down to -80 dB, not cut at -60: a
 cut at -60 dB takes the last of a real decay too (run 22 in ``docs/quality.md``). Past -60 dB the
 tail must keep falling: real drum tails there climb a median 3 dB (90th percentile 13.5 dB) over
-their lowest point so far, a young generator's crackle 11-18 dB.
+their lowest point so far, a young generator's crackle 11-18 dB. Such crackle is turned down to
+the decay it interrupts (tail rule 3), not cut there with the rest of the decay (rule 2): cut, a
+young drum model's tails lost a median 0.1 s and read further from real (run 24).
 """
 from __future__ import annotations
 
@@ -20,10 +22,13 @@ START_DB = -30.0     # where stem_hygiene.py (and a sound designer) puts the ons
 END_DB = -80.0       # where the tail is faded out, when it decays cleanly that far
 DECAYED_DB = -60.0   # where stem_hygiene.py says the sound has decayed: past it, a tail ...
 RISE_DB = 10.0       # ... climbing this far over its own lowest point so far is crackle, not decay
-# how a tail ends: 2 as above; 1 cut where it first falls 60 dB under the peak, as stems made
-# before tail rule 2 were (their sidecars remake with it)
-TAIL_RULES = (1, 2)
-TAIL_RULE = 2
+# how a tail ends: 3 (the default) down to -80 dB, the part past -60 dB held under its lowest point
+# so far plus HELD_RISE_DB, so crackle that climbs back is turned down instead of ending the
+# sound; 2 down to -80 dB but cut where it climbs RISE_DB back; 1 cut where it first falls 60 dB
+# under the peak. Stems made by an older rule record it in their sidecars and remake with it.
+TAIL_RULES = (1, 2, 3)
+TAIL_RULE = 3
+HELD_RISE_DB = 3.0     # a real tail's median climb over its running minimum past -60 dB (run 22)
 SUSTAINED_DB = -30.0
 FLOOR_MARGIN_DB = 6.0
 PREROLL_S = 0.001
@@ -38,6 +43,42 @@ def _db(x: float) -> float:
     return float(10.0 ** (x / 20.0))
 
 
+def _envelope(a: np.ndarray, rate: int) -> np.ndarray:
+    """The 5 ms moving average of ``a`` (|x|), centred, same length."""
+    w = max(1, int(ENV_S * rate))
+    return np.convolve(a, np.ones(w, np.float32) / w, mode="same")
+
+
+def _floor_gate(env: np.ndarray) -> float:
+    """6 dB over the envelope's quietest fifth, or 0 where that is within 30 dB of its peak (a
+    sustained sound, not a floor)."""
+    floor = float(np.percentile(env, 20))
+    return floor * _db(FLOOR_MARGIN_DB) if floor < float(env.max()) * _db(SUSTAINED_DB) else 0.0
+
+
+def held_tail_gain(x: np.ndarray, rate: int) -> np.ndarray:
+    """Tail rule 3's gain for mono float32 ``x`` at ``rate``: float32 [frames], 1 up to where the
+    5 ms envelope first falls 60 dB under the peak (after the peak), and after it whatever holds
+    the envelope under its own lowest point so far plus :data:`HELD_RISE_DB`. A decay passes
+    untouched (a real tail's wobble climbs a median 3 dB); crackle that climbs back 11-18 dB, as a
+    young generator's does, is turned down to the decay it interrupts. Over a hiss floor higher
+    than -60 dB nothing is turned down: the floor gate ends such sounds, and the silent gaps
+    between a clap's bursts are dips, not a decay."""
+    a = np.abs(np.asarray(x, dtype=np.float32))
+    gain = np.ones(len(a), np.float32)
+    peak = float(a.max()) if len(a) else 0.0
+    if peak <= 0.0:
+        return gain
+    env = _envelope(a, rate)
+    top = int(np.argmax(env))
+    down = np.flatnonzero(env[top:] < peak * _db(DECAYED_DB))
+    if down.size and _floor_gate(env) < peak * _db(DECAYED_DB):
+        d = top + int(down[0])
+        held = np.minimum.accumulate(env[d:]) * np.float32(_db(HELD_RISE_DB))
+        gain[d:] = np.minimum(1.0, held / np.maximum(env[d:], np.float32(1e-30)))
+    return gain
+
+
 def oneshot_bounds(x: np.ndarray, rate: int, tail: int = TAIL_RULE) -> tuple[int, int]:
     """(start, end) frames of the sound in mono float32 ``x`` at ``rate``, its tail ended by rule
     ``tail`` (:data:`TAIL_RULES`).
@@ -50,19 +91,18 @@ def oneshot_bounds(x: np.ndarray, rate: int, tail: int = TAIL_RULE) -> tuple[int
     a swell keeps its lead-in), and ends where the envelope, after the peak, falls under the end
     gate (stays under it for 20 ms, for a floor gate); the 30 ms fade-out ends there. Once it has
     fallen under -60 dB, a tail also ends where its envelope climbs 10 dB over its lowest point
-    so far: what climbs back is crackle, not the decay. Rule 1 ends every tail at -60 dB."""
+    so far: what climbs back is crackle, not the decay. Rule 1 ends every tail at -60 dB; rule 3
+    ends it at -80 dB alone (its crackle is turned down first, by :func:`held_tail_gain`)."""
     if tail not in TAIL_RULES:
         raise ValueError(f"unknown tail rule {tail!r}; choose from {TAIL_RULES}")
-    end_db = END_DB if tail == 2 else DECAYED_DB
+    end_db = DECAYED_DB if tail == 1 else END_DB
     a = np.abs(np.asarray(x, dtype=np.float32))
     n = len(a)
     peak = float(a.max()) if n else 0.0
     if peak <= 0.0 or n < 4:
         return 0, n
-    w = max(1, int(ENV_S * rate))
-    env = np.convolve(a, np.ones(w, np.float32) / w, mode="same")
-    floor = float(np.percentile(env, 20))
-    floor_gate = floor * _db(FLOOR_MARGIN_DB) if floor < float(env.max()) * _db(SUSTAINED_DB) else 0.0
+    env = _envelope(a, rate)
+    floor_gate = _floor_gate(env)
     start_gate = max(peak * _db(START_DB), floor_gate)
     end_gate = max(peak * _db(end_db), floor_gate)
     decayed = peak * _db(DECAYED_DB)
@@ -97,7 +137,7 @@ def oneshot_bounds(x: np.ndarray, rate: int, tail: int = TAIL_RULE) -> tuple[int
     # past -60 dB a tail must keep decaying: it ends where it climbs back (crackle); the fade
     # before that point takes it down from where it still decayed. A floor gate above -60 dB
     # ends the tail as rule 1 does, so rule 2 never ends a sound sooner.
-    if tail == 2 and end_gate < decayed:
+    if tail == 2 and end_gate < decayed:       # rule 3 turns the climb down instead (held_tail_gain)
         down = np.flatnonzero(env[top:end] < decayed)
         if down.size:
             low = env[top + int(down[0]):end]
@@ -111,8 +151,12 @@ def clean_oneshot(x: np.ndarray, rate: int, tail: int = TAIL_RULE) -> np.ndarray
     """``x`` (float32 [frames], or [frames, channels] cut where their mono mix is, so a stereo
     sound keeps its image, at ``rate``) from 1 ms before its onset to where it has decayed (tail
     rule ``tail``), with a 1 ms fade-in, a 30 ms fade-out to zero and 10 ms of true silence;
-    silence stays as it is."""
+    silence stays as it is. Rule 3 first holds the tail past -60 dB to its decay
+    (:func:`held_tail_gain`, the same gain on every channel)."""
     x = np.asarray(x, dtype=np.float32)
+    if tail == 3:
+        gain = held_tail_gain(to_mono(x), rate)
+        x = x * (gain if x.ndim == 1 else gain[:, None])
     start, end = oneshot_bounds(to_mono(x), rate, tail)
     if (start, end) == (0, len(x)) and (not len(x) or float(np.abs(x).max()) == 0.0):
         return x.copy()

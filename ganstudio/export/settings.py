@@ -56,7 +56,8 @@ class ExportSettings:
     bwf: bool = True            # a bext and an iXML chunk: description, category, origin (metadata only)
     hifi_cap: bool = True       # the extender's added band is capped (dsp.bands.cap_added_band)
     hifi_cap_rule: int = CAP_RULE   # by which rule (2: by the top octave's brightness; 1: a flat 10x)
-    clean_tail: int = TAIL_RULE     # how a clean one-shot's tail ends (2: down to -80 dB; 1: cut at -60 dB)
+    clean_tail: int = TAIL_RULE     # how a clean one-shot's tail ends (dsp.oneshot.TAIL_RULES: 3 down to
+                                    # -80 dB, crackle turned down; 2 cut at crackle; 1 cut at -60 dB)
 
     def __post_init__(self) -> None:
         v.choice(self.fmt, "format", tuple(SUBTYPES))
