@@ -38,6 +38,7 @@ from ganstudio.metrics.spectrum import band_range_db, buzz_db
 from ganstudio.models import ModelConfig
 from ganstudio.models.config import setting_value
 from ganstudio.models.modelfile import save_model
+from ganstudio.models.sampling import labels_in_proportion
 from ganstudio.training import TrainConfig, Trainer, model_config_for, recipe
 
 N_GEN = 64
@@ -60,11 +61,16 @@ def datasets(names: list[str], data_dir: Path) -> dict[str, Dataset]:
     return out
 
 
-def generate(g, n: int, seed: int) -> np.ndarray:
+def generate(g, n: int, seed: int, counts=None) -> tuple[np.ndarray, np.ndarray | None]:
+    """``n`` clips of ``g`` and the classes asked for: for a class-conditioned model, in the
+    proportions of ``counts`` (the real clips per class), so its clips are a sample of the folder
+    as an unconditioned model's are (before run 25 they were asked for in turn)."""
     z = torch.from_numpy(np.random.default_rng(seed).standard_normal((n, g.cfg.latent_dim)).astype(np.float32))
-    labels = torch.arange(n) % g.cfg.num_classes if g.cfg.num_classes else None
+    labels = None
+    if g.cfg.num_classes:
+        labels = labels_in_proportion(counts, n, seed) if counts is not None else np.arange(n) % g.cfg.num_classes
     with torch.inference_mode():
-        return g(z, labels)[:, 0].numpy()
+        return g(z, None if labels is None else torch.from_numpy(labels))[:, 0].numpy(), labels
 
 
 def scores(gen: np.ndarray, real: np.ndarray, sr: int) -> dict:
@@ -185,10 +191,10 @@ def against_real(name: str, ds: Dataset, a, variants: list[tuple[str, tuple[dict
             at = {}
             for b in budgets:
                 t, step, g = pick(snaps, b * 60)
-                gen = generate(g, n, 1 + seed)
+                gen, asked = generate(g, n, 1 + seed, np.bincount(ds.labels, minlength=ds.num_classes))
                 at[str(b)] = {"seconds": round(t, 1), "step": step, **scored(gen, real, sr, floor["fd"])}
                 if clf is not None and g.cfg.num_classes:
-                    at[str(b)]["classes"] = class_scores(clf, timed_embedding(gen, sr), np.arange(n) % g.cfg.num_classes)
+                    at[str(b)]["classes"] = class_scores(clf, timed_embedding(gen, sr), asked)
             if a.save:      # the last generator, to listen to and measure further
                 save_model(Path(a.save) / f"{name}_{vname}_seed{seed}", snaps[-1][2], snaps[-1][2].cfg)
             runs.append({"seed": seed, "steps": steps, "rollbacks": rollbacks,
@@ -258,8 +264,8 @@ def main() -> int:
                 continue
             snaps, steps, rollbacks, aug_p = train(ds, preset, minutes, a.snapshots,
                                             tiny_overrides if preset == "tiny" else ({}, {}))
-            curve = [(round(t, 1), s, round(logmel_frechet(generate(g, N_GEN, 1), real, sr), 1)) for t, s, g in snaps]
-            entry[preset] = {"steps": steps, **scores(generate(snaps[-1][2], N_GEN, 1), real, sr),
+            curve = [(round(t, 1), s, round(logmel_frechet(generate(g, N_GEN, 1)[0], real, sr), 1)) for t, s, g in snaps]
+            entry[preset] = {"steps": steps, **scores(generate(snaps[-1][2], N_GEN, 1)[0], real, sr),
                              "rollbacks": rollbacks, "augment_p_end": aug_p, "fd_curve": curve}
         if "wavegan" not in entry or "tiny" not in entry:
             report["datasets"][name] = entry

@@ -47,6 +47,23 @@ def class_ids(num_classes: int, labels, n: int) -> torch.Tensor | None:
     return torch.tensor([0 if lab is None else int(lab) % num_classes for lab in labels], dtype=torch.long)
 
 
+def labels_in_proportion(counts, n: int, seed: int) -> np.ndarray:
+    """``n`` class ids int64 [n] in the proportions of ``counts`` [classes] (clips per class in the
+    data): each class gets its share rounded down, the classes with the largest remainders one
+    more, then the order is shuffled by ``seed``. Drawn this way, a conditioned model's clips are a
+    sample of the folder as an unconditioned model's are; drawn in turn (0, 1, 2, ...), a class of
+    15 clips is asked for as often as one of 248 (docs/quality.md, run 25)."""
+    counts = np.asarray(counts, dtype=np.float64)
+    if counts.ndim != 1 or not len(counts) or counts.min() < 0 or counts.sum() <= 0:
+        raise ValueError(f"class counts must be non-negative with a positive sum, got {counts.tolist()}")
+    share = n * counts / counts.sum()
+    alloc = np.floor(share).astype(np.int64)
+    extra = np.argsort(-(share - alloc), kind="stable")[: n - int(alloc.sum())]
+    alloc[extra] += 1
+    labels = np.repeat(np.arange(len(counts)), alloc)
+    return np.random.default_rng(seed).permutation(labels)
+
+
 def style_batch(size: int, styles, n: int) -> np.ndarray | None:
     """The one rule for a batch's styles (see :class:`~.wavegan.Generator`): None when no clip
     has one, else float32 [n, size] with zeros (the generator as trained) for None entries.
