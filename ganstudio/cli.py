@@ -127,6 +127,13 @@ def cmd_train(a: argparse.Namespace) -> int:
     main = _is_main_rank()
     dataset = import_folder(a.folder, ImportSettings(sample_rate=a.rate, clip_length=length),
                             cache_dir=False if a.no_cache else None)
+    if a.kinds:
+        from .data.kinds import with_kinds
+        dataset = with_kinds(dataset, a.kinds)
+        a.conditional = dataset.num_classes > 1
+        if main and not a.conditional:
+            print(f"{len(dataset)} clips are too few to find kinds of sound in (8 a kind): training without",
+                  file=sys.stderr)
     if main:
         s = dataset.summary()
         print(f"imported {s['clips']} clips from {a.folder} ({s['sound_seconds']} s of sound, "

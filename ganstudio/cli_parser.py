@@ -120,6 +120,10 @@ def _train(sub, commands: dict) -> None:
                         "or another model folder, whose upsampling it takes (ignored when resuming)")
     t.add_argument("--batch", type=int_in(2, 512))
     t.add_argument("--conditional", action="store_true", help="condition on subfolder classes")
+    t.add_argument("--kinds", type=int_in(2, 16), metavar="K",
+                   help="for a folder without subfolders: find up to K kinds of sound in it (clusters of "
+                        "their envelopes and spectra) and learn them as classes, as --conditional learns "
+                        "subfolders (pads and --class ask for \"kind 1\", \"kind 2\", ...)")
     t.add_argument("--class-balance", type=float_in(0.0, 1.0), metavar="A",
                    help="with --conditional: draw a clip with weight (its class's count)^-A: 0 keeps "
                         "the folder's proportions, 1 draws every class equally often")

@@ -15,7 +15,7 @@ def cmd_generate(a: argparse.Namespace) -> int:
 
     from .export import write_wav
     from .models.modelfile import load_model
-    from .models.sampling import class_index, latents, render
+    from .models.sampling import class_index, latents, random_labels, render
 
     if a.from_sidecar:
         return _remake_sidecars(a)
@@ -27,9 +27,7 @@ def cmd_generate(a: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     cls = class_index(model, a.class_name)
     z = latents(a.n, model.config.latent_dim, a.seed)
-    labels = None
-    if model.config.num_classes:
-        labels = np.full(a.n, cls) if cls is not None else np.arange(a.n) % model.config.num_classes
+    labels = np.full(a.n, cls) if cls is not None else random_labels(model, a.n, a.seed)
     problems: list = []
     audio = render(model, z, labels, problems=problems)
     rate = model.config.sample_rate if a.rate == "model" else int(a.rate)

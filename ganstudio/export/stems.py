@@ -77,12 +77,13 @@ def variation_specs(latent, label: int | None, n: int, amount: float, seed: int,
 
 
 def random_specs(model: LoadedModel, n: int, seed: int, label: int | None = None) -> list[StemSpec]:
+    from ..models.sampling import random_labels
     rng = np.random.default_rng(seed)
-    k = model.config.num_classes
+    drawn = random_labels(model, n, seed) if label is None else None
     out = []
     for i in range(n):
         z = rng.standard_normal(model.config.latent_dim).astype(np.float32)
-        lab = label if label is not None else (i % k if k else None)
+        lab = label if label is not None else (None if drawn is None else int(drawn[i]))
         out.append(StemSpec("random", latent_source(z, lab), "random", None, None, seed))
     return out
 

@@ -64,6 +64,32 @@ def labels_in_proportion(counts, n: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).permutation(labels)
 
 
+def class_counts(model: LoadedModel) -> np.ndarray | None:
+    """Clips per class [classes] of the folder a class-conditioned model learned from, as its file's
+    data summary records them; None where it records none, or counts that don't fit its classes
+    (names in another order, not whole numbers, none at all): a file may come from anyone."""
+    names = list(model.config.class_names)
+    data = model.meta.get("data") if isinstance(model.meta, dict) else None
+    got = data.get("classes") if isinstance(data, dict) else None
+    if not names or not isinstance(got, dict) or list(got) != names:
+        return None
+    counts = list(got.values())
+    if not all(type(c) is int and 0 <= c <= 10**9 for c in counts) or not sum(counts):
+        return None
+    return np.asarray(counts, dtype=np.float64)
+
+
+def random_labels(model: LoadedModel, n: int, seed: int) -> np.ndarray | None:
+    """The classes of ``n`` sounds drawn at random from a model, int64 [n]: in its folder's
+    proportions (:func:`labels_in_proportion`), so random stems sound like the folder; in turn
+    (0, 1, 2, ...) when the file doesn't say; None for an unconditioned model."""
+    k = model.config.num_classes
+    if not k:
+        return None
+    counts = class_counts(model)
+    return np.arange(n) % k if counts is None else labels_in_proportion(counts, n, seed)
+
+
 def style_batch(size: int, styles, n: int) -> np.ndarray | None:
     """The one rule for a batch's styles (see :class:`~.wavegan.Generator`): None when no clip
     has one, else float32 [n, size] with zeros (the generator as trained) for None entries.
