@@ -54,7 +54,7 @@ def test_labels_in_proportion():
     assert np.array_equal(labels, labels_in_proportion([15, 86, 97, 38, 248, 56, 64, 52], 128, seed=2))
     assert not np.array_equal(labels, np.sort(labels))        # shuffled, not in runs of one class
     assert np.bincount(labels_in_proportion([1, 0, 3], 8, 0), minlength=3).tolist() == [2, 0, 6]
-    for bad in ([], [0, 0], [1, -1], [[1, 2]]):
+    for bad in ([], [0, 0], [1, -1], [[1, 2]], [1, float("nan")], [1, float("inf")]):
         with pytest.raises(ValueError, match="class counts"):
             labels_in_proportion(bad, 4, 0)
 

@@ -54,7 +54,7 @@ def labels_in_proportion(counts, n: int, seed: int) -> np.ndarray:
     sample of the folder as an unconditioned model's are; drawn in turn (0, 1, 2, ...), a class of
     15 clips is asked for as often as one of 248 (docs/quality.md, run 25)."""
     counts = np.asarray(counts, dtype=np.float64)
-    if counts.ndim != 1 or not len(counts) or counts.min() < 0 or counts.sum() <= 0:
+    if counts.ndim != 1 or not len(counts) or not np.isfinite(counts).all() or counts.min() < 0 or counts.sum() <= 0:
         raise ValueError(f"class counts must be non-negative with a positive sum, got {counts.tolist()}")
     share = n * counts / counts.sum()
     alloc = np.floor(share).astype(np.int64)
