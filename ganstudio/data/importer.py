@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Callable
@@ -117,6 +117,15 @@ class Dataset:
                       list(self.skipped), self.source, self.cache_hits, [f for f in self.band_limited if f in limited])
         if "clip_measures" in self.__dict__:        # measured already: the subset's are these rows
             out.clip_measures = tuple(m[keep] for m in self.clip_measures)
+        return out
+
+    def relabelled(self, labels: np.ndarray, class_names: list[str]) -> "Dataset":
+        """The same clips with other classes: ``labels`` int64 [N] indexing ``class_names``. What
+        was measured of the clips alone (profile, sound, flags) is kept, not measured again."""
+        out = replace(self, labels=np.asarray(labels, dtype=np.int64), class_names=list(class_names))
+        for name in ("clip_measures", "sound_seconds", "profile", "flags"):
+            if name in self.__dict__:
+                out.__dict__[name] = self.__dict__[name]
         return out
 
     def full_band_clips(self) -> np.ndarray:

@@ -49,7 +49,6 @@ def with_kinds(dataset, k: int):
     """``dataset`` (a :class:`~.importer.Dataset` without subfolder classes) with its clips
     labelled by :func:`kind_labels` as classes "kind 1", "kind 2", ... A folder sorted into
     subfolders is refused: its own classes say more than clusters do."""
-    from dataclasses import replace
     if not 2 <= int(k) <= MAX_KINDS:
         raise ValueError(f"kinds must be between 2 and {MAX_KINDS}, got {k}")
     if dataset.num_classes > 1:
@@ -58,8 +57,4 @@ def with_kinds(dataset, k: int):
                          "or move the files to the top to have kinds found")
     labels = kind_labels(dataset.clips, dataset.settings.sample_rate, k)
     names = [KIND_NAME.format(i + 1) for i in range(int(labels.max(initial=0)) + 1)]
-    out = replace(dataset, labels=labels, class_names=names)
-    for measured in ("clip_measures", "sound_seconds", "profile", "flags"):
-        if measured in dataset.__dict__:            # the clips are the same: so are their measures
-            out.__dict__[measured] = dataset.__dict__[measured]
-    return out
+    return dataset.relabelled(labels, names)
