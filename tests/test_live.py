@@ -124,6 +124,28 @@ def test_pieces_of_a_recording_with_dropouts_are_placed_and_only_the_broken_ones
     assert not any(match_pieces(noisy, ref)["matched"])        # not the same samples: nothing matches
 
 
+def test_pieces_may_change_candidate_only_after_one_that_broke():
+    """A block lost on the way in moves the converter's phase on: the rest of the recording is
+    another candidate's sound, and only the pieces the loss broke may fail."""
+    from ganstudio.audio.jack import match_pieces
+    a, b = gated_tone(2.0, seed=0), gated_tone(2.0, seed=1)
+    rec = np.zeros(len(a) + 20000, np.float32)
+    rec[1000:31000] = a[:30000]
+    rec[31200:31200 + len(b) - 30000] = b[30000:]              # a gap, then the other candidate
+    got = match_pieces(rec, np.stack([a, b]))
+    bad = [i for i, ok in enumerate(got["matched"]) if not ok]
+    assert got["largest_difference"] == 0.0 and len(bad) <= 2, got
+    ok_used = [c for c, ok in zip(got["candidate"], got["matched"]) if ok]
+    assert ok_used[0] == 0 and ok_used[-1] == 1 and sorted(ok_used) == ok_used
+    assert sum(match_pieces(rec, a)["matched"]) < sum(got["matched"]) // 2   # one candidate: the rest fails
+    # a switch with no piece broken before it is not taken at once: the first piece of it fails
+    whole = np.concatenate([a[:28800], b[28800:]])
+    rec = np.concatenate([np.zeros(500, np.float32), whole, np.zeros(5000, np.float32)])
+    got = match_pieces(rec, np.stack([a, b]))
+    i = [k for k, c in enumerate(got["candidate"]) if c == 1 and got["matched"][k]][0]
+    assert not got["matched"][i - 1] and all(got["matched"][:i - 1]) and all(got["matched"][i:]), got
+
+
 # ---- the sound card path -----------------------------------------------------------------------
 
 def _run_live(audio, client, converter, signal, tmp_path, tries: int = 3) -> dict:

@@ -143,51 +143,65 @@ def match_pieces(recording, reference, piece: int = 2400, max_lag: int = 9600, s
     dropout plays silence for part of a block, so everything after it comes that much later; a
     cycle the recording client missed makes it come earlier).
     A piece matches when it equals the recording there to ``tol`` of the reference's peak.
-    Returns the ``lags`` of the pieces, which ``matched``, and the ``largest_difference`` of those
-    that did; pieces under a tenth of the peak are left out. A piece a gap fell into cannot match;
-    nor can what a chain with memory made from input that lost a stretch on the way in."""
+    ``reference`` is one signal or several of the same length ([C, N]: what the chain may have
+    made, one candidate each): pieces match against the candidate the last matched piece used,
+    and only after a piece that broke against any of them (a stretch lost on the way in can
+    change which candidate the chain makes from then on).
+    Returns the ``lags`` of the pieces, which ``matched``, the ``candidate`` each was placed
+    against and the ``largest_difference`` of those that did; pieces under a tenth of the peak
+    are left out. A piece a gap fell into cannot match; nor can what a chain with memory made
+    from input that lost a stretch on the way in."""
     import numpy as np
     from scipy.signal import correlate
-    ref, rec = np.asarray(reference, np.float64), np.asarray(recording, np.float64)
-    peak = np.abs(ref).max()
+    refs = np.atleast_2d(np.asarray(reference, np.float64))
+    rec = np.asarray(recording, np.float64)
+    peak = np.abs(refs[0]).max()
     bound = tol * peak
-    lags, matched, largest, lo, hi, last = [], [], 0.0, 0, max_lag, 0
-    for start in range(0, len(ref) - piece + 1, piece):
-        seg = ref[start:start + piece]
-        if np.abs(seg).max() < 0.1 * peak:          # near silence lies anywhere: it places nothing
+    lags, matched, used, largest, lo, hi, last = [], [], [], 0.0, 0, max_lag, 0
+    allowed = range(len(refs))
+    for start in range(0, refs.shape[1] - piece + 1, piece):
+        if np.abs(refs[0, start:start + piece]).max() < 0.1 * peak:   # near silence lies anywhere
             continue
         if start + last + piece > len(rec):         # where it would be, the recording has ended
             break
         window = rec[start + lo:start + hi + piece]
-        # the lag of least squared difference (the correlation's peak favours louder places)
         energy = np.convolve(window ** 2, np.ones(piece), "valid")
-        lag = lo + int(np.argmin(energy - 2 * correlate(window, seg, "valid")))
-        diff = float(np.abs(rec[start + lag:start + lag + piece] - seg).max())
+        best = None
+        for c in allowed:
+            seg = refs[c, start:start + piece]
+            # the lag of least squared difference (the correlation's peak favours louder places)
+            lag = lo + int(np.argmin(energy - 2 * correlate(window, seg, "valid")))
+            diff = float(np.abs(rec[start + lag:start + lag + piece] - seg).max())
+            if best is None or diff < best[1]:
+                best = (lag, diff, c)
+        lag, diff, c = best
         ok = diff <= bound
         lags.append(lag)
         matched.append(ok)
+        used.append(c)
         if ok:
             largest = max(largest, diff)
             lo, hi, last = max(0, lag - slip), lag + slip, lag
-    return {"lags": lags, "matched": matched, "largest_difference": largest}
+            allowed = [c]
+        else:
+            allowed = range(len(refs))
+    return {"lags": lags, "matched": matched, "candidate": used, "largest_difference": largest}
 
 
 def match_offline(conv, signal, recording, rate: int = 48000, **kw) -> dict:
     """:func:`match_pieces` of the recording of a live conversion against
     :func:`~.live.converted_offline` of ``signal`` at each of the 4 places the chain's frame count
-    may have been at when the signal came (it sets the vocoder's phase advance), the one that
-    matches most pieces, with its ``reference`` (the first that matches every piece: no other
-    can match more; without a converter there is no phase to try)."""
+    may have been at when the signal came (it sets the vocoder's phase advance; a block lost on
+    the way in moves it on for the rest of the recording, so each piece may be any of the 4, and
+    changes only after one that broke), with the ``reference`` the first piece was placed
+    against (without a converter there is no phase to try)."""
+    import numpy as np
+
     from .live import converted_offline
-    best = None
-    for j in range(4 if conv is not None else 1):
-        ref = converted_offline(conv, signal, rate, lead_blocks=188 + j)
-        got = match_pieces(recording, ref, **kw)
-        if best is None or sum(got["matched"]) > sum(best["matched"]):
-            best = {**got, "reference": ref}
-        if all(got["matched"]):
-            break
-    return best
+    refs = np.stack([converted_offline(conv, signal, rate, lead_blocks=188 + j)
+                     for j in range(4 if conv is not None else 1)])
+    got = match_pieces(recording, refs, **kw)
+    return {**got, "reference": refs[got["candidate"][0] if got["candidate"] else 0]}
 
 
 def stop_dummy(proc: subprocess.Popen | None) -> None:
