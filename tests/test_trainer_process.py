@@ -3,18 +3,31 @@ from ganstudio.training import model_config_for, recipe
 from ganstudio.training.subprocess import TrainerProcess
 
 
-def test_training_in_a_child_process_reports_and_sends_snapshots(small_dataset, tmp_path):
-    tc = recipe("tiny", batch_size=4, max_steps=4, snapshot_every=2)
-    mc = model_config_for(small_dataset, "tiny", False, model_dim=4, d_model_dim=4)
+def test_training_in_a_child_process_reports_and_sends_snapshots_and_finds_kinds(small_dataset, tmp_path):
+    """A folder without subfolders, asked for classes: the child finds kinds of sound and learns
+    them, and the snapshots the parent rebuilds have them too."""
+    import numpy as np
+    from ganstudio.data import Dataset
+    flat = Dataset(small_dataset.clips, np.zeros(len(small_dataset), np.int64), ["unlabelled"],
+                   small_dataset.settings, source="flat")
+    tc = recipe("tiny", batch_size=4, max_steps=4, snapshot_every=2, conditional=True)
+    mc = model_config_for(flat, "tiny", True, model_dim=4, d_model_dim=4)
+    assert mc.num_classes == 0
     events, snaps = [], []
-    tp = TrainerProcess(small_dataset, tmp_path / "m", mc, tc, progress_fn=events.append,
-                        snapshot_fn=lambda g, s: snaps.append((g, s)), threads=1)
+    tp = TrainerProcess(flat, tmp_path / "m", mc, tc, progress_fn=events.append,
+                        snapshot_fn=lambda g, s: snaps.append((g, s)), threads=1, kinds=3)
     tp.start()
     tp.join(120)
     assert tp.error is None and tp.final_step == 4
     assert [e.step for e in events if e.event == "step"][-1] == 4
+    said = [e.message for e in events if e.event == "kinds"]
+    assert said[0] == "finding up to 3 kinds of sound in 36 clips" and said[1].startswith("learning 3 kinds"), said
     assert snaps and snaps[-1][1] == 4 and not snaps[-1][0].training
-    assert load_model(tmp_path / "m").meta["training"]["step"] == 4
+    assert snaps[-1][0].cfg.class_names == ("kind 1", "kind 2", "kind 3")
+    model = load_model(tmp_path / "m")
+    assert model.meta["training"]["step"] == 4 and model.config.class_names == ("kind 1", "kind 2", "kind 3")
+    counts = [int(c) for c in said[1].split("(")[1].split(" clips")[0].split(", ")]
+    assert sum(counts) == 36 and list(model.meta["data"]["classes"].values()) == counts
 
 
 def test_hifi_training_in_the_child_trains_the_models_own_extender(small_dataset, tmp_path):

@@ -383,7 +383,10 @@ def test_training_and_dataset_settings_survive_a_relaunch(qtbot, tmp_path):
     t.loss.setCurrentIndex(t.loss.findData("hinge"))
     t.minutes.setValue(3)
     t.steps.setValue(700)
+    assert not t.kinds.isEnabled()
     t.conditional.setChecked(True)
+    assert t.kinds.isEnabled()
+    t.kinds.setValue(5)
     t.out.setText(str(tmp_path / "mine"))
     d.rate.setCurrentIndex(d.rate.findData(22050))
     d.seconds.setValue(1.5)
@@ -398,7 +401,8 @@ def test_training_and_dataset_settings_survive_a_relaunch(qtbot, tmp_path):
     d2.restore_state(again)
     assert (t2.preset.currentText(), t2.loss.currentData(), t2.minutes.value(), t2.steps.value()) == \
         ("standard", "hinge", 3, 700)
-    assert t2.conditional.isChecked() and t2.out.text() == str(tmp_path / "mine")
+    assert t2.conditional.isChecked() and t2.kinds.value() == 5 and t2.kinds.isEnabled()
+    assert t2.out.text() == str(tmp_path / "mine")
     assert d2.settings() == (22050, 1.5) and not changed          # restoring is not a change
     d2.rate.setCurrentIndex(d2.rate.findData(16000))
     assert changed == [1]                                          # a real change asks to re-import

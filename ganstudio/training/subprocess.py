@@ -16,9 +16,11 @@ import queue
 import signal
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import torch
 
 from ..data import Dataset
@@ -127,7 +129,9 @@ class _ChildLink:
         except queue.Empty:
             pass
         try:
-            self.snapshots.put_nowait((kind, step, state))
+            # a generator's classes may have been found here (kinds): the parent builds it with them
+            names = tuple(g.cfg.class_names) if kind == "generator" else ()
+            self.snapshots.put_nowait((kind, step, state, names))
         except queue.Full:
             pass
 
@@ -149,9 +153,11 @@ def _child_setup(events, snapshots, stop_flag, pause_flag, hear_flag, threads: i
 
 def _child(dataset: Dataset, out_dir: str, mc: ModelConfig, tc: TrainConfig, resume: bool,
            events: mp.Queue, snapshots: mp.Queue, stop_flag, pause_flag, threads: int,
-           nice: int, parent_pid: int, hifi: dict | None = None, hear_flag=None) -> None:
+           nice: int, parent_pid: int, hifi: dict | None = None, hear_flag=None, kinds: int = 0) -> None:
     control, link = _child_setup(events, snapshots, stop_flag, pause_flag, hear_flag, threads, nice, parent_pid)
     try:
+        if kinds and dataset.num_classes < 2:
+            dataset, mc = _find_kinds(dataset, mc, kinds, link)
         result = Trainer(dataset, out_dir, mc, tc, resume=resume, progress_fn=link.progress,
                          abort_fn=link.poll_flags, snapshot_fn=link.snapshot, control=control).run()
         if hifi and not result.stopped:
@@ -159,6 +165,21 @@ def _child(dataset: Dataset, out_dir: str, mc: ModelConfig, tc: TrainConfig, res
         _last_word(events, link.orphan, ("done", result.step))
     except Exception as exc:  # reported to the parent as text: tracebacks don't pickle reliably
         _last_word(events, link.orphan, ("error", f"{type(exc).__name__}: {exc}"))
+
+
+def _find_kinds(dataset: Dataset, mc: ModelConfig, kinds: int, link: "_ChildLink"):
+    """Kinds of sound found here, in the child (seconds of work for hundreds of clips, which the
+    window must not wait for); said to the parent as a progress message."""
+    from ..data.kinds import kinds_for_training
+    said = lambda text: link.progress(Progress("kinds", 0, None, 0.0, 0.0, None, message=text))  # noqa: E731
+    said(f"finding up to {kinds} kinds of sound in {len(dataset)} clips")
+    dataset, mc = kinds_for_training(dataset, mc, kinds)
+    if mc.num_classes:
+        counts = ", ".join(str(int(c)) for c in np.bincount(dataset.labels, minlength=mc.num_classes))
+        said(f"learning {mc.num_classes} kinds of sound ({counts} clips)")
+    else:
+        said(f"{len(dataset)} clips are too few to find kinds of sound in (8 a kind): training without classes")
+    return dataset, mc
 
 
 def _last_word(events, orphan: threading.Event, message: tuple) -> None:
@@ -178,18 +199,21 @@ class TrainerProcess:
     ``extender_fn(extender, step)`` are called from a listener thread in this process.
 
     ``hifi`` ({"folder", "rate", "minutes" or "steps"}) also trains the model's own bandwidth
-    extender after the generator, in the same child, into ``out_dir/extender``."""
+    extender after the generator, in the same child, into ``out_dir/extender``. ``kinds`` > 0
+    finds up to that many kinds of sound in a folder without subfolders, in the child, and the
+    model learns them as classes (:mod:`ganstudio.data.kinds`)."""
 
     def __init__(self, dataset: Dataset, out_dir: str | Path, mc: ModelConfig, tc: TrainConfig, *,
                  resume: bool = True, progress_fn: Callable[[Progress], None] | None = None,
                  snapshot_fn: Callable[[Generator, int], None] | None = None, threads: int = 0,
-                 nice: int = 10, hifi: dict | None = None, extender_fn: Callable | None = None):
+                 nice: int = 10, hifi: dict | None = None, extender_fn: Callable | None = None,
+                 kinds: int = 0):
         self.mc = mc
         self.extender_fn = extender_fn
         self.hifi_rate = int((hifi or {}).get("rate", 48000))
         self._setup(progress_fn, snapshot_fn, _child, lambda: (
             dataset, str(out_dir), mc, tc, resume, self._events, self._snapshots, self._stop, self._pause,
-            threads, nice, os.getpid(), hifi, self._hear))
+            threads, nice, os.getpid(), hifi, self._hear, kinds))
 
     def _setup(self, progress_fn, snapshot_fn, target, args) -> None:
         """The queues, flags, child process (``target(*args())``) and listener thread."""
@@ -293,11 +317,13 @@ class TrainerProcess:
 
     def _deliver_snapshot(self) -> None:
         try:
-            kind, step, state = self._snapshots.get_nowait()
+            kind, step, state, names = self._snapshots.get_nowait()
         except (queue.Empty, EOFError, OSError):
             return
         tensors = {k: torch.from_numpy(v) for k, v in state.items()}
         if kind == "generator" and self.snapshot_fn:
+            if names != tuple(self.mc.class_names):
+                self.mc = replace(self.mc, class_names=names)
             g = Generator(self.mc)
             g.load_state_dict(tensors)
             self.snapshot_fn(g.eval().requires_grad_(False), step)

@@ -131,7 +131,9 @@ class TrainingFlow(QtCore.QObject):
         t.losses.clear_curves()
         self._before = self.studio_fn().model
         self._out = out
-        self.thread = TrainingThread(dataset, out, mc, tc, hifi=hifi)
+        # a folder without subfolders: the child finds kinds of sound in it to learn as classes
+        kinds = t.kinds.value() if tc.conditional and dataset.num_classes < 2 else 0
+        self.thread = TrainingThread(dataset, out, mc, tc, hifi=hifi, kinds=kinds)
         self.thread.extender_snapshot.connect(lambda ext, step: self.studio_fn().submit_extender(ext, step))
         self.thread.progress.connect(t.show_progress)
         self.thread.snapshot.connect(snapshot_fn)

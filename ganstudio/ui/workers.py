@@ -60,11 +60,12 @@ class TrainingThread(ProcessThread):
 
     extender_snapshot = QtCore.Signal(object, int)     # LoadedExtender in training, step
 
-    def __init__(self, dataset, out_dir, model_cfg, train_cfg, parent=None, hifi: dict | None = None):
+    def __init__(self, dataset, out_dir, model_cfg, train_cfg, parent=None, hifi: dict | None = None,
+                 kinds: int = 0):
         super().__init__(parent)
         self.proc = TrainerProcess(dataset, out_dir, model_cfg, train_cfg, resume=True,
                                    progress_fn=self.progress.emit, snapshot_fn=self.snapshot.emit,
-                                   hifi=hifi, extender_fn=self.extender_snapshot.emit)
+                                   hifi=hifi, extender_fn=self.extender_snapshot.emit, kinds=kinds)
 
 
 class ConvertTrainingThread(ProcessThread):
