@@ -57,8 +57,13 @@ def test_resume_with_other_settings_is_refused(small_dataset, tmp_path):
     mc, tc = small(small_dataset, max_steps=1)
     Trainer(small_dataset, tmp_path / "m", mc, tc).run()
     other = model_config_for(small_dataset, "tiny", False, model_dim=8, d_model_dim=8)
-    with pytest.raises(CheckpointError, match="other model settings"):
+    with pytest.raises(CheckpointError, match="other model settings") as got:
         Trainer(small_dataset, tmp_path / "m", other, tc).run()
+    assert "classes" not in str(got.value)
+    # "Learn classes" turned on since: the error says that the classes are what differ
+    conditional = model_config_for(small_dataset, "tiny", True, **{k: getattr(mc, k) for k in ("model_dim", "d_model_dim")})
+    with pytest.raises(CheckpointError, match=r"it learnt no classes, this run would learn 6 classes \(clap, "):
+        Trainer(small_dataset, tmp_path / "m", conditional, tc).run()
     # --fresh (resume=False) starts again at step 0
     r = Trainer(small_dataset, tmp_path / "m", other, tc, resume=False).run()
     assert r.step == 1

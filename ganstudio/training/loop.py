@@ -46,6 +46,16 @@ def model_config_for(dataset: Dataset, preset_name: str, conditional: bool, **ov
                   clip_length=dataset.settings.clip_length, class_names=classes, **overrides)
 
 
+def _classes_differ(saved: ModelConfig, now: ModelConfig) -> str:
+    """What a resume would change about the classes, for the error that refuses it ("" if nothing):
+    the usual cause is "Learn classes" turned on or off since the run began."""
+    if saved.class_names == now.class_names:
+        return ""
+    said = lambda names: f"{len(names)} classes ({', '.join(names[:4])}{', ...' if len(names) > 4 else ''})" \
+        if names else "no classes"  # noqa: E731
+    return f"; it learnt {said(saved.class_names)}, this run would learn {said(now.class_names)}"
+
+
 class Trainer(GanSteps):
     """Trains one model into ``out_dir`` (a model folder that also holds the training state).
 
@@ -148,7 +158,8 @@ class Trainer(GanSteps):
             raise CheckpointError(
                 f"the training state in {self.out} was made with other model settings "
                 f"(preset {saved.get('preset')}, {saved.get('clip_length')} samples at "
-                f"{saved.get('sample_rate')} Hz); choose another output folder or start fresh")
+                f"{saved.get('sample_rate')} Hz{_classes_differ(ModelConfig.from_dict(saved), self.mc)}); "
+                "choose another output folder or start fresh")
         try:
             _unwrap(self.G).load_state_dict(st.generator)
             _unwrap(self.D).load_state_dict(st.discriminator)
