@@ -115,6 +115,31 @@ def _train_recipe(a: argparse.Namespace, main: bool, dataset):
     return tc, shared
 
 
+def _resume_as_begun(a: argparse.Namespace, dataset) -> None:
+    """A run resumed without --conditional or --kinds learns the classes it began with (one
+    started in the window, whose Learn classes box is on by default, has them), so that a plain
+    ``train`` resumes it instead of refusing it for other model settings."""
+    from .data.kinds import KIND_NAME
+    from .models.config import ModelConfig
+    from .training.checkpoint import STATE_FILE, CheckpointError, load_state
+    if not (Path(a.out) / STATE_FILE).exists():
+        return
+    try:
+        saved = load_state(a.out).info.get("model_config")
+        names = ModelConfig.from_dict(saved).class_names if isinstance(saved, dict) else ()
+    except (CheckpointError, ValueError, TypeError):
+        return                          # the trainer says what is wrong with the state
+    if len(names) < 2:
+        return
+    if dataset.num_classes < 2 and list(names) == [KIND_NAME.format(i + 1) for i in range(len(names))]:
+        a.kinds = len(names)
+    else:
+        a.conditional = True
+    if _is_main_rank():
+        print(f"resuming with the {len(names)} classes it began with "
+              f"({'--kinds ' + str(a.kinds) if a.kinds else '--conditional'})")
+
+
 def cmd_train(a: argparse.Namespace) -> int:
     import torch
 
@@ -127,6 +152,8 @@ def cmd_train(a: argparse.Namespace) -> int:
     main = _is_main_rank()
     dataset = import_folder(a.folder, ImportSettings(sample_rate=a.rate, clip_length=length),
                             cache_dir=False if a.no_cache else None)
+    if not (a.conditional or a.kinds or a.fresh):
+        _resume_as_begun(a, dataset)
     if a.kinds:
         from .data.kinds import with_kinds
         dataset = with_kinds(dataset, a.kinds)

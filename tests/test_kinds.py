@@ -102,5 +102,8 @@ def test_train_with_kinds_from_the_cli(tmp_path, kit48, kit_dir):
     drawn = [sum(f"_kind {k + 1}_" in n for n in names) for k in range(4)]
     assert sum(drawn) == 8 and drawn == np.bincount(labels_in_proportion(counts, 8, 1), minlength=4).tolist(), names
     cli("generate", model, "-n", 2, "--out", tmp_path / "k2", "--class", "kind 2")
+    # resumed without --kinds (as a run begun in the window is): it keeps the kinds it began with
+    p = cli("train", folder, "--out", model, "--steps", 2, "--length", 8000, "--batch", 4, "--start", "scratch")
+    assert "resuming with the 4 classes it began with (--kinds 4)" in p.stdout and "done at step 2" in p.stdout
     p = cli("train", kit_dir, "--out", tmp_path / "m2", "--steps", 1, "--kinds", 4, check=False)
     assert p.returncode == 1 and "learn them with --conditional" in p.stderr

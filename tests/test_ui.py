@@ -383,6 +383,8 @@ def test_training_and_dataset_settings_survive_a_relaunch(qtbot, tmp_path):
     t.loss.setCurrentIndex(t.loss.findData("hinge"))
     t.minutes.setValue(3)
     t.steps.setValue(700)
+    assert t.conditional.isChecked() and t.kinds.isEnabled()      # learnt unless turned off
+    t.conditional.setChecked(False)
     assert not t.kinds.isEnabled()
     t.conditional.setChecked(True)
     assert t.kinds.isEnabled()
@@ -402,6 +404,11 @@ def test_training_and_dataset_settings_survive_a_relaunch(qtbot, tmp_path):
     assert (t2.preset.currentText(), t2.loss.currentData(), t2.minutes.value(), t2.steps.value()) == \
         ("standard", "hinge", 3, 700)
     assert t2.conditional.isChecked() and t2.kinds.value() == 5 and t2.kinds.isEnabled()
+    t2.conditional.setChecked(False)                   # turned off, it stays off after a relaunch
+    t2.save_state(again)
+    t3 = TrainingPanel()
+    t3.restore_state(again)
+    assert not t3.conditional.isChecked() and not t3.kinds.isEnabled()
     assert t2.out.text() == str(tmp_path / "mine")
     assert d2.settings() == (22050, 1.5) and not changed          # restoring is not a change
     d2.rate.setCurrentIndex(d2.rate.findData(16000))
