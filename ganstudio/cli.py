@@ -97,7 +97,7 @@ def _train_recipe(a: argparse.Namespace, main: bool, dataset):
                                    "device": a.device, "checkpoint_every": a.checkpoint_every,
                                    "keep_every": a.keep_every, "precision": a.precision,
                                    "class_balance": a.class_balance, "mel_match": a.mel_match,
-                                   "mel_form": a.mel_form}.items()
+                                   "mel_form": a.mel_form, "decay_loss": a.decay_loss}.items()
                  if v is not None}
     minutes = a.minutes or 0.0
     if a.hifi and minutes:

@@ -133,6 +133,9 @@ def _train(sub, commands: dict) -> None:
     t.add_argument("--mel-form", choices=MEL_FORMS,
                    help="what --mel-match matches: the mean level (mean), or its spread over the clips too "
                         "(quantile, the default with --conditional)")
+    t.add_argument("--decay-loss", type=float_in(0.0, 100.0), metavar="W",
+                   help="weight of the loss on tails that come back after they have decayed 60 dB "
+                        "(0 = off; default 1 for a conditional tiny model with a waveform generator, else off)")
     t.add_argument("--seed", type=int_in(0, 2**31 - 1))
     t.add_argument("--device", type=device_name, help="auto (default), cpu, cuda, cuda:N")
     t.add_argument("--threads", type=int_in(1, 256),

@@ -8,6 +8,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 
 from . import distributed as dist_util
 from .augment import augment
+from .decay_loss import decay_loss
 from .ema import update_ema
 from .losses import d_loss, g_loss, gradient_penalty, r1_penalty
 
@@ -115,10 +116,14 @@ class GanSteps:
             fake = self.G(self._z(), y_fake).float()
             fake_score = D_raw(augment(fake, self.augment_p), y_fake).float()
         g = g_loss(tc.loss, fake_score)
-        if self.mel_match is not None:
+        if self.mel_match is not None or self.decay_weight > 0:
             g["g/adv"] = g["g/loss"]
+        if self.mel_match is not None:
             g["g/mel"] = self.mel_match.loss(fake, y_fake)
-            g["g/loss"] = g["g/adv"] + tc.mel_match * g["g/mel"]
+            g["g/loss"] = g["g/loss"] + tc.mel_match * g["g/mel"]
+        if self.decay_weight > 0:
+            g["g/decay"] = decay_loss(fake, self.mc.sample_rate)
+            g["g/loss"] = g["g/loss"] + self.decay_weight * g["g/decay"]
         self.opt_g.zero_grad(set_to_none=True)
         g["g/loss"].backward()
         if tc.grad_clip:

@@ -29,7 +29,7 @@ from .control import Progress, TrainControl, TrainingDiverged, TrainResult, reso
 from .gan_step import GanSteps, _unwrap, class_weights
 from .quality import QualityProbe
 from .warm_start import BASE_DISCRIMINATOR, _load_matching, read_discriminator
-from .config import TrainConfig, recipe
+from .config import TrainConfig, decay_weight, recipe
 from .precision import autocast_dtype
 from .mel_match import MelMatch
 from .spectral_start import match_spectrum
@@ -126,6 +126,7 @@ class Trainer(GanSteps):
             if self.mc.num_classes and self.tc.class_balance > 0 else None
         self.mel_match = MelMatch(self.real, self.mc.sample_rate, self.labels if self.mc.num_classes else None,
                                   self.mc.num_classes, form=self.tc.mel_form) if self.tc.mel_match > 0 else None
+        self.decay_weight = decay_weight(self.tc, self.mc.upsample)
         if self.mc.num_classes and list(self.mc.class_names) != list(self.dataset.class_names):
             raise ValueError(f"the model's classes {list(self.mc.class_names)} differ from the dataset's "
                              f"{self.dataset.class_names}")
