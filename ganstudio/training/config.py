@@ -105,10 +105,11 @@ CONDITIONAL_MEL_MATCH = 0.3
 CONDITIONAL_MEL_FORM = "quantile"
 # The decay loss (training/decay_loss.py) of `tiny` waveform generators that match their classes'
 # levels (mel_match: the conditional ones). Their tails came back after a gap every 1 024 samples, so
-# the one-shot rule cut them short; with it, 3 seeds of drums with 8 kinds read 1.6-2.0x closer as
+# the one-shot rule cut them short; with it, 3 seeds of drums with 8 kinds read 1.8-2.1x closer as
 # played (docs/quality.md, run 27). Without classes it shortened every hit instead (no level loss
-# holds the decay: 1.7-1.8x further), and inverse-STFT generators (sustained folders) come back as
-# often as their real clips do (8-13 % of clips against 10 % on effects): both train without it.
+# holds the decay: 1.7-2.2x further as played), and inverse-STFT generators (sustained folders)
+# come back as often as their real clips do (8-13 % of clips against 10 % on effects): both train
+# without it.
 AUTO_DECAY_LOSS = 1.0
 
 
