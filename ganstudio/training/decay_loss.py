@@ -13,7 +13,10 @@ spectra, is slow to notice a gap of 20 ms at -60 dB; this loss names it.
 The measure follows the hygiene tool: the 5 ms moving average of |x| in dB under the clip's
 peak, its running minimum from the peak on, and, wherever that minimum is under -60 dB, how far
 the envelope climbs more than :data:`RISE_DB` over it. The gradient both raises the gap (through
-the minimum) and lowers what comes back.
+the minimum) and lowers what comes back. Lowering is also met by ending every sound before its
+first gap: without the level loss (``mel_match``), which holds each class's decay to the real
+spread of levels, that is what the generator did (run 27), so ``config.decay_weight`` turns it on
+only beside that loss.
 """
 from __future__ import annotations
 
