@@ -120,15 +120,16 @@ def _resume_as_begun(a: argparse.Namespace, dataset) -> None:
     started in the window, whose Learn classes box is on by default, has them), so that a plain
     ``train`` resumes it instead of refusing it for other model settings."""
     from .data.kinds import KIND_NAME
-    from .models.config import ModelConfig
-    from .training.checkpoint import STATE_FILE, CheckpointError, load_state
+    from .models.modelfile import ModelFileError, read_model_config
+    from .training.checkpoint import STATE_FILE
     if not (Path(a.out) / STATE_FILE).exists():
         return
     try:
-        saved = load_state(a.out).info.get("model_config")
-        names = ModelConfig.from_dict(saved).class_names if isinstance(saved, dict) else ()
-    except (CheckpointError, ValueError, TypeError):
-        return                          # the trainer says what is wrong with the state
+        # every checkpoint writes the model (its config.json) right after the state, with the
+        # same settings: read those, not the whole state the trainer is about to load
+        names = read_model_config(a.out).class_names
+    except ModelFileError:
+        return                          # the trainer says what is wrong with the folder
     if len(names) < 2:
         return
     if dataset.num_classes < 2 and list(names) == [KIND_NAME.format(i + 1) for i in range(len(names))]:

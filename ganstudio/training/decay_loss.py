@@ -25,9 +25,10 @@ import math
 import torch
 import torch.nn.functional as F
 
-ENV_S = 0.005          # the hygiene tool's envelope
-DECAYED_DB = -60.0     # under this the sound has decayed ...
-RISE_DB = 10.0         # ... and a climb this far over its lowest point since is a return (dsp/oneshot.py)
+# the hygiene tool's 5 ms envelope, and the clean one-shot rule's "decayed" (-60 dB) and "climbs
+# back" (10 dB over its lowest point since) thresholds
+from ..dsp.oneshot import DECAYED_DB, ENV_S, RISE_DB
+
 FLOOR_DB = -120.0
 DB_SCALE = 10.0        # the loss counts in units of 10 dB
 
