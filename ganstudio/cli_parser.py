@@ -128,14 +128,16 @@ def _train(sub, commands: dict) -> None:
                    help="with --conditional: draw a clip with weight (its class's count)^-A: 0 keeps "
                         "the folder's proportions, 1 draws every class equally often")
     t.add_argument("--mel-match", type=float_in(0.0, 100.0), metavar="W",
-                   help="weight of the loss that matches the generated sounds' mean level per band and "
-                        "time to the folder's, per class (0 = off; default 0.3 with --conditional, else off)")
+                   help="weight of the loss that matches the generated sounds' level per band and time "
+                        "to the folder's, per class (0 = off; default 0.3 for a tiny model with classes or "
+                        "with a waveform generator (short sounds), else off)")
     t.add_argument("--mel-form", choices=MEL_FORMS,
                    help="what --mel-match matches: the mean level (mean), or its spread over the clips too "
-                        "(quantile, the default with --conditional)")
+                        "(quantile, the default of tiny and of --conditional)")
     t.add_argument("--decay-loss", type=float_in(0.0, 100.0), metavar="W",
                    help="weight of the loss on tails that come back after they have decayed 60 dB "
-                        "(0 = off; default 1 for a conditional tiny model with a waveform generator, else off)")
+                        "(0 = off; default 1 for a tiny model with a waveform generator that matches the "
+                        "level, else off)")
     t.add_argument("--seed", type=int_in(0, 2**31 - 1))
     t.add_argument("--device", type=device_name, help="auto (default), cpu, cuda, cuda:N")
     t.add_argument("--threads", type=int_in(1, 256),

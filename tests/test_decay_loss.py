@@ -68,15 +68,20 @@ def test_weight_is_validated(bad):
         TrainConfig(decay_loss=bad)
 
 
-def test_tiny_weighs_it_for_conditional_waveform_generators_only_unless_told():
+def test_tiny_weighs_it_for_waveform_generators_with_the_level_loss_unless_told():
     tc = recipe("tiny", conditional=True)
     assert tc.decay_loss == -1.0 and tc.mel_match > 0
-    assert decay_weight(tc, "transposed") == AUTO_DECAY_LOSS > 0
-    assert decay_weight(tc, "istft") == 0.0
-    # without classes there is no level loss to hold the decay
-    assert decay_weight(recipe("tiny"), "transposed") == 0.0
-    assert decay_weight(recipe("tiny", decay_loss=1.0), "transposed") == 1.0
-    assert decay_weight(recipe("tiny", decay_loss=0.0), "transposed") == 0.0
-    assert decay_weight(recipe("tiny", decay_loss=2.5), "istft") == 2.5
+    assert decay_weight(tc, "transposed", 8) == AUTO_DECAY_LOSS > 0
+    assert decay_weight(tc, "istft", 8) == 0.0
+    # without classes a waveform generator matches the folder's levels too (automatic level loss),
+    # and so weighs the decay loss; an inverse-STFT one does neither
+    assert decay_weight(recipe("tiny"), "transposed", 0) == AUTO_DECAY_LOSS
+    assert decay_weight(recipe("tiny"), "istft", 0) == 0.0
+    # with the level loss turned off there is nothing to hold the decay
+    assert decay_weight(recipe("tiny", mel_match=0.0), "transposed", 0) == 0.0
+    assert decay_weight(recipe("tiny", conditional=True, mel_match=0.0), "transposed", 8) == 0.0
+    assert decay_weight(recipe("tiny", decay_loss=1.0, mel_match=0.0), "transposed", 0) == 1.0
+    assert decay_weight(recipe("tiny", decay_loss=0.0), "transposed", 0) == 0.0
+    assert decay_weight(recipe("tiny", decay_loss=2.5), "istft", 0) == 2.5
     # the paper's recipe (the reference) stays as it was
-    assert decay_weight(recipe("wavegan"), "transposed") == 0.0
+    assert decay_weight(recipe("wavegan"), "transposed", 0) == 0.0

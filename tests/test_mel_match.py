@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from ganstudio.training import Trainer, load_state, recipe
-from ganstudio.training.config import decay_weight
+from ganstudio.training.config import AUTO_MEL_MATCH, decay_weight, level_weight
 from ganstudio.training.mel_match import BLOCKS, N_MELS, MelMatch
 
 from test_training import small
@@ -101,7 +101,7 @@ def test_training_with_the_level_loss_reports_it_and_resumes_exactly(small_datas
     for losses in steps:
         assert {"g/adv", "g/mel", "g/loss"} <= set(losses) and all(np.isfinite(v) for v in losses.values())
         # beside the level loss a waveform generator also weighs the decay loss (training/decay_loss.py)
-        assert mc.upsample != "istft" and decay_weight(tc, mc.upsample) == 1.0
+        assert mc.upsample != "istft" and decay_weight(tc, mc.upsample, mc.num_classes) == 1.0
         assert "g/decay" in losses and losses["g/decay"] >= 0
         decay = losses["g/decay"]
         assert losses["g/loss"] == pytest.approx(losses["g/adv"] + 0.3 * losses["g/mel"] + decay, rel=1e-4, abs=1e-6)
@@ -119,18 +119,26 @@ def test_training_with_the_level_loss_reports_it_and_resumes_exactly(small_datas
     assert any(not torch.equal(full.generator[k], plain.generator[k]) for k in full.generator)
 
 
-def test_conditional_recipes_match_the_level_by_default():
-    assert recipe("tiny").mel_match == 0.0 and recipe("large").mel_match == 0.0
+def test_recipes_match_the_level_by_default_where_it_was_measured_to_help():
+    # tiny: chosen by the generator (automatic); the larger recipes: only with classes
+    assert recipe("tiny").mel_match == -1.0 and recipe("large").mel_match == 0.0
+    assert recipe("tiny").mel_form == "quantile" and recipe("large").mel_form == "mean"
+    assert level_weight(recipe("tiny"), "transposed", 0) == AUTO_MEL_MATCH == 0.3
+    assert level_weight(recipe("tiny"), "istft", 0) == 0.0          # sustained folders without classes
+    assert level_weight(recipe("tiny"), "istft", 3) == 0.3
     assert recipe("tiny", conditional=True).mel_match == 0.3
-    assert recipe("tiny", conditional=True).mel_form == "quantile" and recipe("tiny").mel_form == "mean"
+    assert recipe("tiny", conditional=True).mel_form == "quantile"
     assert recipe("tiny", conditional=True, mel_form="mean").mel_form == "mean"
+    assert level_weight(recipe("tiny", conditional=True), "istft", 3) == 0.3
     assert recipe("standard", conditional=True).mel_match == 0.3
+    assert level_weight(recipe("standard"), "transposed", 0) == 0.0
     assert recipe("tiny", conditional=True, mel_match=0.0).mel_match == 0.0
-    assert recipe("tiny", mel_match=1.0).mel_match == 1.0
+    assert level_weight(recipe("tiny", mel_match=0.0), "transposed", 0) == 0.0
+    assert level_weight(recipe("tiny", mel_match=1.0), "istft", 0) == 1.0
     assert recipe("wavegan", conditional=True).mel_match == 0.0      # the paper's recipe stays the paper's
 
 
-@pytest.mark.parametrize("bad", [-0.1, 101.0, float("nan"), True])
+@pytest.mark.parametrize("bad", [-0.1, -2.0, 101.0, float("nan"), True])
 def test_bad_weights_are_refused(bad):
     with pytest.raises(ValueError, match="mel_match"):
         recipe("tiny", mel_match=bad)

@@ -45,7 +45,8 @@ class TrainConfig:
     init_from: str = ""          # a model folder to start from (transfer): its generator's weights, and its
                                  # discriminator's from a discriminator.safetensors or a training state
     mel_match: float = 0.0       # > 0: weight of the generator's loss on the batch's mean log-mel level
-                                 # per band and time block against the folder's (training/mel_match.py)
+                                 # per band and time block against the folder's (training/mel_match.py);
+                                 # -1: chosen by level_weight
     mel_form: str = "mean"       # "mean": match the mean level; "quantile": its spread over clips too
     decay_loss: float = 0.0      # > 0: weight of the generator's loss on tails that come back after they
                                  # have decayed 60 dB (training/decay_loss.py); -1: chosen by decay_weight
@@ -63,8 +64,8 @@ class TrainConfig:
             raise ValueError("augment_target must be in [0, 1)")
         if isinstance(self.class_balance, bool) or not 0.0 <= self.class_balance <= 1.0:
             raise ValueError("class_balance must be a number in [0, 1]")
-        if isinstance(self.mel_match, bool) or not 0.0 <= self.mel_match <= 100.0:
-            raise ValueError("mel_match must be a number in [0, 100]")
+        if isinstance(self.mel_match, bool) or not (0.0 <= self.mel_match <= 100.0 or self.mel_match == -1.0):
+            raise ValueError("mel_match must be a number in [0, 100], or -1 (chosen by the generator)")
         if isinstance(self.decay_loss, bool) or not (0.0 <= self.decay_loss <= 100.0 or self.decay_loss == -1.0):
             raise ValueError("decay_loss must be a number in [0, 100], or -1 (chosen by the generator)")
         if self.mel_form not in MEL_FORMS:
@@ -87,7 +88,7 @@ class TrainConfig:
 # augmentation stopped its divergences after ~800 steps and widened what it makes (docs/quality.md).
 _RECIPES = {
     "tiny": dict(loss="ns", batch_size=16, n_critic=1, r1_gamma=1.0, lr_g=5e-4, lr_d=5e-4, augment_target=0.6,
-                 decay_loss=-1.0),
+                 mel_match=-1.0, mel_form="quantile", decay_loss=-1.0),
     "standard": dict(loss="ns", batch_size=32, n_critic=1, r1_gamma=1.0, lr_g=3e-4, lr_d=3e-4, augment_target=0.6),
     "large": dict(loss="ns", batch_size=64, n_critic=1, r1_gamma=1.0, lr_g=2e-4, lr_d=2e-4, augment_target=0.6),
     "wavegan": dict(loss="wgan-gp", batch_size=64, n_critic=5, lr_g=1e-4, lr_d=1e-4, ema_decay=0.0),
@@ -99,27 +100,41 @@ _RECIPES = {
 # (run 23 in docs/quality.md) brought digits and notes closer and made the class asked for heard
 # far more often, but shortened every drum's decay (played 10.3x -> 15.4x the floor); the quantile
 # form (run 24) keeps those gains and brings the drums closer as played (9.8x); 84-99 % of drums
-# and digits, 65 % of notes are heard as the class asked for. Folders without classes train without it:
-# on drums the mean form made every hit alike, the quantile form read further as played.
-CONDITIONAL_MEL_MATCH = 0.3
-CONDITIONAL_MEL_FORM = "quantile"
-# The decay loss (training/decay_loss.py) of `tiny` waveform generators that match their classes'
-# levels (mel_match: the conditional ones). Their tails came back after a gap every 1 024 samples, so
+# and digits, 65 % of notes are heard as the class asked for. `tiny` also matches the level of a
+# folder without classes when its generator is a waveform one (short sounds: mel_match -1, see
+# level_weight), where it goes with the decay loss: alone, the mean form made every drum alike and the
+# quantile form read further as played (run 24); with the decay loss, drums without classes played
+# 1.4-1.7x closer (3 seeds), digits and another set of drums as close as without (run 28).
+# Inverse-STFT generators (sustained folders) without classes train without it, as before (not
+# measured with it).
+AUTO_MEL_MATCH = 0.3
+AUTO_MEL_FORM = "quantile"
+# The decay loss (training/decay_loss.py) of `tiny` waveform generators that match the folder's
+# levels (mel_match). Their tails came back after a gap every 1 024 samples, so
 # the one-shot rule cut them short; with it, 3 seeds of drums with 8 kinds read 1.8-2.1x closer as
-# played (docs/quality.md, run 27). Without classes it shortened every hit instead (no level loss
-# holds the decay: 1.7-2.2x further as played), and inverse-STFT generators (sustained folders)
+# played (docs/quality.md, run 27). Without the level loss it shortened every hit instead (nothing
+# held the decay: 1.7-2.2x further as played, drums without classes), and inverse-STFT generators (sustained folders)
 # come back as often as their real clips do (8-13 % of clips against 10 % on effects): both train
 # without it.
 AUTO_DECAY_LOSS = 1.0
 
 
-def decay_weight(tc: TrainConfig, upsample: str) -> float:
-    """The decay loss's weight for a generator of ``upsample``: ``tc.decay_loss``, or when that
-    is -1 (automatic) AUTO_DECAY_LOSS for a waveform generator trained with the level loss
-    (``mel_match``, which keeps its decays from shortening) and 0 otherwise."""
+def level_weight(tc: TrainConfig, upsample: str, num_classes: int) -> float:
+    """The level loss's weight for a generator of ``upsample`` with ``num_classes`` classes:
+    ``tc.mel_match``, or when that is -1 (automatic) AUTO_MEL_MATCH for a model with
+    classes or a waveform generator, and 0 for an inverse-STFT generator without classes."""
+    if tc.mel_match >= 0:
+        return tc.mel_match
+    return AUTO_MEL_MATCH if num_classes or upsample != "istft" else 0.0
+
+
+def decay_weight(tc: TrainConfig, upsample: str, num_classes: int) -> float:
+    """The decay loss's weight for a generator of ``upsample`` with ``num_classes`` classes:
+    ``tc.decay_loss``, or when that is -1 (automatic) AUTO_DECAY_LOSS for a waveform generator
+    trained with the level loss (which keeps its decays from shortening) and 0 otherwise."""
     if tc.decay_loss >= 0:
         return tc.decay_loss
-    return AUTO_DECAY_LOSS if upsample != "istft" and tc.mel_match > 0 else 0.0
+    return AUTO_DECAY_LOSS if upsample != "istft" and level_weight(tc, upsample, num_classes) > 0 else 0.0
 
 
 def recipe(preset: str, **overrides) -> TrainConfig:
@@ -128,6 +143,6 @@ def recipe(preset: str, **overrides) -> TrainConfig:
         raise ValueError(f"unknown preset {preset!r}")
     base = dict(_RECIPES[preset])
     if overrides.get("conditional") and base["loss"] == "ns":
-        base["mel_match"] = CONDITIONAL_MEL_MATCH
-        base["mel_form"] = CONDITIONAL_MEL_FORM
+        base["mel_match"] = AUTO_MEL_MATCH
+        base["mel_form"] = AUTO_MEL_FORM
     return replace(TrainConfig(**base), **overrides)

@@ -120,7 +120,7 @@ class GanSteps:
             g["g/adv"] = g["g/loss"]
         if self.mel_match is not None:
             g["g/mel"] = self.mel_match.loss(fake, y_fake)
-            g["g/loss"] = g["g/loss"] + tc.mel_match * g["g/mel"]
+            g["g/loss"] = g["g/loss"] + self.level_weight * g["g/mel"]
         if self.decay_weight > 0:
             g["g/decay"] = decay_loss(fake, self.mc.sample_rate)
             g["g/loss"] = g["g/loss"] + self.decay_weight * g["g/decay"]

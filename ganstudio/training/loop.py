@@ -29,7 +29,7 @@ from .control import Progress, TrainControl, TrainingDiverged, TrainResult, reso
 from .gan_step import GanSteps, _unwrap, class_weights
 from .quality import QualityProbe
 from .warm_start import BASE_DISCRIMINATOR, _load_matching, read_discriminator
-from .config import TrainConfig, decay_weight, recipe
+from .config import TrainConfig, decay_weight, level_weight, recipe
 from .precision import autocast_dtype
 from .mel_match import MelMatch
 from .spectral_start import match_spectrum
@@ -124,9 +124,10 @@ class Trainer(GanSteps):
         self.labels = torch.from_numpy(self.dataset.labels).to(self.device)
         self.draw_weights = class_weights(self.labels, self.mc.num_classes, self.tc.class_balance) \
             if self.mc.num_classes and self.tc.class_balance > 0 else None
+        self.level_weight = level_weight(self.tc, self.mc.upsample, self.mc.num_classes)
         self.mel_match = MelMatch(self.real, self.mc.sample_rate, self.labels if self.mc.num_classes else None,
-                                  self.mc.num_classes, form=self.tc.mel_form) if self.tc.mel_match > 0 else None
-        self.decay_weight = decay_weight(self.tc, self.mc.upsample)
+                                  self.mc.num_classes, form=self.tc.mel_form) if self.level_weight > 0 else None
+        self.decay_weight = decay_weight(self.tc, self.mc.upsample, self.mc.num_classes)
         if self.mc.num_classes and list(self.mc.class_names) != list(self.dataset.class_names):
             raise ValueError(f"the model's classes {list(self.mc.class_names)} differ from the dataset's "
                              f"{self.dataset.class_names}")
