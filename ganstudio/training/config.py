@@ -104,18 +104,18 @@ _RECIPES = {
 # folder without classes when its generator is a waveform one (short sounds: mel_match -1, see
 # level_weight), where it goes with the decay loss: alone, the mean form made every drum alike and the
 # quantile form read further as played (run 24); with the decay loss, drums without classes played
-# 1.4-1.7x closer (3 seeds), digits and another set of drums as close as without (run 28).
+# 1.3-1.7x closer (3 seeds), digits and another set of drums as close as without (run 28).
 # Inverse-STFT generators (sustained folders) without classes train without it, as before (not
 # measured with it).
 AUTO_MEL_MATCH = 0.3
 AUTO_MEL_FORM = "quantile"
 # The decay loss (training/decay_loss.py) of `tiny` waveform generators that match the folder's
-# levels (mel_match). Their tails came back after a gap every 1 024 samples, so
-# the one-shot rule cut them short; with it, 3 seeds of drums with 8 kinds read 1.8-2.1x closer as
-# played (docs/quality.md, run 27). Without the level loss it shortened every hit instead (nothing
-# held the decay: 1.7-2.2x further as played, drums without classes), and inverse-STFT generators (sustained folders)
-# come back as often as their real clips do (8-13 % of clips against 10 % on effects): both train
-# without it.
+# levels (mel_match). Their tails came back after a gap every 1 024 samples, so the one-shot rule
+# cut them short; with it, 3 seeds of drums with 8 kinds read 1.8-2.1x closer as played
+# (docs/quality.md, run 27). Without the level loss it shortened every hit instead (nothing held
+# the decay: drums without classes 1.7-2.2x further as played), and inverse-STFT generators
+# (sustained folders) come back as often as their real clips do (8-13 % of clips against 10 % on
+# effects): both train without it.
 AUTO_DECAY_LOSS = 1.0
 
 
