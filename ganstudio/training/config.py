@@ -104,7 +104,7 @@ _RECIPES = {
 # folder without classes when its generator is a waveform one (short sounds: mel_match -1, see
 # level_weight), where it goes with the decay loss: alone, the mean form made every drum alike and the
 # quantile form read further as played (run 24); with the decay loss, drums without classes played
-# 1.3-1.7x closer (3 seeds), digits and another set of drums as close as without (run 28).
+# 1.3-1.7x closer (3 seeds), another set of drums 1.0x and 1.4x (2 seeds), digits as without (run 28).
 # Inverse-STFT generators (sustained folders) without classes train without it, as before (not
 # measured with it).
 AUTO_MEL_MATCH = 0.3
