@@ -64,10 +64,10 @@ class TrainConfig:
             raise ValueError("augment_target must be in [0, 1)")
         if isinstance(self.class_balance, bool) or not 0.0 <= self.class_balance <= 1.0:
             raise ValueError("class_balance must be a number in [0, 1]")
-        if isinstance(self.mel_match, bool) or not (0.0 <= self.mel_match <= 100.0 or self.mel_match == -1.0):
-            raise ValueError("mel_match must be a number in [0, 100], or -1 (chosen by the generator)")
-        if isinstance(self.decay_loss, bool) or not (0.0 <= self.decay_loss <= 100.0 or self.decay_loss == -1.0):
-            raise ValueError("decay_loss must be a number in [0, 100], or -1 (chosen by the generator)")
+        for name in ("mel_match", "decay_loss"):      # loss weights, or -1: chosen for the generator
+            w = getattr(self, name)
+            if isinstance(w, bool) or not (0.0 <= w <= 100.0 or w == -1.0):
+                raise ValueError(f"{name} must be a number in [0, 100], or -1 (chosen by the generator)")
         if self.mel_form not in MEL_FORMS:
             raise ValueError(f"unknown mel_form {self.mel_form!r}; choose from {', '.join(MEL_FORMS)}")
 
